@@ -1,0 +1,21 @@
+"""The catalog: what is written about the integration estate."""
+
+from __future__ import annotations
+
+from catalog.models.golives import GoLive, GoLiveIntegration
+from catalog.models.history import ChangeRecord
+from catalog.models.integrations import Integration, Mapping
+from catalog.models.people import Person
+from catalog.models.systems import PlatformAccount, System, SystemVersion
+
+__all__ = [
+    "ChangeRecord",
+    "GoLive",
+    "GoLiveIntegration",
+    "Integration",
+    "Mapping",
+    "Person",
+    "PlatformAccount",
+    "System",
+    "SystemVersion",
+]

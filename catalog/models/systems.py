@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.db import models
+
+from catalog.choices import AccountPlatform, Category
+
+
+def major_part(version: str) -> str:
+    """The major part of a version string: "2026.2" -> "2026", "v59.0" -> "v59"."""
+    return version.strip().split(".", 1)[0]
+
+
+class System(models.Model):
+    """An application the ERP exchanges data with (or the ERP itself)."""
+
+    key = models.SlugField(unique=True, max_length=100, allow_unicode=False)
+    name = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    vendor = models.CharField(max_length=200, blank=True)
+    version = models.CharField(max_length=50, blank=True)
+    owner = models.ForeignKey(
+        "catalog.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="systems"
+    )
+    # When the major part of `version` last changed: specs reviewed before it are stale.
+    major_version_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.key
+
+
+class SystemVersion(models.Model):
+    """One entry in a system's version history, appended whenever `version` changes."""
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=50, blank=True)
+    previous_version = models.CharField(max_length=50, blank=True)
+    major_change = models.BooleanField(default=False)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["system", "-recorded_at", "-id"]
+        indexes = [models.Index(fields=["system", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.system.key} {self.previous_version or '∅'} → {self.version}"
+
+
+class PlatformAccount(models.Model):
+    """An iPaaS tenant. Its credential is the *name* of an env var, never the value."""
+
+    key = models.SlugField(unique=True, max_length=100)
+    platform = models.CharField(max_length=20, choices=AccountPlatform.choices)
+    base_url = models.URLField(max_length=500)
+    account_id = models.CharField(max_length=200, blank=True)
+    secret_env = models.CharField(
+        max_length=100, blank=True, help_text="Environment variable that holds the credential."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key

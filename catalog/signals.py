@@ -1,0 +1,8 @@
+"""Signals other apps listen to (monitoring syncs health sources, rules refresh findings)."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent after a committed import or edit changed spec documents; kwargs: report (ImportReport).
+specs_changed = Signal()

@@ -1,0 +1,165 @@
+"""Value checks for spec fields: each takes a raw YAML/JSON value and returns the clean
+value or raises Invalid with a message a spec author can act on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+KEY_MAX = 100
+
+Check = Callable[[Any], Any]
+
+
+class Invalid(Exception):
+    """A field value that breaks the spec format."""
+
+
+def text(max_length: int = 200) -> Check:
+    def check(value: Any) -> str:
+        if isinstance(value, bool | float):
+            raise Invalid("must be text; quote it so YAML keeps it as written")
+        if isinstance(value, int):
+            value = str(value)
+        if not isinstance(value, str):
+            raise Invalid("must be text")
+        if len(value) > max_length:
+            raise Invalid(f"must be at most {max_length} characters")
+        return value
+
+    return check
+
+
+def long_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid("must be text")
+    return value
+
+
+def enum(values: Iterable[str]) -> Check:
+    allowed = tuple(values)
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value not in allowed:
+            raise Invalid(f"must be one of {', '.join(allowed)} (got {value!r})")
+        return value
+
+    return check
+
+
+def integer(minimum: int) -> Check:
+    word = "a positive integer" if minimum == 1 else "a whole number of 0 or more"
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise Invalid(f"must be {word}")
+        if value > 2_000_000_000:
+            raise Invalid("is too large")
+        return value
+
+    return check
+
+
+positive_integer = integer(1)
+non_negative_integer = integer(0)
+
+
+def hours(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise Invalid("must be a number of hours, 0 or more")
+    return float(value)
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid("must be true or false")
+    return value
+
+
+def date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise Invalid("must be a date (YYYY-MM-DD)")
+
+
+def key(value: Any) -> str:
+    if not isinstance(value, str) or not KEY_RE.match(value):
+        raise Invalid("must be a lowercase slug: letters a-z, digits and '-', starting with a letter or digit")
+    if len(value) > KEY_MAX:
+        raise Invalid(f"must be at most {KEY_MAX} characters")
+    return value
+
+
+_email_validator = EmailValidator()
+
+
+def email(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid("must be an email address")
+    try:
+        _email_validator(value)
+    except ValidationError:
+        raise Invalid(f"must be an email address (got {value!r})") from None
+    if value != value.lower():
+        raise Invalid("must be lowercase")
+    return value
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def url(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid("must be an http(s) URL")
+    try:
+        _url_validator(value)
+    except ValidationError:
+        raise Invalid(f"must be an http(s) URL (got {value!r})") from None
+    if len(value) > 500:
+        raise Invalid("must be at most 500 characters")
+    return value
+
+
+def env_name(value: Any) -> str:
+    if not isinstance(value, str) or not ENV_NAME_RE.match(value):
+        raise Invalid("must be the name of an environment variable (letters, digits, '_'), never a secret")
+    return value
+
+
+def text_list(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise Invalid("must be a list")
+    items: list[str] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise Invalid(f"item {index + 1} must be non-empty text")
+        if len(item) > 200:
+            raise Invalid(f"item {index + 1} must be at most 200 characters")
+        items.append(item)
+    return items
+
+
+def key_list(value: Any) -> list[str]:
+    items = text_list(value)
+    for index, item in enumerate(items):
+        try:
+            key(item)
+        except Invalid as error:
+            raise Invalid(f"item {index + 1} ({item!r}) {error}") from None
+    if len(set(items)) != len(items):
+        raise Invalid("lists a key twice")
+    return items

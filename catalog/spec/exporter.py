@@ -1,0 +1,79 @@
+"""Spec-as-code export: the stored estate as plumbline/v1 files that import back unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from catalog.models import GoLive, Integration, Person, PlatformAccount, System
+from catalog.spec import documents
+from catalog.spec.schema import KINDS
+
+try:
+    from yaml import CSafeDumper as _Dumper
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+
+HEADER = "# Exported by Plumbline (plumbline/v1). Edit and re-import with manage.py import_specs.\n"
+
+
+def dump_documents(docs: list[dict[str, Any]]) -> str:
+    return yaml.dump_all(
+        docs,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        explicit_start=False,
+        width=100,
+    )
+
+
+def iter_documents() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(relative file name, documents) for the whole estate, with a handful of queries."""
+    keys = documents.ref_keys("Person", "System", "PlatformAccount", "Integration")
+    simple = (
+        ("people.yaml", Person, "Person"),
+        ("systems.yaml", System, "System"),
+        ("platform-accounts.yaml", PlatformAccount, "PlatformAccount"),
+    )
+    for name, model, kind_name in simple:
+        kind = KINDS[kind_name]
+        docs = [documents.to_document(obj, kind, keys) for obj in model._default_manager.order_by(kind.key_attr)]
+        if docs:
+            yield name, docs
+    kind = KINDS["Integration"]
+    integrations = Integration.objects.order_by("key").prefetch_related("mappings")
+    for integration in integrations.iterator(chunk_size=2000):
+        doc = documents.to_document(integration, kind, keys, mappings=list(integration.mappings.all()))
+        yield f"integrations/{integration.key}.yaml", [doc]
+    kind = KINDS["GoLive"]
+    golives = GoLive.objects.order_by("key").prefetch_related("scope__integration")
+    docs = [
+        documents.to_document(g, kind, keys, integration_keys=[row.integration.key for row in g.scope.all()])
+        for g in golives
+    ]
+    if docs:
+        yield "golives.yaml", docs
+
+
+@dataclass
+class ExportReport:
+    files: int
+    documents: int
+
+
+def export_to(directory: str | Path) -> ExportReport:
+    """Write the estate below `directory` (created if needed); files of ours are overwritten."""
+    root = Path(directory)
+    (root / "integrations").mkdir(parents=True, exist_ok=True)
+    files = count = 0
+    for name, docs in iter_documents():
+        (root / name).write_text(HEADER + dump_documents(docs), encoding="utf-8")
+        files += 1
+        count += len(docs)
+    return ExportReport(files=files, documents=count)

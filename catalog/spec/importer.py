@@ -1,0 +1,392 @@
+"""Spec-as-code import: parse, validate and resolve every document first, then upsert by
+(kind, key) in one transaction. Any error anywhere and nothing is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from catalog.completeness import refresh_completeness
+from catalog.models import (
+    ChangeRecord,
+    GoLive,
+    GoLiveIntegration,
+    Mapping,
+    System,
+    SystemVersion,
+)
+from catalog.models.systems import major_part
+from catalog.signals import specs_changed
+from catalog.spec import documents
+from catalog.spec.loader import BrokenYaml, RawDocument, read_documents
+from catalog.spec.schema import KINDS, WRITE_ORDER, CleanDocument, Kind, validate
+
+CHUNK = 2000
+
+
+@dataclass(frozen=True, order=True)
+class SpecError:
+    source: str
+    line: int
+    subject: str  # "integration chargebee-invoices-to-netsuite", "document 3"
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        parts = [f"{self.source}:{self.line}", self.subject, self.field, self.message]
+        return ": ".join(part for part in parts if part)
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors: list[SpecError]) -> None:
+        self.errors = sorted(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+@dataclass
+class ImportReport:
+    created: list[tuple[str, str]] = field(default_factory=list)
+    updated: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: list[tuple[str, str]] = field(default_factory=list)
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        would = "would be " if self.dry_run else ""
+        return (
+            f"{len(self.created)} {would}created, {len(self.updated)} {would}updated, {len(self.unchanged)} unchanged"
+        )
+
+
+@dataclass
+class _Entry:
+    clean: CleanDocument
+    raw: RawDocument | None
+
+
+def read_paths(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
+    """(name, text) of every .yaml/.yml file named or found below the named folders."""
+    sources: list[tuple[str, str]] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+            sources += [(str(p), p.read_text(encoding="utf-8")) for p in files]
+        elif path.is_file():
+            sources.append((str(path), path.read_text(encoding="utf-8")))
+        else:
+            raise ImportFailed([SpecError(str(path), 0, "", "", "no such file or folder")])
+    return sources
+
+
+def _subject(kind: str | None, key: Any) -> str:
+    label = kind.lower() if kind else "document"
+    return f"{label} {key}" if key not in (None, "") else f"{label} (no key)"
+
+
+def parse_sources(sources: Sequence[tuple[str, str]]) -> list[_Entry]:
+    """Validate every document of every source; raise ImportFailed with all errors."""
+    errors: list[SpecError] = []
+    entries: list[_Entry] = []
+    seen: dict[tuple[str, str], RawDocument] = {}
+    for name, text in sources:
+        try:
+            raws = list(read_documents(name, text))
+        except BrokenYaml as broken:
+            errors.append(SpecError(name, broken.line, "", "", f"invalid YAML: {broken.message}"))
+            continue
+        for raw in raws:
+            if raw.data is None:
+                continue  # an empty document, e.g. a trailing '---'
+            if not isinstance(raw.data, dict):
+                errors.append(SpecError(name, raw.line, f"document {raw.index}", "", "must be a mapping"))
+                continue
+            kind_name, key = raw.data.get("kind"), raw.data.get("key")
+            subject = _subject(kind_name if isinstance(kind_name, str) else None, key)
+            for path in raw.duplicate_fields:
+                errors.append(SpecError(name, raw.line_of(path), subject, path, "is given twice"))
+            if kind_name not in KINDS:
+                where = raw.line_of("kind")
+                known = ", ".join(KINDS)
+                message = f"unknown kind {kind_name!r} (known: {known})" if kind_name else "is required"
+                errors.append(SpecError(name, where, _subject(None, key), "kind", message))
+                continue
+            clean, field_errors = validate(kind_name, raw.data)
+            for path, message in field_errors:
+                errors.append(SpecError(name, raw.line_of(path), subject, path, message))
+            if clean is None:
+                continue
+            if first := seen.get((kind_name, clean.key)):
+                errors.append(
+                    SpecError(
+                        name,
+                        raw.line_of("key"),
+                        subject,
+                        "key",
+                        f"is defined twice (also at {first.source}:{first.line})",
+                    )
+                )
+                continue
+            seen[(kind_name, clean.key)] = raw
+            entries.append(_Entry(clean, raw))
+    errors += _reference_errors(entries)
+    if errors:
+        raise ImportFailed(errors)
+    return entries
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _stored(kind: Kind, keys: Sequence[str], related: Sequence[str] = ()) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for chunk in _chunks(list(keys)):
+        queryset = kind.model._default_manager.filter(**{f"{kind.key_attr}__in": chunk})
+        if related:
+            queryset = queryset.prefetch_related(*related)
+        found.update({getattr(obj, kind.key_attr): obj for obj in queryset})
+    return found
+
+
+def _reference_errors(entries: list[_Entry]) -> list[SpecError]:
+    """Every reference must name a document of this import or one already stored."""
+    in_import: dict[str, dict[str, CleanDocument]] = defaultdict(dict)
+    for entry in entries:
+        in_import[entry.clean.kind.name][entry.clean.key] = entry.clean
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        for _path, kind, key in entry.clean.references():
+            if key not in in_import[kind]:
+                wanted[kind].add(key)
+    stored = {kind: _stored(KINDS[kind], sorted(keys)) for kind, keys in wanted.items()}
+    errors: list[SpecError] = []
+    for entry in entries:
+        clean, raw = entry.clean, entry.raw
+        assert raw is not None
+        subject = _subject(clean.kind.name, clean.key)
+        for path, kind, key in clean.references():
+            if key not in in_import[kind] and key not in stored.get(kind, {}):
+                label = KINDS[kind].label
+                errors.append(SpecError(raw.source, raw.line_of(path), subject, path, f"unknown {label} {key!r}"))
+        account_key = clean.values.get("health.account")
+        if account_key:
+            account = in_import["PlatformAccount"].get(account_key)
+            platform = account.values.get("platform") if account else None
+            if account is None and account_key in stored.get("PlatformAccount", {}):
+                platform = stored["PlatformAccount"][account_key].platform
+            health_kind = clean.values.get("health.kind")
+            if platform and platform != health_kind:
+                errors.append(
+                    SpecError(
+                        raw.source,
+                        raw.line_of("health.account"),
+                        subject,
+                        "health.account",
+                        f"is a {platform} account but health.kind is {health_kind}",
+                    )
+                )
+    return errors
+
+
+class _Writer:
+    """Upserts clean documents kind by kind, recording changes and the report."""
+
+    def __init__(self, *, dry_run: bool, actor: Any, via: str) -> None:
+        self.dry_run = dry_run
+        self.actor = actor
+        self.via = via
+        self.now = timezone.now()
+        self.report = ImportReport(dry_run=dry_run)
+        self.changes: list[ChangeRecord] = []
+        self.pks: dict[str, dict[str, int]] = {}
+
+    def _load_pks(self, kind_name: str) -> None:
+        kind = KINDS[kind_name]
+        self.pks[kind_name] = dict(kind.model._default_manager.values_list(kind.key_attr, "pk"))
+
+    def run(self, entries: list[_Entry]) -> ImportReport:
+        by_kind: dict[str, list[CleanDocument]] = defaultdict(list)
+        for entry in entries:
+            by_kind[entry.clean.kind.name].append(entry.clean)
+        keys = documents.ref_keys("Person", "System", "PlatformAccount", "Integration")
+        for kind_name in WRITE_ORDER:
+            if not self.dry_run:
+                # Documents reference kinds written before them, whose new keys now have pks.
+                for ref in documents.REF_MODELS:
+                    self._load_pks(ref)
+            self._upsert(KINDS[kind_name], by_kind.get(kind_name, []), keys)
+        if not self.dry_run:
+            ChangeRecord.objects.bulk_create(self.changes, batch_size=1000)
+            refresh_completeness()
+        return self.report
+
+    def _upsert(self, kind: Kind, cleans: list[CleanDocument], keys: documents.RefKeys) -> None:
+        related = {"Integration": ("mappings",), "GoLive": ("scope__integration",)}.get(kind.name, ())
+        stored = _stored(kind, [c.key for c in cleans], related)
+        created: list[tuple[models.Model, CleanDocument]] = []
+        updated: list[tuple[models.Model, CleanDocument, dict[str, Any]]] = []
+        for clean in cleans:
+            new_doc = documents.clean_to_document(clean)
+            obj = stored.get(clean.key)
+            if obj is None:
+                created.append((kind.model(), clean))
+                self._record("create", clean, None, new_doc)
+                continue
+            old_doc = _document_of(obj, kind, keys)
+            if old_doc == new_doc:
+                self.report.unchanged.append((kind.name, clean.key))
+            else:
+                updated.append((obj, clean, old_doc))
+                self._record("update", clean, old_doc, new_doc)
+        if self.dry_run:
+            return
+        self._write(kind, created, updated)
+
+    def _record(self, action: str, clean: CleanDocument, before: Any, after: Any) -> None:
+        bucket = self.report.created if action == "create" else self.report.updated
+        bucket.append((clean.kind.name, clean.key))
+        if not self.dry_run:
+            self.changes.append(
+                ChangeRecord(
+                    at=self.now,
+                    actor=self.actor,
+                    via=self.via,
+                    kind=clean.kind.name,
+                    key=clean.key,
+                    action=action,
+                    before=before,
+                    after=after,
+                )
+            )
+
+    def _write(
+        self,
+        kind: Kind,
+        created: list[tuple[models.Model, CleanDocument]],
+        updated: list[tuple[models.Model, CleanDocument, dict[str, Any]]],
+    ) -> None:
+        self_ref = kind.name == "Person"
+        pks = self.pks
+        if self_ref:
+            # Managers may be people created by this same import: link them in a second pass.
+            pks = {**self.pks, "Person": _OrNone(self.pks["Person"])}
+        old_versions = {obj.pk: obj.version for obj, _, _ in updated if isinstance(obj, System)}
+        for obj, clean in created:
+            documents.apply(obj, clean, pks)
+        for obj, clean, _ in updated:
+            documents.apply(obj, clean, pks)
+            obj.updated_at = self.now  # type: ignore[attr-defined]
+        kind.model._default_manager.bulk_create([obj for obj, _ in created], batch_size=1000)
+        columns = [f.attr for f in kind.fields] + ["updated_at"]
+        kind.model._default_manager.bulk_update([obj for obj, _, _ in updated], columns, batch_size=500)
+        pairs = [(obj, clean) for obj, clean in created] + [(obj, clean) for obj, clean, _ in updated]
+        if self_ref:
+            self._load_pks("Person")
+            for obj, clean in pairs:
+                documents.apply(obj, clean, self.pks)
+            kind.model._default_manager.bulk_update([obj for obj, _ in pairs], ["manager"], batch_size=500)
+        if kind.name == "System":
+            self._record_versions(created, updated, old_versions)
+        if kind.name == "Integration":
+            self._replace_children(Mapping, "integration", pairs, documents.build_mappings)
+        if kind.name == "GoLive":
+            self._replace_children(GoLiveIntegration, "golive", pairs, self._build_scope)
+
+    def _build_scope(self, golive: GoLive, clean: CleanDocument) -> list[GoLiveIntegration]:
+        integration_pks = self.pks["Integration"]
+        return [
+            GoLiveIntegration(golive=golive, integration_id=integration_pks[key], position=index)
+            for index, key in enumerate(clean.integrations)
+        ]
+
+    def _replace_children(self, model: Any, parent: str, pairs: list[Any], build: Any) -> None:
+        parent_pks = [obj.pk for obj, _ in pairs]
+        for chunk in _chunks(parent_pks):
+            model._default_manager.filter(**{f"{parent}__in": chunk}).delete()
+        rows = [row for obj, clean in pairs for row in build(obj, clean)]
+        model._default_manager.bulk_create(rows, batch_size=1000)
+
+    def _record_versions(self, created: list[Any], updated: list[Any], old: dict[int, str]) -> None:
+        rows: list[SystemVersion] = []
+        changed_major: list[System] = []
+        for system, _ in created:
+            if system.version:
+                rows.append(SystemVersion(system=system, version=system.version, recorded_at=self.now))
+        for system, _, _ in updated:
+            previous = old[system.pk]
+            if previous == system.version:
+                continue
+            major = bool(previous) and major_part(previous) != major_part(system.version)
+            rows.append(
+                SystemVersion(
+                    system=system,
+                    version=system.version,
+                    previous_version=previous,
+                    major_change=major,
+                    recorded_at=self.now,
+                )
+            )
+            if major:
+                system.major_version_changed_at = self.now
+                changed_major.append(system)
+        SystemVersion.objects.bulk_create(rows, batch_size=1000)
+        System.objects.bulk_update(changed_major, ["major_version_changed_at"])
+
+
+class _OrNone(dict[str, Any]):
+    """A key -> pk map answering None for keys not written yet."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+def _document_of(obj: Any, kind: Kind, keys: documents.RefKeys) -> dict[str, Any]:
+    if kind.name == "Integration":
+        return documents.to_document(obj, kind, keys, mappings=list(obj.mappings.all()))
+    if kind.name == "GoLive":
+        scope = [row.integration.key for row in obj.scope.all()]
+        return documents.to_document(obj, kind, keys, integration_keys=scope)
+    return documents.to_document(obj, kind, keys)
+
+
+def import_sources(
+    sources: Sequence[tuple[str, str]],
+    *,
+    dry_run: bool = False,
+    actor: Any = None,
+    via: str = ChangeRecord.Via.IMPORT,
+) -> ImportReport:
+    """Import spec documents from (name, text) sources. Raises ImportFailed, writing nothing."""
+    entries = parse_sources(sources)
+    return apply_entries(entries, dry_run=dry_run, actor=actor, via=via)
+
+
+def apply_entries(entries: list[_Entry], *, dry_run: bool, actor: Any, via: str) -> ImportReport:
+    with transaction.atomic():
+        report = _Writer(dry_run=dry_run, actor=actor, via=via).run(entries)
+        if not dry_run and (report.created or report.updated):
+            transaction.on_commit(lambda: specs_changed.send(sender=ImportReport, report=report))
+    return report
+
+
+def import_paths(paths: Iterable[str | Path], **options: Any) -> ImportReport:
+    return import_sources(read_paths(paths), **options)
+
+
+def jsonable(value: Any) -> Any:
+    """Dates as ISO strings, recursively, for JSON storage and API output."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
