@@ -1,0 +1,63 @@
+"""What catalog pages and rules may know about observed health, without importing monitoring.
+
+monitoring depends on catalog, never the reverse: at start-up monitoring registers readers
+here, and catalog code asks through `read_health()` / `read_observed_connections()`. With no
+reader registered (monitoring not installed) every integration reads as no data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+HEALTH_STATES = ("unknown", "up", "late", "down", "failing", "paused")
+
+
+@dataclass(frozen=True)
+class HealthFacts:
+    """Monitoring's denormalised current state of one integration."""
+
+    kind: str
+    state: str  # one of HEALTH_STATES
+    last_success_at: dt.datetime | None = None
+    observed_median_minutes: float | None = None
+    observed_p95_minutes: float | None = None
+    open_failed_records: int = 0
+    oldest_open_failed_record_at: dt.datetime | None = None
+    state_changed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ObservedConnection:
+    """A running process/recipe/flow or heartbeat that no spec describes."""
+
+    source: str  # "celigo-prod" (platform account key) or "heartbeat"
+    ref: str  # the platform's id for it
+    name: str
+    first_seen_at: dt.datetime | None = None
+
+
+HealthReader = Callable[[Sequence[int]], dict[int, HealthFacts]]
+ObservedReader = Callable[[], list[ObservedConnection]]
+
+_health_reader: HealthReader | None = None
+_observed_reader: ObservedReader | None = None
+
+
+def register_health_reader(reader: HealthReader) -> None:
+    global _health_reader
+    _health_reader = reader
+
+
+def register_observed_reader(reader: ObservedReader) -> None:
+    global _observed_reader
+    _observed_reader = reader
+
+
+def read_health(integration_ids: Sequence[int]) -> dict[int, HealthFacts]:
+    """Current health by integration id (ids with no health source are left out); one query."""
+    return _health_reader(integration_ids) if _health_reader else {}
+
+
+def read_observed_connections() -> list[ObservedConnection]:
+    return _observed_reader() if _observed_reader else []
