@@ -1,0 +1,141 @@
+"""Django admin for every catalog model. Edits go through the spec rules (schema.validate)
+and are recorded in the change history, exactly like imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+
+from catalog.models import (
+    ChangeRecord,
+    GoLive,
+    GoLiveIntegration,
+    Integration,
+    Mapping,
+    Person,
+    PlatformAccount,
+    System,
+    SystemVersion,
+)
+from catalog.spec import edits
+
+
+class SpecForm(forms.ModelForm):
+    """Rejects what import would reject, naming the field."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]
+        for attr, messages in edits.field_errors(self.instance).items():
+            target = attr if attr in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+
+
+class SpecAdmin(admin.ModelAdmin):
+    form = SpecForm
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        self._before = edits.document_of(type(obj).objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # After inlines (mappings, scope) are saved, so the recorded document is whole.
+        edits.record_change(form.instance, self._before, actor=request.user, via=ChangeRecord.Via.ADMIN)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        before = edits.document_of(obj)
+        super().delete_model(request, obj)
+        edits.record_deletion(obj, before, actor=request.user, via=ChangeRecord.Via.ADMIN)
+
+
+@admin.register(Person)
+class PersonAdmin(SpecAdmin):
+    list_display = ["email", "name", "team", "manager", "active"]
+    list_filter = ["active", "team"]
+    search_fields = ["email", "name", "team"]
+    list_select_related = ["manager"]
+    autocomplete_fields = ["manager"]
+
+
+class SystemVersionInline(admin.TabularInline):
+    model = SystemVersion
+    extra = 0
+    readonly_fields = ["previous_version", "version", "major_change", "recorded_at"]
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(System)
+class SystemAdmin(SpecAdmin):
+    list_display = ["key", "name", "category", "vendor", "version", "owner"]
+    list_filter = ["category"]
+    search_fields = ["key", "name", "vendor"]
+    list_select_related = ["owner"]
+    autocomplete_fields = ["owner"]
+    readonly_fields = ["major_version_changed_at"]
+    inlines = [SystemVersionInline]
+
+
+@admin.register(PlatformAccount)
+class PlatformAccountAdmin(SpecAdmin):
+    list_display = ["key", "platform", "base_url", "secret_env"]
+    list_filter = ["platform"]
+    search_fields = ["key"]
+
+
+class MappingInline(admin.TabularInline):
+    model = Mapping
+    extra = 1
+    fields = ["position", "source", "target", "required", "transform", "note"]
+
+
+@admin.register(Integration)
+class IntegrationAdmin(SpecAdmin):
+    list_display = ["key", "name", "source", "target", "lifecycle", "phase", "connector_type", "completeness_score"]
+    list_filter = ["lifecycle", "phase", "connector_type", "connector_platform", "health_kind"]
+    search_fields = ["key", "name", "description"]
+    list_select_related = ["source", "target"]
+    autocomplete_fields = ["source", "target", "owner", "backup_owner", "workaround_performed_by"]
+    readonly_fields = ["ping_uuid", "completeness_score", "completeness_missing"]
+    inlines = [MappingInline]
+    formfield_overrides = {models.JSONField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+
+class ScopeInline(admin.TabularInline):
+    model = GoLiveIntegration
+    extra = 1
+    autocomplete_fields = ["integration"]
+
+
+@admin.register(GoLive)
+class GoLiveAdmin(SpecAdmin):
+    list_display = ["key", "name", "date", "approver"]
+    search_fields = ["key", "name"]
+    autocomplete_fields = ["approver"]
+    inlines = [ScopeInline]
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    """The change history is evidence: read-only, even for superusers."""
+
+    list_display = ["at", "kind", "key", "action", "via", "actor"]
+    list_filter = ["kind", "action", "via"]
+    search_fields = ["key"]
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
