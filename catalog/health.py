@@ -4,6 +4,7 @@ monitoring depends on catalog, never the reverse: at start-up monitoring registe
 here, and catalog code asks through `read_health()` / `read_observed_connections()`. With no
 reader registered (monitoring not installed) every integration reads as no data.
 """
+
 from __future__ import annotations
 
 import datetime as dt
