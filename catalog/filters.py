@@ -1,0 +1,177 @@
+"""One filterset per model, serving the list pages and the API alike.
+
+Strict by design: a query parameter that is not a filter (nor paging/ordering/format) is an
+error, never "return everything", and a bad value is an error naming the parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from catalog import choices
+from catalog.completeness import PARTS
+from catalog.models import GoLive, Integration, Person, PlatformAccount, System
+
+# Parameters every list understands besides its filters.
+COMMON_PARAMETERS = frozenset({"page", "page_size", "ordering", "format", "csrfmiddlewaretoken"})
+
+
+class StrictFilterSet(filters.FilterSet):
+    """Unknown parameters are form errors, so pages and the API answer 400 naming them."""
+
+    extra_parameters: ClassVar[frozenset[str]] = COMMON_PARAMETERS
+
+    def unknown_parameters(self) -> list[str]:
+        if self.data is None:
+            return []
+        return sorted(set(self.data.keys()) - set(self.filters) - self.extra_parameters)
+
+    def is_valid(self) -> bool:
+        return super().is_valid() and not self.unknown_parameters()
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """Messages by parameter name, unknown parameters included."""
+        found = {name: [str(m) for m in messages] for name, messages in self.form.errors.items()}
+        known = ", ".join(sorted(self.filters))
+        for name in self.unknown_parameters():
+            found[name] = [f"unknown filter (known: {known})"]
+        return found
+
+    def error_text(self) -> str:
+        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in self.errors.items())
+
+
+def _person(name: str, label: str) -> filters.ModelChoiceFilter:
+    return filters.ModelChoiceFilter(
+        field_name=name,
+        queryset=Person.objects.all(),
+        to_field_name="email",
+        label=label,
+        widget=forms.TextInput,
+    )
+
+
+def _system(name: str, label: str) -> filters.ModelChoiceFilter:
+    return filters.ModelChoiceFilter(
+        field_name=name,
+        queryset=System.objects.all(),
+        to_field_name="key",
+        label=label,
+        widget=forms.TextInput,
+    )
+
+
+class IntegrationFilterSet(StrictFilterSet):
+    q = filters.CharFilter(method="search", label="Search")
+    owner = _person("owner", "Owner (email)")
+    backup_owner = _person("backup_owner", "Backup owner (email)")
+    source = _system("source", "Source system")
+    target = _system("target", "Target system")
+    system = filters.ModelChoiceFilter(
+        method="either_side",
+        queryset=System.objects.all(),
+        to_field_name="key",
+        label="System (either side)",
+        widget=forms.TextInput,
+    )
+    connector_type = filters.ChoiceFilter(choices=choices.ConnectorType.choices, label="Connector type")
+    platform = filters.ChoiceFilter(field_name="connector_platform", choices=choices.Platform.choices, label="Platform")
+    lifecycle = filters.ChoiceFilter(choices=choices.Lifecycle.choices)
+    phase = filters.ChoiceFilter(choices=choices.Phase.choices)
+    health_kind = filters.ChoiceFilter(choices=choices.HealthKind.choices, label="Health source")
+    complete = filters.BooleanFilter(method="by_complete", label="Spec complete")
+    missing = filters.ChoiceFilter(
+        method="by_missing", choices=[(p, p.replace("_", " ")) for p in PARTS], label="Missing part"
+    )
+    reviewed_before = filters.DateFilter(field_name="reviewed_at", lookup_expr="lt", label="Reviewed before")
+    reviewed_after = filters.DateFilter(field_name="reviewed_at", lookup_expr="gt", label="Reviewed after")
+    ordering = filters.OrderingFilter(
+        fields=(
+            ("key", "key"),
+            ("name", "name"),
+            ("source__key", "source"),
+            ("target__key", "target"),
+            ("lifecycle", "lifecycle"),
+            ("phase", "phase"),
+            ("connector_type", "connector_type"),
+            ("owner__email", "owner"),
+            ("completeness_score", "completeness"),
+            ("reviewed_at", "reviewed_at"),
+        )
+    )
+
+    class Meta:
+        model = Integration
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Integration], name: str, value: str) -> QuerySet[Integration]:
+        return queryset.filter(Q(name__icontains=value) | Q(key__icontains=value) | Q(description__icontains=value))
+
+    def either_side(self, queryset: QuerySet[Integration], name: str, value: System) -> QuerySet[Integration]:
+        return queryset.filter(Q(source=value) | Q(target=value))
+
+    def by_complete(self, queryset: QuerySet[Integration], name: str, value: bool) -> QuerySet[Integration]:
+        return queryset.filter(completeness_missing="") if value else queryset.exclude(completeness_missing="")
+
+    def by_missing(self, queryset: QuerySet[Integration], name: str, value: str) -> QuerySet[Integration]:
+        return queryset.filter(completeness_missing__contains=f",{value},")
+
+
+class SystemFilterSet(StrictFilterSet):
+    q = filters.CharFilter(method="search", label="Search")
+    category = filters.ChoiceFilter(choices=choices.Category.choices)
+    owner = _person("owner", "Owner (email)")
+    ordering = filters.OrderingFilter(fields=(("key", "key"), ("name", "name"), ("category", "category")))
+
+    class Meta:
+        model = System
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[System], name: str, value: str) -> QuerySet[System]:
+        return queryset.filter(Q(name__icontains=value) | Q(key__icontains=value) | Q(vendor__icontains=value))
+
+
+class PersonFilterSet(StrictFilterSet):
+    q = filters.CharFilter(method="search", label="Search")
+    team = filters.CharFilter(lookup_expr="iexact")
+    active = filters.BooleanFilter()
+    manager = _person("manager", "Manager (email)")
+    ordering = filters.OrderingFilter(fields=(("email", "email"), ("name", "name"), ("team", "team")))
+
+    class Meta:
+        model = Person
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
+        return queryset.filter(Q(name__icontains=value) | Q(email__icontains=value) | Q(team__icontains=value))
+
+
+class PlatformAccountFilterSet(StrictFilterSet):
+    platform = filters.ChoiceFilter(choices=choices.AccountPlatform.choices)
+    ordering = filters.OrderingFilter(fields=(("key", "key"), ("platform", "platform")))
+
+    class Meta:
+        model = PlatformAccount
+        fields: list[str] = []
+
+
+class GoLiveFilterSet(StrictFilterSet):
+    approver = _person("approver", "Approver (email)")
+    date_before = filters.DateFilter(field_name="date", lookup_expr="lt")
+    date_after = filters.DateFilter(field_name="date", lookup_expr="gt")
+    integration = filters.ModelChoiceFilter(
+        field_name="integrations",
+        queryset=Integration.objects.all(),
+        to_field_name="key",
+        widget=forms.TextInput,
+    )
+    ordering = filters.OrderingFilter(fields=(("key", "key"), ("date", "date")))
+
+    class Meta:
+        model = GoLive
+        fields: list[str] = []
