@@ -1,0 +1,101 @@
+"""Start a real Celery worker process for tests: the real broker (Redis) and the test's own
+database, so what the worker writes is what the test reads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("REDIS_URL_FOR_TESTS", "redis://127.0.0.1:6379/15")
+
+
+def test_database_url() -> str:
+    settings = connection.settings_dict
+    if settings["ENGINE"].endswith("sqlite3"):
+        name = str(settings["NAME"])
+        if name == ":memory:" or "mode=memory" in name:
+            raise RuntimeError("a worker needs a file database: set PLUMBLINE_TEST_SQLITE=/path/test.db")
+        return f"sqlite:///{name}"
+    user = settings.get("USER") or "postgres"
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
+
+
+def worker_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.update({"DATABASE_URL": test_database_url(), "REDIS_URL": REDIS_URL, "PYTHONUNBUFFERED": "1"})
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def celery_worker(name: str = "w1", concurrency: int = 1, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A worker running until the block ends; waits until it answers a ping."""
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "plumbline",
+        "worker",
+        "--pool=prefork",
+        f"--concurrency={concurrency}",
+        f"--hostname={name}@%h",
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=worker_env(**env))
+    try:
+        wait_until_ready(name)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until_ready(name: str, timeout: float = 30.0) -> None:
+    from plumbline.celery import app
+
+    deadline = time.monotonic() + timeout
+    with redis_broker():
+        while time.monotonic() < deadline:
+            replies = app.control.ping(timeout=0.5) or []
+            if any(name in next(iter(reply)) for reply in replies):
+                return
+    raise RuntimeError(f"Celery worker {name} did not start within {timeout} s")
+
+
+@contextmanager
+def redis_broker() -> Iterator[None]:
+    """Point this process's Celery client (producer, control) at the test Redis for the block."""
+    from plumbline.celery import app
+
+    def reset_pools() -> None:
+        # Dropped, not closed: kombu keeps producer pools per connection and reuses them.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = REDIS_URL
+    reset_pools()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = previous
+        reset_pools()
