@@ -1,0 +1,230 @@
+"""Celigo integrator.io: the flow jobs of one flow and the open errors of its steps.
+
+- Runs: GET {base}/v1/jobs?_flowId={ref}&type=flow (plus createdAt_gte=<cursor> once there is
+  one), newest createdAt first, following the Link header's rel="next" for further pages.
+- Auth: Authorization: Bearer <API token> from the secret env var.
+- Fields: _id, status, numSuccess, numError, numIgnore, startedAt, endedAt, createdAt.
+  records_in = numSuccess + numError + numIgnore, records_out = numSuccess,
+  records_failed = numError.
+- Status: completed is success unless numError > 0 (then failed); failed, canceled and cancelled
+  are failed; queued, running and retrying are running. Any other status stops the poll.
+- Cursor: the newest createdAt seen, held 1 ms before the earliest job still running. Because the
+  filter is "greater or equal", jobs at or before the cursor are dropped here.
+- Failed records (simplification): read only when a new job reports numError > 0. The flow
+  (GET {base}/v1/flows/{ref}) names its steps (pageGenerators[]._exportId,
+  pageProcessors[]._importId/_exportId, routers[].branches[].pageProcessors[]); each step's open
+  errors come from GET {base}/v1/flows/{ref}/{stepId}/errors?occurredAt_gte=<earliest new failing
+  job's createdAt>, paged by the body's nextPageURL. key = traceKey (else retryDataKey, errorId),
+  error = "code: message", run = _flowJobId, external_id = retryDataKey (what /retry takes),
+  else errorId.
+- discover: GET {base}/v1/flows (Link paging; 204 when there are none): _id and name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from monitoring import outbound
+from monitoring.adapters.cursors import held_back_time
+from monitoring.adapters.fields import (
+    as_list,
+    as_object,
+    format_time,
+    optional_count,
+    optional_id,
+    optional_str,
+    optional_time,
+    parse_time,
+    required_str,
+)
+from monitoring.observations import (
+    DiscoveredProcess,
+    FailedRecordObservation,
+    PollError,
+    PollResult,
+    PollTarget,
+    RunObservation,
+    RunStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+STATUSES: dict[str, RunStatus] = {
+    "completed": "success",
+    "failed": "failed",
+    "canceled": "failed",
+    "cancelled": "failed",
+    "queued": "running",
+    "running": "running",
+    "retrying": "running",
+}
+
+
+def poll(target: PollTarget, client: httpx.Client) -> PollResult:
+    base, headers = _connection(target)
+    previous = _cursor_time(target.cursor)
+    what = f"Celigo jobs of flow {target.ref}"
+    params: dict[str, str | int] = {"_flowId": target.ref, "type": "flow"}
+    if previous is not None:
+        params["createdAt_gte"] = format_time(previous, millis=True)
+    runs: list[RunObservation] = []
+    created: list[tuple[dt.datetime, RunStatus]] = []
+    erring_since: dt.datetime | None = None
+    for page in _pages(client, base, f"{base}/v1/jobs", params, headers, what):
+        for i, item in enumerate(as_list(page, what)):
+            job = as_object(item, f"{what}: job {len(runs) + i}")
+            created_at = parse_time(job.get("createdAt"), f"{what}: job {len(runs) + i}: createdAt")
+            if previous is not None and created_at <= previous:
+                continue
+            run = _run(job, f"{what}: job {len(runs) + i}")
+            runs.append(run)
+            created.append((created_at, run.status))
+            if run.records_failed:
+                erring_since = min(created_at, erring_since or created_at)
+    records = _failed_records(client, base, headers, target.ref, erring_since) if erring_since else []
+    cursor = held_back_time(created, previous, dt.timedelta(milliseconds=1))
+    return PollResult(
+        runs=runs, failed_records=records, cursor=format_time(cursor, millis=True) if cursor else target.cursor
+    )
+
+
+def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess]:
+    base, headers = _connection(target)
+    what = "Celigo flow list"
+    found: list[DiscoveredProcess] = []
+    for page in _pages(client, base, f"{base}/v1/flows", {}, headers, what):
+        for item in as_list(page, what):
+            flow = as_object(item, what)
+            found.append(DiscoveredProcess(ref=required_str(flow, "_id", what), name=optional_str(flow, "name", what)))
+    return found
+
+
+def _connection(target: PollTarget) -> tuple[str, dict[str, str]]:
+    if not target.base_url:
+        raise PollError("Celigo platform account has no base_url")
+    token = outbound.read_secret(target.secret_env)
+    return target.base_url.rstrip("/"), {"Accept": "application/json", "Authorization": f"Bearer {token}"}
+
+
+def _pages(
+    client: httpx.Client, base: str, url: str, params: dict[str, str | int], headers: dict[str, str], what: str
+) -> Iterator[Any]:
+    """Each page's JSON body, following Link rel="next" on the platform's own origin."""
+    reply = outbound.send(client, "GET", url, what=what, headers=headers, params=params)
+    for page in range(1, outbound.MAX_PAGES + 1):
+        yield [] if reply.status_code == 204 else reply.json(what)
+        following = reply.links.get("next")
+        if not following:
+            return
+        if page == outbound.MAX_PAGES:
+            logger.warning("%s: stopped after %d pages", what, page)
+            return
+        next_url = outbound.require_same_origin(following, base, what)
+        reply = outbound.send(client, "GET", next_url, what=what, headers=headers)
+
+
+def _run(job: dict[str, Any], what: str) -> RunObservation:
+    job_id = required_str(job, "_id", what)
+    what = f"Celigo job {job_id[:80]}"
+    status_name = required_str(job, "status", what)
+    if status_name not in STATUSES:
+        raise PollError(f"{what}: unknown status {status_name[:40]!r}")
+    succeeded = optional_count(job, "numSuccess", what)
+    errors = optional_count(job, "numError", what)
+    ignored = optional_count(job, "numIgnore", what)
+    status = STATUSES[status_name]
+    if status_name == "completed" and errors:
+        status = "failed"
+    counts = [succeeded, errors, ignored]
+    return RunObservation(
+        external_id=job_id,
+        status=status,
+        started_at=optional_time(job, "startedAt", what),
+        finished_at=optional_time(job, "endedAt", what),
+        records_in=sum(c or 0 for c in counts) if any(c is not None for c in counts) else None,
+        records_out=succeeded,
+        records_failed=errors,
+    )
+
+
+def _failed_records(
+    client: httpx.Client, base: str, headers: dict[str, str], flow_id: str, since: dt.datetime
+) -> list[FailedRecordObservation]:
+    what = f"Celigo flow {flow_id}"
+    flow = as_object(
+        outbound.send(client, "GET", f"{base}/v1/flows/{flow_id}", what=what, headers=headers).json(what), what
+    )
+    records: list[FailedRecordObservation] = []
+    for step_id in _step_ids(flow, what):
+        step_what = f"Celigo errors of flow {flow_id} step {step_id}"
+        url = f"{base}/v1/flows/{flow_id}/{step_id}/errors"
+        reply = outbound.send(
+            client,
+            "GET",
+            url,
+            what=step_what,
+            headers=headers,
+            params={"occurredAt_gte": format_time(since, millis=True)},
+        )
+        for page in range(1, outbound.MAX_PAGES + 1):
+            body = as_object(reply.json(step_what), step_what)
+            for item in as_list(body.get("errors", []), f"{step_what}: errors"):
+                records.append(_failed_record(item, step_what))
+            following = body.get("nextPageURL")
+            if not following or page == outbound.MAX_PAGES:
+                break
+            if not isinstance(following, str):
+                raise PollError(f"{step_what}: nextPageURL must be a string")
+            reply = outbound.send(
+                client, "GET", outbound.require_same_origin(following, base, step_what), what=step_what, headers=headers
+            )
+    return records
+
+
+def _step_ids(flow: dict[str, Any], what: str) -> list[str]:
+    """The exports and imports of a flow, in flow order, each once."""
+    steps: list[Any] = list(as_list(flow.get("pageGenerators", []), f"{what}: pageGenerators"))
+    steps += as_list(flow.get("pageProcessors", []), f"{what}: pageProcessors")
+    for router in as_list(flow.get("routers", []), f"{what}: routers"):
+        for branch in as_list(as_object(router, f"{what}: router").get("branches", []), f"{what}: branches"):
+            steps += as_list(as_object(branch, f"{what}: branch").get("pageProcessors", []), f"{what}: pageProcessors")
+    ids: list[str] = []
+    for step in steps:
+        step = as_object(step, f"{what}: step")
+        step_id = optional_str(step, "_exportId", what) or optional_str(step, "_importId", what)
+        if step_id and step_id not in ids:
+            ids.append(step_id)
+    return ids
+
+
+def _failed_record(item: Any, what: str) -> FailedRecordObservation:
+    error = as_object(item, f"{what}: error")
+    retry_key = optional_id(error, "retryDataKey", what)
+    error_id = optional_id(error, "errorId", what)
+    key = optional_id(error, "traceKey", what) or retry_key or error_id
+    if not key:
+        raise PollError(f"{what}: an error has no traceKey, retryDataKey or errorId")
+    message = required_str(error, "message", what)
+    code = optional_str(error, "code", what)
+    return FailedRecordObservation(
+        key=key,
+        error=f"{code}: {message}" if code else message,
+        occurred_at=optional_time(error, "occurredAt", what),
+        run_external_id=optional_str(error, "_flowJobId", what) or None,
+        external_id=retry_key or error_id or None,
+    )
+
+
+def _cursor_time(cursor: str | None) -> dt.datetime | None:
+    if not cursor:
+        return None
+    try:
+        return parse_time(cursor, "stored cursor")
+    except PollError:
+        logger.warning("Celigo cursor %r is not a timestamp; reading from the start", cursor[:40])
+        return None

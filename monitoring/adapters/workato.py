@@ -1,0 +1,112 @@
+"""Workato: the jobs of one recipe, read through the Developer API.
+
+- Runs: GET {base}/api/recipes/{ref}/jobs, newest first. Older pages: offset_job_id=<id of the
+  last job on the page> with prev=false ("jobs prior to the offset"). Paging stops at the page
+  holding the cursor job, at an empty page, or after MAX_PAGES pages.
+- Auth: Authorization: Bearer <API client token> from the secret env var.
+- Fields: id (a handle such as "j-AbC12-xyz", or a number on older accounts), status
+  (succeeded | failed | pending) where the response carries it, otherwise derived from is_error
+  and completed_at; started_at, completed_at, error (the failure message).
+- Workato reports no record counts per job, so records_* stay empty.
+- Cursor: the id of the newest job with no pending job below it; the next poll returns the jobs
+  above it. A backlog deeper than MAX_PAGES pages between two polls is not back-filled (logged).
+- discover: GET {base}/api/recipes?page=N&per_page=100 ({"items": [{id, name}]}) until a short page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from monitoring import outbound
+from monitoring.adapters.cursors import newest_finished_id
+from monitoring.adapters.fields import as_list, as_object, optional_str, optional_time, required_id
+from monitoring.observations import DiscoveredProcess, PollError, PollResult, PollTarget, RunObservation, RunStatus
+
+logger = logging.getLogger(__name__)
+
+STATUSES: dict[str, RunStatus] = {"succeeded": "success", "failed": "failed", "pending": "running"}
+RECIPES_PER_PAGE = 100
+
+
+def poll(target: PollTarget, client: httpx.Client) -> PollResult:
+    base, headers = _connection(target)
+    what = f"Workato jobs of recipe {target.ref}"
+    url = f"{base}/api/recipes/{target.ref}/jobs"
+    runs: list[RunObservation] = []
+    params: dict[str, str | int] = {}
+    for page in range(1, outbound.MAX_PAGES + 1):
+        reply = outbound.send(client, "GET", url, what=what, headers=headers, params=params)
+        items = as_list(as_object(reply.json(what), what).get("items"), f"{what}: items")
+        page_runs = [_run(item, f"{what}: job {len(runs) + i}") for i, item in enumerate(items)]
+        ids = [run.external_id for run in page_runs]
+        if target.cursor in ids:
+            runs.extend(page_runs[: ids.index(target.cursor)])
+            break
+        if not page_runs or params.get("offset_job_id") == page_runs[-1].external_id:
+            break  # the end, or a server ignoring the offset
+        runs.extend(page_runs)
+        if page == outbound.MAX_PAGES and target.cursor:
+            logger.warning("%s: stopped after %d pages before reaching the cursor", what, page)
+        params = {"offset_job_id": page_runs[-1].external_id, "prev": "false"}
+    return PollResult(runs=runs, cursor=newest_finished_id(runs, target.cursor))
+
+
+def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess]:
+    base, headers = _connection(target)
+    what = "Workato recipe list"
+    found: list[DiscoveredProcess] = []
+    for page in range(1, outbound.MAX_PAGES + 1):
+        params: dict[str, str | int] = {"page": page, "per_page": RECIPES_PER_PAGE}
+        reply = outbound.send(client, "GET", f"{base}/api/recipes", what=what, headers=headers, params=params)
+        items = as_list(as_object(reply.json(what), what).get("items"), f"{what}: items")
+        for item in items:
+            recipe = as_object(item, what)
+            found.append(
+                DiscoveredProcess(ref=required_id(recipe, "id", what), name=optional_str(recipe, "name", what))
+            )
+        if len(items) < RECIPES_PER_PAGE:
+            break
+    return found
+
+
+def _connection(target: PollTarget) -> tuple[str, dict[str, str]]:
+    if not target.base_url:
+        raise PollError("Workato platform account has no base_url")
+    token = outbound.read_secret(target.secret_env)
+    return target.base_url.rstrip("/"), {"Accept": "application/json", "Authorization": f"Bearer {token}"}
+
+
+def _run(item: Any, what: str) -> RunObservation:
+    job = as_object(item, what)
+    job_id = required_id(job, "id", what)
+    what = f"Workato job {job_id[:80]}"
+    completed = optional_time(job, "completed_at", what)
+    status_name = job.get("status")
+    if status_name is None:
+        is_error = job.get("is_error")
+        if not isinstance(is_error, bool):
+            raise PollError(f"{what}: needs a status or an is_error flag")
+        status: RunStatus = "failed" if is_error else ("success" if completed else "running")
+    elif isinstance(status_name, str) and status_name in STATUSES:
+        status = STATUSES[status_name]
+    else:
+        raise PollError(f"{what}: unknown status {str(status_name)[:40]!r}")
+    return RunObservation(
+        external_id=job_id,
+        status=status,
+        started_at=optional_time(job, "started_at", what),
+        finished_at=completed,
+        message=_error_text(job.get("error"), what),
+    )
+
+
+def _error_text(error: Any, what: str) -> str:
+    """Workato's error is null, a string, or an object with a message."""
+    if error is None or isinstance(error, str):
+        return error or ""
+    if isinstance(error, dict):
+        return optional_str(error, "message", f"{what}: error")
+    raise PollError(f"{what}: error must be a string or an object")

@@ -1,0 +1,158 @@
+"""The MuleSoft adapter against a stand-in CloudHub API (application status as a heartbeat run)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+import pytest
+
+from monitoring import outbound
+from monitoring.adapters import mulesoft
+from monitoring.observations import DiscoveredProcess, PollError, PollTarget
+from tests.monitoring.standins import MuleSoftStandIn
+
+TOKEN = "anypoint-access-token"
+ENV = "PLUMBLINE_TEST_MULESOFT"
+ORG = "0a1b2c3d-org"
+ENV_ID = "9f8e7d6c-env"
+UPDATED_MS = 1_777_630_000_000
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(settings, monkeypatch):
+    settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    monkeypatch.setenv(ENV, TOKEN)
+
+
+@pytest.fixture
+def client():
+    with outbound.make_client() as client:
+        yield client
+
+
+def app(domain: str, status: str = "STARTED", updated: int | str = UPDATED_MS, **extra) -> dict:
+    return {
+        "domain": domain,
+        "fullDomain": f"{domain}.us-e2.cloudhub.io",
+        "status": status,
+        "lastUpdateTime": updated,
+        "muleVersion": {"version": "4.6.0"},
+        "workers": {"amount": 1, "type": {"name": "Micro"}},
+        **extra,
+    }
+
+
+def standin(*apps: dict) -> MuleSoftStandIn:
+    return MuleSoftStandIn(token=TOKEN, org_id=ORG, env_id=ENV_ID, apps=list(apps) or [app("invoice-sync")])
+
+
+def target(base_url: str, ref: str = "invoice-sync", account_id: str = f"{ORG}/{ENV_ID}") -> PollTarget:
+    return PollTarget(kind="mulesoft", ref=ref, base_url=base_url, account_id=account_id, secret_env=ENV)
+
+
+def test_a_started_application_is_a_successful_heartbeat_run(client):
+    server = standin()
+    with server as base_url:
+        before = dt.datetime.now(dt.UTC)
+        result = mulesoft.poll(target(base_url), client)
+    [run] = result.runs
+    assert run.external_id == f"invoice-sync@{UPDATED_MS}"
+    assert run.status == "success"
+    assert run.started_at == dt.datetime.fromtimestamp(UPDATED_MS / 1000, tz=dt.UTC)
+    assert run.finished_at is not None and run.finished_at >= before
+    assert run.message == "application status STARTED"
+    assert result.cursor == str(UPDATED_MS)
+    request = server.requests[0]
+    assert request.path == "/cloudhub/api/v2/applications/invoice-sync"
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert (request.headers["x-anypnt-org-id"], request.headers["x-anypnt-env-id"]) == (ORG, ENV_ID)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("STARTED", "success"),
+        ("RUNNING", "success"),
+        ("DEPLOYING", "running"),
+        ("UNDEPLOYING", "running"),
+        ("FAILED", "failed"),
+        ("DEPLOY_FAILED", "failed"),
+        ("UNDEPLOYED", "failed"),
+    ],
+)
+def test_application_statuses_map_to_run_statuses(client, status, expected):
+    with standin(app("invoice-sync", status)) as base_url:
+        assert mulesoft.poll(target(base_url), client).runs[0].status == expected
+
+
+def test_a_failed_application_finished_when_its_status_changed(client):
+    with standin(app("invoice-sync", "DEPLOY_FAILED")) as base_url:
+        [run] = mulesoft.poll(target(base_url), client).runs
+    assert run.finished_at == dt.datetime.fromtimestamp(UPDATED_MS / 1000, tz=dt.UTC)
+
+
+def test_a_repeat_poll_without_a_status_change_upserts_the_same_run(client):
+    server = standin()
+    with server as base_url:
+        first = mulesoft.poll(target(base_url), client)
+        second = mulesoft.poll(dataclasses.replace(target(base_url), cursor=first.cursor), client)
+    assert [r.external_id for r in second.runs] == [r.external_id for r in first.runs]
+
+
+def test_a_status_change_is_a_new_run(client):
+    server = standin()
+    with server as base_url:
+        first = mulesoft.poll(target(base_url), client)
+        server.apps[0] = app("invoice-sync", "FAILED", UPDATED_MS + 60_000)
+        second = mulesoft.poll(target(base_url), client)
+    assert second.runs[0].external_id != first.runs[0].external_id
+    assert second.runs[0].status == "failed"
+
+
+def test_refused_credentials_are_a_poll_error_without_the_secret(client, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv(ENV, "wrong-anypoint-secret")
+    with standin() as base_url, pytest.raises(PollError, match=r"credentials refused \(HTTP 401\)") as raised:
+        mulesoft.poll(target(base_url), client)
+    assert "wrong-anypoint-secret" not in str(raised.value)
+    assert "wrong-anypoint-secret" not in caplog.text
+
+
+def test_a_wrong_environment_is_refused_as_credentials(client):
+    with standin() as base_url, pytest.raises(PollError, match=r"credentials refused \(HTTP 403\)"):
+        mulesoft.poll(target(base_url, account_id=f"{ORG}/other-env"), client)
+
+
+@pytest.mark.parametrize("account_id", ["", "just-an-org", "/env", "org/"])
+def test_account_id_must_name_org_and_environment(client, account_id):
+    with pytest.raises(PollError, match='account_id must be "<orgId>/<envId>"'):
+        mulesoft.poll(target("http://127.0.0.1:9", account_id=account_id), client)
+
+
+def test_an_unknown_application_is_a_poll_error(client):
+    with standin() as base_url, pytest.raises(PollError, match="unexpected HTTP 404"):
+        mulesoft.poll(target(base_url, ref="nope"), client)
+
+
+@pytest.mark.parametrize(
+    ("record", "complaint"),
+    [
+        (app("invoice-sync", "HIBERNATING"), "unknown status 'HIBERNATING'"),
+        (app("invoice-sync", updated="yesterday"), "lastUpdateTime must be a non-negative integer"),
+        ({"domain": "invoice-sync", "lastUpdateTime": UPDATED_MS}, "status must be a non-empty string"),
+    ],
+)
+def test_a_malformed_application_is_a_poll_error(client, record, complaint):
+    with standin(record) as base_url, pytest.raises(PollError, match=complaint):
+        mulesoft.poll(target(base_url), client)
+
+
+def test_discover_lists_every_application(client):
+    with standin(app("invoice-sync"), app("payroll-export", "UNDEPLOYED")) as base_url:
+        found = mulesoft.discover(target(base_url), client)
+    assert found == [
+        DiscoveredProcess(ref="invoice-sync", name="invoice-sync"),
+        DiscoveredProcess(ref="payroll-export", name="payroll-export"),
+    ]

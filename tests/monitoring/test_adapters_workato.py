@@ -1,0 +1,201 @@
+"""The Workato adapter against a stand-in Developer API (recipe jobs, newest first, offset_job_id paging)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+
+from monitoring import outbound
+from monitoring.adapters import workato
+from monitoring.observations import DiscoveredProcess, PollError, PollTarget, RunObservation
+from tests.monitoring.standins import Answer, WorkatoStandIn
+
+TOKEN = "wrk-api-client-token"
+ENV = "PLUMBLINE_TEST_WORKATO"
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(settings, monkeypatch):
+    settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    monkeypatch.setenv(ENV, TOKEN)
+
+
+@pytest.fixture
+def client():
+    with outbound.make_client() as client:
+        yield client
+
+
+def job(job_id: str | int, status: str = "succeeded", minute: int = 0, **extra) -> dict:
+    return {
+        "id": job_id,
+        "flow_run_id": 1000 + minute,
+        "started_at": f"2026-05-01T10:{minute:02d}:00.000Z",
+        "completed_at": None if status == "pending" else f"2026-05-01T10:{minute:02d}:30.000Z",
+        "title": "New invoice in Chargebee",
+        "is_poll_error": False,
+        "error": "Invalid subsidiary" if status == "failed" else None,
+        "is_error": status == "failed",
+        "status": status,
+        **extra,
+    }
+
+
+def five_jobs() -> list[dict]:
+    """Newest first, as Workato lists them."""
+    return [
+        job("j-5", "succeeded", 50),
+        job("j-4", "failed", 40),
+        job("j-3", "succeeded", 30),
+        job("j-2", "succeeded", 20),
+        job("j-1", "failed", 10),
+    ]
+
+
+def target(base_url: str, cursor: str | None = None) -> PollTarget:
+    return PollTarget(kind="workato", ref="42", base_url=base_url, secret_env=ENV, cursor=cursor)
+
+
+def test_jobs_are_read_across_pages_going_back_by_offset_job_id(client):
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
+    with server as base_url:
+        result = workato.poll(target(base_url), client)
+    assert [r.external_id for r in result.runs] == ["j-5", "j-4", "j-3", "j-2", "j-1"]
+    assert [r.query.get("offset_job_id") for r in server.requests] == [None, "j-4", "j-2", "j-1"]
+    assert {r.headers["authorization"] for r in server.requests} == {f"Bearer {TOKEN}"}
+    assert server.requests[1].query["prev"] == "false"
+
+
+def test_a_job_becomes_a_run_with_times_and_error_message(client):
+    with WorkatoStandIn(token=TOKEN, jobs={"42": [job("j-1", "failed", 10)]}) as base_url:
+        result = workato.poll(target(base_url), client)
+    assert result.runs == [
+        RunObservation(
+            external_id="j-1",
+            status="failed",
+            started_at=dt.datetime(2026, 5, 1, 10, 10, tzinfo=dt.UTC),
+            finished_at=dt.datetime(2026, 5, 1, 10, 10, 30, tzinfo=dt.UTC),
+            message="Invalid subsidiary",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"), [("succeeded", "success"), ("failed", "failed"), ("pending", "running")]
+)
+def test_workato_statuses_map_to_run_statuses(client, status, expected):
+    with WorkatoStandIn(token=TOKEN, jobs={"42": [job("j-1", status)]}) as base_url:
+        assert workato.poll(target(base_url), client).runs[0].status == expected
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"is_error": True}, "failed"),
+        ({"is_error": False}, "success"),
+        ({"is_error": False, "completed_at": None}, "running"),
+    ],
+)
+def test_without_a_status_field_the_status_comes_from_is_error_and_completed_at(client, fields, expected):
+    record = {k: v for k, v in job("j-1").items() if k != "status"} | fields
+    with WorkatoStandIn(token=TOKEN, jobs={"42": [record]}) as base_url:
+        assert workato.poll(target(base_url), client).runs[0].status == expected
+
+
+def test_numeric_job_ids_are_read_as_strings(client):
+    with WorkatoStandIn(token=TOKEN, jobs={"42": [job(1234)]}) as base_url:
+        assert workato.poll(target(base_url), client).runs[0].external_id == "1234"
+
+
+def test_a_repeat_poll_with_the_cursor_returns_nothing_and_reads_one_page(client):
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
+    with server as base_url:
+        first = workato.poll(target(base_url), client)
+        server.requests.clear()
+        second = workato.poll(target(base_url, cursor=first.cursor), client)
+    assert first.cursor == "j-5"
+    assert second.runs == []
+    assert second.cursor == "j-5"
+    assert len(server.requests) == 1
+
+
+def test_a_poll_from_the_cursor_returns_only_newer_jobs(client):
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
+    with server as base_url:
+        cursor = workato.poll(target(base_url), client).cursor
+        server.jobs["42"][:0] = [job("j-8", minute=58), job("j-7", minute=57), job("j-6", minute=56)]
+        result = workato.poll(target(base_url, cursor=cursor), client)
+    assert [r.external_id for r in result.runs] == ["j-8", "j-7", "j-6"]
+    assert result.cursor == "j-8"
+
+
+def test_the_cursor_stays_below_a_pending_job_until_it_finishes(client):
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": [job("j-6", "pending", 55), *five_jobs()]})
+    with server as base_url:
+        first = workato.poll(target(base_url), client)
+        assert first.cursor == "j-5"
+        server.jobs["42"][0] = job("j-6", "failed", 55)
+        second = workato.poll(target(base_url, cursor=first.cursor), client)
+    assert [(r.external_id, r.status) for r in second.runs] == [("j-6", "failed")]
+    assert second.cursor == "j-6"
+
+
+def test_paging_stops_at_the_page_bound(client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
+    with server as base_url:
+        result = workato.poll(target(base_url), client)
+    assert len(server.requests) == 2
+    assert [r.external_id for r in result.runs] == ["j-5", "j-4", "j-3", "j-2"]
+
+
+def test_refused_credentials_are_a_poll_error_without_the_secret(client, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv(ENV, "wrong-workato-secret")
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
+    with server as base_url, pytest.raises(PollError, match=r"credentials refused \(HTTP 401\)") as raised:
+        workato.poll(target(base_url), client)
+    assert "wrong-workato-secret" not in str(raised.value)
+    assert "wrong-workato-secret" not in caplog.text
+
+
+def test_a_missing_secret_is_a_poll_error_naming_the_variable(client, monkeypatch):
+    monkeypatch.delenv(ENV)
+    with pytest.raises(PollError, match=f"environment variable {ENV} is not set"):
+        workato.poll(target("http://127.0.0.1:9"), client)
+
+
+def test_a_server_error_is_a_poll_error(client):
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
+    server.override("GET", r"/api/recipes/42/jobs", lambda r, m: Answer(502, {"message": "bad gateway"}))
+    with server as base_url, pytest.raises(PollError, match=r"server error \(HTTP 502\)"):
+        workato.poll(target(base_url), client)
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        ({"jobs": []}, "items: expected a JSON array"),
+        ({"items": [{"status": "succeeded"}]}, "id must be a non-empty string"),
+        ({"items": [job("j-1", "skipped")]}, "unknown status 'skipped'"),
+        ({"items": [{"id": "j-1", "started_at": "2026-05-01T10:00:00Z"}]}, "needs a status or an is_error flag"),
+        ({"items": [job("j-1", started_at="noon")]}, "started_at must be an ISO 8601 timestamp"),
+        ({"items": [job("j-1", "failed", error=["x"])]}, "error must be a string or an object"),
+    ],
+)
+def test_a_malformed_job_list_is_a_poll_error(client, body, complaint):
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": []})
+    server.override("GET", r"/api/recipes/42/jobs", lambda r, m: Answer(200, body))
+    with server as base_url, pytest.raises(PollError, match=complaint):
+        workato.poll(target(base_url), client)
+
+
+def test_discover_lists_every_recipe_across_pages(client):
+    recipes = [{"id": i, "name": f"Recipe {i}", "running": True} for i in range(1, 151)]
+    server = WorkatoStandIn(token=TOKEN, jobs={}, recipes=recipes)
+    with server as base_url:
+        found = workato.discover(target(base_url), client)
+    assert found == [DiscoveredProcess(ref=str(i), name=f"Recipe {i}") for i in range(1, 151)]
+    assert [(r.query["page"], r.query["per_page"]) for r in server.requests] == [("1", "100"), ("2", "100")]
