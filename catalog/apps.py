@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = "Catalog (what is written)"
+
+    def ready(self) -> None:
+        from catalog.rules import receivers  # noqa: F401  (connects the findings refresh)

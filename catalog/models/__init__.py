@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from catalog.models.findings import StoredFinding, Waiver
 from catalog.models.golives import GoLive, GoLiveIntegration
 from catalog.models.history import ChangeRecord
 from catalog.models.integrations import Integration, Mapping
@@ -16,6 +17,8 @@ __all__ = [
     "Mapping",
     "Person",
     "PlatformAccount",
+    "StoredFinding",
     "System",
     "SystemVersion",
+    "Waiver",
 ]

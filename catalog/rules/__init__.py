@@ -1,0 +1,57 @@
+"""Governance rules: the estate in, findings out (DESIGN.md, "Findings (stable codes)").
+
+One pure function per code, grouped by concept: spec.py (SPEC_INCOMPLETE, STALE_SPEC),
+ownership.py (OWNER_INACTIVE, SINGLE_PERSON_DEPENDENCY), phase_two.py (DEFERRED_PHASE_TWO,
+WORKAROUND_EXCEEDS_BUILD), sync.py (REALTIME_CLAIM_MISMATCH, SYNC_SLOWER_THAN_DECLARED),
+failures.py (SILENT_FAILURES, RESYNC_LOSES_SEQUENCE), maintenance.py
+(CONNECTOR_MAINTENANCE_UNOWNED, API_RETIREMENT_DUE), observed.py (UNMONITORED, HEALTH_DOWN,
+HEALTH_FAILING, FAILED_RECORDS_OPEN), estate.py (UNDOCUMENTED_CONNECTION,
+POINT_TO_POINT_SPRAWL). engine.py runs them all; store.py keeps the results and applies waivers.
+
+Severities (where DESIGN.md is silent, chosen here):
+  SPEC_INCOMPLETE                warning
+  UNDOCUMENTED_CONNECTION        warning
+  DEFERRED_PHASE_TWO             info up to 90 days since deferred_since, warning from 91 (or
+                                 when deferred_since is missing), critical from 181 or once
+                                 target_date has passed
+  WORKAROUND_EXCEEDS_BUILD       warning
+  SINGLE_PERSON_DEPENDENCY       warning
+  REALTIME_CLAIM_MISMATCH        warning
+  SYNC_SLOWER_THAN_DECLARED      warning
+  SILENT_FAILURES                warning for log-file, critical for none (no trace at all)
+  RESYNC_LOSES_SEQUENCE          warning
+  CONNECTOR_MAINTENANCE_UNOWNED  warning
+  API_RETIREMENT_DUE             warning within 90 days, critical on or after the date
+  STALE_SPEC                     warning
+  OWNER_INACTIVE                 critical for a live integration, warning otherwise and for systems
+  UNMONITORED                    warning
+  HEALTH_DOWN, HEALTH_FAILING    critical
+  FAILED_RECORDS_OPEN            warning; critical for sequence-sensitive data (audit-trail gaps)
+  POINT_TO_POINT_SPRAWL          warning
+
+Lifecycles (engine.RULES): retired integrations raise nothing. Deprecated ones still run, so
+they raise only OWNER_INACTIVE, API_RETIREMENT_DUE and the observed rules
+(SYNC_SLOWER_THAN_DECLARED, HEALTH_DOWN, HEALTH_FAILING, FAILED_RECORDS_OPEN). The observed
+rules skip planned and building integrations (test runs are not production health);
+UNMONITORED and the owner-without-backup case of SINGLE_PERSON_DEPENDENCY are for live ones.
+A running process or heartbeat whose only spec is retired counts as UNDOCUMENTED_CONNECTION.
+
+Time: "today" is the local date of the evaluation; a month is 365.25/12 days, so workaround
+hours to date grow day by day (hours_per_month x days / 30.44).
+"""
+
+from __future__ import annotations
+
+from catalog.rules.engine import Estate, evaluate, evaluate_estate, evaluate_integration, load_estate
+from catalog.rules.finding import Facts, Finding, sort_findings
+
+__all__ = [
+    "Estate",
+    "Facts",
+    "Finding",
+    "evaluate",
+    "evaluate_estate",
+    "evaluate_integration",
+    "load_estate",
+    "sort_findings",
+]

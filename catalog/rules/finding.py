@@ -1,0 +1,90 @@
+"""The pure result of a rule, what a rule may know besides the integration, and the wording helpers
+every rule shares so messages read the same way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from catalog.health import HealthFacts
+from catalog.models import Integration
+from catalog.models.findings import SEVERITY_RANK, SubjectType
+
+JSON_KEYS: tuple[str, ...] = ("code", "severity", "subject_type", "subject_key", "message", "remedy")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str  # info | warning | critical
+    subject_type: str  # integration | system | person | connection | estate
+    subject_key: str | None  # None for the estate
+    message: str
+    remedy: str
+    # Email of the subject's owner, for grouping and filtering; not part of the JSON contract.
+    owner: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        """Exactly the keys of the `findings --format json` contract (DESIGN.md, Interfaces)."""
+        return {key: getattr(self, key) for key in JSON_KEYS}
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_RANK[self.severity]
+
+    @property
+    def subject(self) -> tuple[str, str]:
+        """(subject_type, subject_key) with "" for the estate: how waivers and stored rows match."""
+        return (self.subject_type, self.subject_key or "")
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (-self.rank, self.code, *self.subject)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Severity descending, then code, then subject: the same order on every run."""
+    return sorted(findings, key=Finding.sort_key)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a rule may know about one integration besides its own row and related objects."""
+
+    today: dt.date
+    now: dt.datetime
+    review_days: int = 180
+    health: HealthFacts | None = None  # None: monitoring has no data for it
+    has_complete_mapping: bool = False  # a mapping naming both source and target exists
+
+
+def about(integration: Integration, code: str, severity: str, message: str, remedy: str) -> Finding:
+    """A finding whose subject is the integration, owned by the integration's owner."""
+    owner = integration.owner.email if integration.owner else None
+    return Finding(code, severity, SubjectType.INTEGRATION, integration.key, message, remedy, owner)
+
+
+def plural(count: int | float, word: str, words: str | None = None) -> str:
+    shown = number(count)
+    return f"{shown} {word}" if count == 1 else f"{shown} {words or word + 's'}"
+
+
+def number(value: int | float) -> str:
+    """6.0 -> "6", 6.25 -> "6.2": hours and minutes as people write them."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.1f}"
+    return str(int(value))
+
+
+def person_name(person: object) -> str:
+    name = getattr(person, "name", "") or getattr(person, "email", "")
+    return str(name)
+
+
+def listing(items: list[str], limit: int = 5) -> str:
+    """Join as "a, b and c"; beyond the limit "a, b, c, d, e and 4 more"."""
+    if len(items) > limit:
+        shown, rest = items[:limit], len(items) - limit
+        return f"{', '.join(shown)} and {rest} more"
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"

@@ -1,0 +1,109 @@
+"""What a deferral to phase two has cost: DEFERRED_PHASE_TWO, WORKAROUND_EXCEEDS_BUILD, and the
+arithmetic the phase-two register shows (age, quarters deferred, workaround hours to date)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from catalog.choices import Phase
+from catalog.models import Integration
+from catalog.models.findings import FindingCode, Severity
+from catalog.rules.finding import Facts, Finding, about, number, person_name, plural
+
+WARNING_AFTER_DAYS = 90  # info up to 90 days deferred, warning from 91
+CRITICAL_AFTER_DAYS = 180  # critical from 181, or once the target date has passed
+DAYS_PER_MONTH = 365.25 / 12  # an average month, so hours to date grow smoothly day by day
+
+
+def is_deferred(integration: Integration) -> bool:
+    return integration.phase == Phase.PHASE_TWO
+
+
+def age_days(integration: Integration, today: dt.date) -> int | None:
+    """Days since deferred_since; None when the deferral date was not written down."""
+    if integration.deferred_since is None:
+        return None
+    return max((today - integration.deferred_since).days, 0)
+
+
+def quarters_deferred(integration: Integration, today: dt.date) -> int | None:
+    """Calendar quarters that have started since the deferral: the planning rounds it has missed."""
+    since = integration.deferred_since
+    if since is None:
+        return None
+    start = since.year * 4 + (since.month - 1) // 3
+    now = today.year * 4 + (today.month - 1) // 3
+    return max(now - start, 0)
+
+
+def months_elapsed(since: dt.date, today: dt.date) -> float:
+    return max((today - since).days, 0) / DAYS_PER_MONTH
+
+
+def workaround_hours_to_date(integration: Integration, today: dt.date) -> float | None:
+    """hours_per_month x months since deferred_since; None when either is unknown."""
+    if integration.deferred_since is None or integration.workaround_hours_per_month is None:
+        return None
+    return integration.workaround_hours_per_month * months_elapsed(integration.deferred_since, today)
+
+
+def target_passed(integration: Integration, today: dt.date) -> bool:
+    return integration.target_date is not None and integration.target_date < today
+
+
+def deferral_severity(integration: Integration, today: dt.date) -> str:
+    age = age_days(integration, today)
+    if target_passed(integration, today) or (age is not None and age > CRITICAL_AFTER_DAYS):
+        return Severity.CRITICAL
+    if age is None or age > WARNING_AFTER_DAYS:
+        # An undated deferral cannot show its age, which is itself worth a warning.
+        return Severity.WARNING
+    return Severity.INFO
+
+
+def deferred_phase_two(integration: Integration, facts: Facts) -> Finding | None:
+    if not is_deferred(integration):
+        return None
+    today = facts.today
+    age = age_days(integration, today)
+    since = integration.deferred_since
+    if since is None or age is None:
+        parts = ["Deferred to phase two with no deferred_since date, so its cost cannot be tracked"]
+    else:
+        quarters = quarters_deferred(integration, today) or 0
+        parts = [
+            f"Deferred to phase two on {since.isoformat()}, {plural(age, 'day')} ago "
+            f"({plural(quarters, 'quarter')} of planning)"
+        ]
+    target = integration.target_date
+    if target is None:
+        parts.append("no target date")
+    elif target < today:
+        parts.append(f"target date {target.isoformat()} passed {plural((today - target).days, 'day')} ago")
+    else:
+        parts.append(f"target date {target.isoformat()}")
+    if integration.workaround_performed_by or integration.workaround_description:
+        who = person_name(integration.workaround_performed_by) if integration.workaround_performed_by else "someone"
+        per_month = integration.workaround_hours_per_month
+        cost = f", {number(per_month)} h/month" if per_month is not None else ""
+        parts.append(f"meanwhile {who} does it by hand{cost}")
+    message = "; ".join(parts) + "."
+    remedy = "Schedule and staff the build, or set a realistic target date and record why it waits."
+    return about(integration, FindingCode.DEFERRED_PHASE_TWO, deferral_severity(integration, today), message, remedy)
+
+
+def workaround_exceeds_build(integration: Integration, facts: Facts) -> Finding | None:
+    if not is_deferred(integration) or integration.build_estimate_hours is None:
+        return None
+    hours = workaround_hours_to_date(integration, facts.today)
+    if hours is None or hours < integration.build_estimate_hours:
+        return None
+    since = integration.deferred_since
+    assert since is not None  # hours is only known with a deferral date
+    message = (
+        f"The manual workaround has taken about {number(round(hours, 1))} hours since {since.isoformat()} "
+        f"({number(integration.workaround_hours_per_month or 0)} h/month), already at or above the "
+        f"{number(integration.build_estimate_hours)} hours estimated to build the integration."
+    )
+    remedy = "Build the integration now: every further month of the workaround costs more than it saves."
+    return about(integration, FindingCode.WORKAROUND_EXCEEDS_BUILD, Severity.WARNING, message, remedy)

@@ -1,0 +1,75 @@
+"""Is the written spec there and current? SPEC_INCOMPLETE and STALE_SPEC."""
+
+from __future__ import annotations
+
+from catalog.completeness import assess
+from catalog.models import Integration, System
+from catalog.models.findings import FindingCode, Severity
+from catalog.rules.finding import Facts, Finding, about, listing, plural
+
+PART_NAMES: dict[str, str] = {
+    "systems": "systems",
+    "mappings": "mappings",
+    "frequency": "frequency",
+    "error_handling": "error handling",
+    "owner": "owner",
+    "maintenance": "maintenance",
+}
+
+# What to write for each missing part (spec-format.md, "What makes a spec written").
+PART_FIXES: dict[str, str] = {
+    "systems": "source and target systems",
+    "mappings": "at least one mapping with source and target",
+    "frequency": "sync.trigger with interval_minutes (max_latency_minutes for event)",
+    "error_handling": "error_handling surface, notify and resync",
+    "owner": "an active owner",
+    "maintenance": "connector type, plus maintained_by and compatibility_sla_days for native, ipaas or custom-api",
+}
+
+
+def spec_incomplete(integration: Integration, facts: Facts) -> Finding | None:
+    result = assess(integration, has_complete_mapping=facts.has_complete_mapping)
+    if result.is_complete:
+        return None
+    names = [PART_NAMES[part] for part in result.missing]
+    present = 6 - len(result.missing)
+    message = f"Spec is missing {listing(names, limit=6)} ({present} of 6 required parts written)."
+    remedy = f"Write {'; '.join(PART_FIXES[part] for part in result.missing)} into the spec and re-import it."
+    return about(integration, FindingCode.SPEC_INCOMPLETE, Severity.WARNING, message, remedy)
+
+
+def _connected_systems(integration: Integration) -> list[System]:
+    systems = [integration.source, integration.target]
+    unique = {system.key: system for system in systems if system is not None}
+    return list(unique.values())
+
+
+def stale_spec(integration: Integration, facts: Facts) -> Finding | None:
+    reviewed = integration.reviewed_at
+    reasons: list[str] = []
+    changed: list[System] = []
+    if reviewed is None:
+        reasons.append("The spec has never been reviewed")
+    else:
+        age = (facts.today - reviewed).days
+        if age > facts.review_days:
+            reasons.append(
+                f"The spec was last reviewed on {reviewed.isoformat()}, {plural(age, 'day')} ago "
+                f"(review policy: every {plural(facts.review_days, 'day')})"
+            )
+        for system in _connected_systems(integration):
+            moved = system.major_version_changed_at
+            if moved is not None and moved.date() > reviewed:
+                changed.append(system)
+                reasons.append(
+                    f"{system.display_name} changed major version on {moved.date().isoformat()} "
+                    f"(now {system.version or 'unstated'}), after the last review on {reviewed.isoformat()}"
+                )
+    if not reasons:
+        return None
+    if changed:
+        against = listing([f"{s.display_name} {s.version}".strip() for s in changed])
+        remedy = f"Have the owner check the spec against {against} and confirm it by setting reviewed_at."
+    else:
+        remedy = "Have the owner check the spec against the running integration and confirm it by setting reviewed_at."
+    return about(integration, FindingCode.STALE_SPEC, Severity.WARNING, "; ".join(reasons) + ".", remedy)

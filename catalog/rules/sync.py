@@ -1,0 +1,75 @@
+"""How often it really runs: REALTIME_CLAIM_MISMATCH and SYNC_SLOWER_THAN_DECLARED."""
+
+from __future__ import annotations
+
+import re
+
+from catalog.choices import Trigger
+from catalog.models import Integration
+from catalog.models.findings import FindingCode, Severity
+from catalog.rules.finding import Facts, Finding, about, plural
+
+REALTIME_CLAIM = re.compile(r"real[\s_-]?time", re.IGNORECASE)
+REALTIME_MAX_MINUTES = 5  # "real-time" that is slower than this is a poll, whatever the slide says
+SLOWER_FACTOR = 1.5  # an observed median above 1.5 x the declared interval is a broken promise
+
+
+def claims_realtime(integration: Integration) -> bool:
+    return bool(REALTIME_CLAIM.search(integration.vendor_claim or ""))
+
+
+def declared_interval(integration: Integration) -> int | None:
+    """The promised gap between syncs in minutes: max_latency_minutes for event triggers,
+    interval_minutes otherwise; None when the spec promises none (manual, or not written)."""
+    if integration.sync_trigger == Trigger.EVENT:
+        return integration.max_latency_minutes
+    if integration.sync_trigger == Trigger.MANUAL:
+        return None
+    return integration.interval_minutes
+
+
+def _declared_phrase(integration: Integration, minutes: int) -> str:
+    if integration.sync_trigger == Trigger.EVENT:
+        return f"an event trigger with up to {plural(minutes, 'minute')} latency"
+    trigger = integration.sync_trigger or "sync"
+    return f"{trigger} every {plural(minutes, 'minute')}"
+
+
+def realtime_claim_mismatch(integration: Integration, facts: Facts) -> Finding | None:
+    if not claims_realtime(integration):
+        return None
+    reasons: list[str] = []
+    declared = declared_interval(integration)
+    if integration.sync_trigger == Trigger.MANUAL:
+        reasons.append("the spec declares a manual trigger")
+    elif declared is not None and declared > REALTIME_MAX_MINUTES:
+        reasons.append(f"the spec declares {_declared_phrase(integration, declared)}")
+    observed = facts.health.observed_median_minutes if facts.health else None
+    if observed is not None and observed > REALTIME_MAX_MINUTES:
+        reasons.append(f"the observed median interval is {plural(round(observed, 1), 'minute')}")
+    if not reasons:
+        return None
+    message = (
+        f"The vendor claims {integration.vendor_claim!r}, but {' and '.join(reasons)} "
+        f"(real-time means within {plural(REALTIME_MAX_MINUTES, 'minute')})."
+    )
+    remedy = "Record the real sync frequency in the spec and check that it is fast enough for the data it carries."
+    return about(integration, FindingCode.REALTIME_CLAIM_MISMATCH, Severity.WARNING, message, remedy)
+
+
+def sync_slower_than_declared(integration: Integration, facts: Facts) -> Finding | None:
+    declared = declared_interval(integration)
+    health = facts.health
+    if not declared or health is None or health.observed_median_minutes is None:
+        return None
+    observed = health.observed_median_minutes
+    if observed <= SLOWER_FACTOR * declared:
+        return None
+    p95 = f", p95 {plural(round(health.observed_p95_minutes, 1), 'minute')}" if health.observed_p95_minutes else ""
+    message = (
+        f"Runs are {observed / declared:.1f}x slower than declared: observed median interval "
+        f"{plural(round(observed, 1), 'minute')}{p95} over the last 7 days, declared "
+        f"{_declared_phrase(integration, declared)}."
+    )
+    remedy = "Find out why runs are delayed (schedule, queueing, platform limits) or correct the declared interval."
+    return about(integration, FindingCode.SYNC_SLOWER_THAN_DECLARED, Severity.WARNING, message, remedy)

@@ -1,0 +1,20 @@
+"""Celery tasks of the catalog: thin wrappers around plain functions."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from catalog.completeness import refresh_completeness
+from catalog.rules import store
+
+
+@shared_task
+def refresh_findings() -> dict[str, int]:
+    """Re-evaluate every finding (nightly: ages, review dates and observed health move on)."""
+    return store.refresh_findings().as_dict()
+
+
+@shared_task(name="catalog.refresh_completeness")
+def refresh_completeness_task() -> int:
+    """Recompute stored completeness for the whole estate; returns how many changed."""
+    return refresh_completeness()

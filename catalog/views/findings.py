@@ -1,0 +1,248 @@
+"""The findings list at /findings/ and the phase-two register at /phase-two/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
+
+from catalog.choices import Lifecycle
+from catalog.models import Integration, Person, StoredFinding
+from catalog.models.findings import FindingCode, Severity, SubjectType
+from catalog.rules.export import write_csv
+from catalog.rules.filters import WAIVED_CHOICES, StoredFindingFilterSet, parameter_errors, without_blanks
+from catalog.rules.finding import Facts
+from catalog.rules.phase_two import (
+    age_days,
+    deferred_phase_two,
+    quarters_deferred,
+    target_passed,
+    workaround_exceeds_build,
+    workaround_hours_to_date,
+)
+from catalog.rules.store import ordered, with_waivers
+
+PAGE_SIZE = 200
+GROUPS = {"code": "code", "severity": "severity", "owner": "owner__email"}
+FINDINGS_CSV_HEADER = (
+    "code",
+    "severity",
+    "subject_type",
+    "subject_key",
+    "owner",
+    "message",
+    "remedy",
+    "first_seen_at",
+    "waived",
+    "waiver_reason",
+    "waiver_expires_on",
+)
+
+
+def _view_errors(params: QueryDict) -> list[str]:
+    checks = {"format": ("html", "csv"), "group": tuple(GROUPS)}
+    errors = []
+    for name, allowed in checks.items():
+        value = params.get(name)
+        if value is not None and value not in allowed:
+            errors.append(f"{name}={value!r}: must be one of {', '.join(allowed)}.")
+    page = params.get("page")
+    if page is not None and not (page.isdigit() and int(page) >= 1):
+        errors.append(f"page={page!r}: must be a whole number from 1.")
+    return errors
+
+
+@login_required
+def findings_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    params = without_blanks(request.GET)
+    base = with_waivers(StoredFinding.objects.select_related("owner"), today)
+    filterset = StoredFindingFilterSet(params, queryset=base)
+    errors = parameter_errors(params, filterset) + _view_errors(params)
+    context: dict[str, Any] = {
+        "codes": FindingCode.choices,
+        "severities": Severity.choices,
+        "subject_types": SubjectType.choices,
+        "waived_choices": WAIVED_CHOICES,
+        "owners": Person.objects.filter(findings__isnull=False).distinct().order_by("email"),
+        "params": params,
+        "selected_codes": params.getlist("code"),
+        "selected_severities": params.getlist("severity"),
+        "group": params.get("group", "code"),
+    }
+    if errors:
+        return render(request, "catalog/findings.html", {**context, "errors": errors}, status=400)
+    queryset: QuerySet[StoredFinding] = filterset.qs
+    if params.get("format") == "csv":
+        return _findings_csv(ordered(queryset), today)
+    group = context["group"]
+    group_field = GROUPS[group]
+    rows = ordered(queryset, first=[] if group == "severity" else [group_field])
+    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
+    group_counts = dict(queryset.order_by().values(group_field).annotate(n=Count("id")).values_list(group_field, "n"))
+    totals = _totals(queryset)
+    groups = [
+        {"key": key, "count": group_counts.get(key, 0), "rows": list(items)}
+        for key, items in groupby(page.object_list, key=lambda row: _group_key(row, group))
+    ]
+    query = params.copy()
+    query.pop("page", None)
+    context.update(page=page, groups=groups, totals=totals, query=query.urlencode())
+    csv_query = query.copy()
+    csv_query["format"] = "csv"
+    context["csv_query"] = csv_query.urlencode()
+    return render(request, "catalog/findings.html", context)
+
+
+def _totals(queryset: QuerySet[StoredFinding]) -> dict[str, int]:
+    """Counted findings by severity, and how many are waived (not counted)."""
+    totals = dict.fromkeys([*Severity.values, "counted", "waived"], 0)
+    # `waived` is the with_waivers() annotation, which the type checker cannot see.
+    rows = queryset.order_by().values_list("severity", "waived").annotate(n=Count("id"))  # type: ignore[misc]
+    for severity, waived, n in rows:
+        if waived:
+            totals["waived"] += n
+        else:
+            totals[severity] += n
+            totals["counted"] += n
+    return totals
+
+
+def _group_key(row: StoredFinding, group: str) -> str | None:
+    if group == "owner":
+        return row.owner.email if row.owner else None
+    return str(getattr(row, group))
+
+
+def _findings_csv(queryset: QuerySet[StoredFinding], today: dt.date) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="findings-{today.isoformat()}.csv"'
+    rows = (
+        (
+            row.code,
+            row.severity,
+            row.subject_type,
+            row.subject_key,
+            row.owner.email if row.owner else "",
+            row.message,
+            row.remedy,
+            row.first_seen_at.isoformat(),
+            "yes" if row.waived else "no",  # type: ignore[attr-defined]
+            row.waiver_reason or "",  # type: ignore[attr-defined]
+            row.waiver_expires_on.isoformat() if row.waiver_expires_on else "",  # type: ignore[attr-defined]
+        )
+        for row in queryset
+    )
+    write_csv(response, FINDINGS_CSV_HEADER, rows)
+    return response
+
+
+@dataclass(frozen=True)
+class DeferredItem:
+    """One row of the phase-two register."""
+
+    integration: Integration
+    age_days: int | None
+    quarters: int | None
+    hours_to_date: float | None
+    target_passed: bool
+    severity: str
+    exceeds_build: bool
+
+    def cost_key(self) -> tuple[bool, float, int, str]:
+        # Most workaround hours first; items whose cost is unknown go last.
+        return (self.hours_to_date is None, -(self.hours_to_date or 0), -(self.age_days or 0), self.integration.key)
+
+
+def deferred_items(integrations: list[Integration], today: dt.date) -> list[DeferredItem]:
+    facts = Facts(today=today, now=timezone.now())
+    items = []
+    for integration in integrations:
+        finding = deferred_phase_two(integration, facts)
+        items.append(
+            DeferredItem(
+                integration=integration,
+                age_days=age_days(integration, today),
+                quarters=quarters_deferred(integration, today),
+                hours_to_date=workaround_hours_to_date(integration, today),
+                target_passed=target_passed(integration, today),
+                severity=finding.severity if finding else Severity.INFO,
+                exceeds_build=workaround_exceeds_build(integration, facts) is not None,
+            )
+        )
+    return sorted(items, key=DeferredItem.cost_key)
+
+
+PHASE_TWO_CSV_HEADER = (
+    "integration",
+    "deferred_since",
+    "age_days",
+    "quarters_deferred",
+    "target_date",
+    "workaround_by",
+    "hours_per_month",
+    "workaround_hours_to_date",
+    "build_estimate_hours",
+    "severity",
+)
+
+
+@login_required
+def phase_two(request: HttpRequest) -> HttpResponse:
+    """Every deferred (phase-two, not retired) integration, by what the deferral has cost."""
+    unknown = [name for name in request.GET if name != "format"]
+    fmt = request.GET.get("format", "html")
+    errors = [f"Unknown parameter {name!r} (known: format)." for name in unknown]
+    if fmt not in ("html", "csv"):
+        errors.append(f"format={fmt!r}: must be one of html, csv.")
+    if errors:
+        return render(request, "catalog/phase_two.html", {"errors": errors}, status=400)
+    today = timezone.localdate()
+    integrations = list(
+        Integration.objects.filter(phase="phase-two")
+        .exclude(lifecycle=Lifecycle.RETIRED)
+        .select_related("source", "target", "owner", "backup_owner", "workaround_performed_by")
+    )
+    items = deferred_items(integrations, today)
+    if fmt == "csv":
+        return _phase_two_csv(items, today)
+    context = {
+        "items": items,
+        "today": today,
+        "total_hours": sum(item.hours_to_date or 0 for item in items),
+        "monthly_hours": sum(item.integration.workaround_hours_per_month or 0 for item in items),
+    }
+    return render(request, "catalog/phase_two.html", context)
+
+
+def _phase_two_csv(items: list[DeferredItem], today: dt.date) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="phase-two-{today.isoformat()}.csv"'
+    rows = []
+    for item in items:
+        integration = item.integration
+        by = integration.workaround_performed_by
+        rows.append(
+            (
+                integration.key,
+                integration.deferred_since.isoformat() if integration.deferred_since else "",
+                item.age_days,
+                item.quarters,
+                integration.target_date.isoformat() if integration.target_date else "",
+                by.email if by else "",
+                integration.workaround_hours_per_month,
+                round(item.hours_to_date, 1) if item.hours_to_date is not None else None,
+                integration.build_estimate_hours,
+                item.severity,
+            )
+        )
+    write_csv(response, PHASE_TWO_CSV_HEADER, rows)
+    return response
