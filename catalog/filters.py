@@ -46,6 +46,31 @@ class StrictFilterSet(filters.FilterSet):
         return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in self.errors.items())
 
 
+class _StrictBooleanSelect(forms.NullBooleanSelect):
+    """Passes a value it does not recognise on to the field, instead of reading it as "any"."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        raw = data.get(name)
+        return raw if value is None and raw not in (None, "", "unknown") else value
+
+
+class _StrictBooleanField(forms.NullBooleanField):
+    widget = _StrictBooleanSelect
+
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]  # the stubs miss None
+        result = super().to_python(value)
+        if result is None and value not in (None, "", "unknown"):
+            raise forms.ValidationError("Enter true or false.", code="invalid")
+        return result
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    """A boolean filter for which `?complete=maybe` is an error, not "no filter"."""
+
+    field_class = _StrictBooleanField
+
+
 def _person(name: str, label: str) -> filters.ModelChoiceFilter:
     return filters.ModelChoiceFilter(
         field_name=name,
@@ -84,7 +109,7 @@ class IntegrationFilterSet(StrictFilterSet):
     lifecycle = filters.ChoiceFilter(choices=choices.Lifecycle.choices)
     phase = filters.ChoiceFilter(choices=choices.Phase.choices)
     health_kind = filters.ChoiceFilter(choices=choices.HealthKind.choices, label="Health source")
-    complete = filters.BooleanFilter(method="by_complete", label="Spec complete")
+    complete = StrictBooleanFilter(method="by_complete", label="Spec complete")
     missing = filters.ChoiceFilter(
         method="by_missing", choices=[(p, p.replace("_", " ")) for p in PARTS], label="Missing part"
     )
@@ -139,7 +164,7 @@ class SystemFilterSet(StrictFilterSet):
 class PersonFilterSet(StrictFilterSet):
     q = filters.CharFilter(method="search", label="Search")
     team = filters.CharFilter(lookup_expr="iexact")
-    active = filters.BooleanFilter()
+    active = StrictBooleanFilter()
     manager = _person("manager", "Manager (email)")
     ordering = filters.OrderingFilter(fields=(("email", "email"), ("name", "name"), ("team", "team")))
 

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLUMBLINE_VAR_DIR", BASE_DIR / "var"))
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "plumbline.accounts",
     "catalog",
     "monitoring",
 ]
@@ -138,11 +140,30 @@ CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_BROKER_FOLDER = VAR_DIR / "celery" / "queue"
 CELERY_BEAT_SCHEDULE_FILE = VAR_DIR / "celery" / "beat-schedule"
+# Catalog's periodic work; monitoring adds its own entries (monitoring/schedule.py).
+CELERY_BEAT_SCHEDULE = {
+    "refresh-findings-nightly": {
+        "task": "catalog.tasks.refresh_findings",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # Daily, after the nightly findings refresh; each owner still gets one digest per reminder period.
+    "send-reminders-daily": {
+        "task": "catalog.tasks.send_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["catalog.api.permissions.ReadAnyRole"],
+    # Token first: an anonymous request gets 401 with "WWW-Authenticate: Token".
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "plumbline.accounts.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env_str("PLUMBLINE_API_RATE", "1200/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Plumbline API",

@@ -390,3 +390,24 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def parse_data(source: str, data: Any) -> list[_Entry]:
+    """Validate one document given as data (an API request body) exactly as parse_sources
+    validates a file's documents; its references may name stored documents. Errors carry
+    line 0. Raises ImportFailed."""
+    subject = _subject(None, None)
+    if not isinstance(data, dict):
+        raise ImportFailed([SpecError(source, 0, subject, "", "must be a mapping")])
+    kind_name, key = data.get("kind"), data.get("key")
+    if kind_name not in KINDS:
+        message = f"unknown kind {kind_name!r} (known: {', '.join(KINDS)})" if kind_name else "is required"
+        raise ImportFailed([SpecError(source, 0, _subject(None, key), "kind", message)])
+    subject = _subject(kind_name, key)
+    clean, field_errors = validate(kind_name, data)
+    if clean is None:
+        raise ImportFailed([SpecError(source, 0, subject, path, message) for path, message in field_errors])
+    entries = [_Entry(clean, RawDocument(source, 1, 0, data, {}, []))]
+    if errors := _reference_errors(entries):
+        raise ImportFailed(errors)
+    return entries

@@ -1,0 +1,305 @@
+"""API objects are spec documents (spec-format.md, built by catalog.spec.documents) plus a
+few computed keys. Writes take a document as JSON and go through the importer, so they are
+checked, resolved and recorded exactly like an import of that document.
+
+The declared fields below exist for the OpenAPI schema; reading and writing go through
+to_document() and the importer, not through DRF field validation."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cache
+from typing import Any, ClassVar
+
+from django.db import models
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
+
+from catalog.completeness import PARTS
+from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, Integration
+from catalog.spec import documents
+from catalog.spec.edits import instance_keys
+from catalog.spec.importer import ImportFailed, SpecError, apply_entries, jsonable, parse_data
+from catalog.spec.schema import API_VERSION, GOLIVE, INTEGRATION, KINDS, PERSON, PLATFORM_ACCOUNT, SYSTEM, Field, Kind
+
+from .history import FieldChange, changed_fields
+
+REQUEST_SOURCE = "request"
+
+
+def errors_by_field(errors: list[SpecError]) -> dict[str, list[str]]:
+    """Importer errors as a DRF error body keyed by field path ("sync.interval_minutes")."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for error in errors:
+        found[error.field or api_settings.NON_FIELD_ERRORS_KEY].append(error.message)
+    return dict(found)
+
+
+def merge_document(current: dict[str, Any], patch: dict[str, Any], groups: frozenset[str]) -> dict[str, Any]:
+    """PATCH semantics: given keys replace the current ones, groups (sync, connector, ...)
+    merge one level deep, and null removes a field."""
+    doc = dict(current)
+    for name, value in patch.items():
+        if value is None:
+            doc.pop(name, None)
+        elif name in groups and isinstance(value, dict) and isinstance(doc.get(name), dict):
+            merged = {**doc[name], **value}
+            doc[name] = {sub: sub_value for sub, sub_value in merged.items() if sub_value is not None}
+        else:
+            doc[name] = value
+    return doc
+
+
+# --- schema-only field declarations, derived from the spec field table ----------------
+
+
+def _value_field(kind: Kind, spec_field: Field) -> serializers.Field:
+    help_text = None
+    if spec_field.ref:
+        target = KINDS[spec_field.ref]
+        help_text = f"The {'email' if target.name == 'Person' else 'key'} of a {target.label}."
+        return serializers.CharField(required=False, help_text=help_text)
+    model_field: Any = kind.model._meta.get_field(spec_field.attr)
+    options: dict[str, Any] = {"required": spec_field.required, "help_text": str(model_field.help_text) or None}
+    if model_field.choices:
+        return serializers.ChoiceField(choices=[value for value, _ in model_field.choices], **options)
+    if isinstance(model_field, models.BooleanField):
+        return serializers.BooleanField(**options)
+    if isinstance(model_field, models.DateField):
+        return serializers.DateField(**options)
+    if isinstance(model_field, models.IntegerField):
+        return serializers.IntegerField(min_value=0, **options)
+    if isinstance(model_field, models.FloatField):
+        return serializers.FloatField(min_value=0, **options)
+    if isinstance(model_field, models.JSONField):
+        return serializers.ListField(child=serializers.CharField(), **options)
+    if isinstance(model_field, models.URLField):
+        return serializers.URLField(**options)
+    return serializers.CharField(**options)
+
+
+@cache
+def _group_serializer(kind_name: str, group: str) -> type[serializers.Serializer]:
+    # One class per group, made once, so the schema names each component once.
+    kind = KINDS[kind_name]
+    fields = {
+        spec_field.path.split(".", 1)[1]: _value_field(kind, spec_field)
+        for spec_field in kind.fields
+        if spec_field.path.startswith(group + ".")
+    }
+    name = kind_name + "".join(part.capitalize() for part in group.split("_"))
+    return type(name, (serializers.Serializer,), fields)
+
+
+# Made with type(): "source" and "required" would shadow serializer attributes in a class body.
+MappingSerializer: type[serializers.Serializer] = type(
+    "MappingSerializer",
+    (serializers.Serializer,),
+    {
+        "source": serializers.CharField(),
+        "target": serializers.CharField(),
+        "required": serializers.BooleanField(required=False),
+        "transform": serializers.CharField(required=False),
+        "note": serializers.CharField(required=False),
+    },
+)
+
+
+class CompletenessSerializer(serializers.Serializer):
+    score = serializers.FloatField(help_text="Parts present / 6.")
+    missing = serializers.ListField(child=serializers.ChoiceField(choices=PARTS))
+
+
+def _document_fields(kind: Kind) -> dict[str, serializers.Field]:
+    fields: dict[str, serializers.Field] = {
+        "apiVersion": serializers.ChoiceField(choices=[API_VERSION], required=False),
+        "kind": serializers.ChoiceField(choices=[kind.name], required=False),
+        "key": serializers.CharField(help_text="email" if kind is PERSON else "lowercase slug"),
+    }
+    for spec_field in kind.fields:
+        group, _, name = spec_field.path.partition(".")
+        if not name:
+            fields[group] = _value_field(kind, spec_field)
+        elif group not in fields:
+            fields[group] = _group_serializer(kind.name, group)(required=False)
+    if "mappings" in kind.list_fields:
+        fields["mappings"] = MappingSerializer(many=True, required=False)
+    if "integrations" in kind.list_fields:
+        fields["integrations"] = serializers.ListField(child=serializers.CharField(), required=False)
+    fields["url"] = serializers.URLField(read_only=True)
+    return fields
+
+
+# --- spec document serializers --------------------------------------------------------
+
+
+class SpecSerializer(serializers.Serializer):
+    """Base of every spec document serializer; subclasses name their kind."""
+
+    kind: ClassVar[Kind]
+    view_name: ClassVar[str]
+    select: ClassVar[tuple[str, ...]] = ()
+    prefetch: ClassVar[tuple[str | Prefetch, ...]] = ()
+    # Keys the API adds to the document; dropped from a write body so GET -> PUT round-trips.
+    computed_keys: ClassVar[tuple[str, ...]] = ("url",)
+
+    @classmethod
+    def read_queryset(cls) -> QuerySet[Any]:
+        """Everything to_representation reads, in a constant number of queries."""
+        manager = cls.kind.model._default_manager
+        return manager.select_related(*cls.select).prefetch_related(*cls.prefetch)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return _document_fields(self.kind)
+
+    def document(self, obj: Any) -> dict[str, Any]:
+        # Reference keys come from the select_related objects, not a query per kind.
+        return documents.to_document(obj, self.kind, instance_keys(obj, self.kind))
+
+    def computed(self, obj: Any) -> dict[str, Any]:
+        return {}
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        doc: dict[str, Any] = jsonable(self.document(instance))
+        key = getattr(instance, self.kind.key_attr)
+        doc["url"] = reverse(self.view_name, kwargs={"key": key}, request=self.context.get("request"))
+        doc.update(self.computed(instance))
+        return doc
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["send one spec document as a JSON object"]}
+            )
+        body = {name: value for name, value in data.items() if name not in self.computed_keys}
+        if self.instance is not None and self.partial:
+            body = merge_document(self.document(self.instance), body, self.kind.groups)
+        doc = {"apiVersion": API_VERSION, "kind": self.kind.name, **body}
+        self._check_key(doc)
+        try:
+            entries = parse_data(REQUEST_SOURCE, doc)
+        except ImportFailed as failed:
+            raise serializers.ValidationError(errors_by_field(failed.errors)) from None
+        clean = entries[0].clean
+        if (
+            self.instance is None
+            and self.kind.model._default_manager.filter(**{self.kind.key_attr: clean.key}).exists()
+        ):
+            raise serializers.ValidationError({"key": [f"a {self.kind.label} {clean.key!r} already exists; PUT it"]})
+        return {"entries": entries, "clean": clean}
+
+    def _check_key(self, doc: dict[str, Any]) -> None:
+        if doc["kind"] != self.kind.name:
+            raise serializers.ValidationError({"kind": [f"must be {self.kind.name} here"]})
+        if self.instance is None:
+            return
+        current = getattr(self.instance, self.kind.key_attr)
+        doc.setdefault("key", current)
+        if doc["key"] != current:
+            raise serializers.ValidationError(
+                {"key": [f"must be {current!r} as in the URL; to rename, create the new key and delete this one"]}
+            )
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        return self._apply(validated_data)
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        return self._apply(validated_data)
+
+    def _apply(self, validated_data: dict[str, Any]) -> Any:
+        request = self.context["request"]
+        apply_entries(validated_data["entries"], dry_run=False, actor=request.user, via=ChangeRecord.Via.API)
+        key = validated_data["clean"].key
+        return self.read_queryset().get(**{self.kind.key_attr: key})
+
+
+class PersonSerializer(SpecSerializer):
+    """A person's spec document; the key is their email."""
+
+    kind = PERSON
+    view_name = "api:person-detail"
+    select = ("manager",)
+
+
+class SystemSerializer(SpecSerializer):
+    """A system's spec document."""
+
+    kind = SYSTEM
+    view_name = "api:system-detail"
+    select = ("owner",)
+
+
+class PlatformAccountSerializer(SpecSerializer):
+    """secret_env is the NAME of the environment variable holding the credential; no secret
+    value is stored anywhere, so none can be returned."""
+
+    kind = PLATFORM_ACCOUNT
+    view_name = "api:platform-account-detail"
+
+
+class IntegrationSerializer(SpecSerializer):
+    """An integration's spec document, mappings included, with its completeness."""
+
+    kind = INTEGRATION
+    view_name = "api:integration-detail"
+    select = ("source", "target", "owner", "backup_owner", "workaround_performed_by", "health_account")
+    prefetch = ("mappings",)
+    computed_keys = ("url", "completeness")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["completeness"] = CompletenessSerializer(read_only=True)
+        return fields
+
+    def document(self, obj: Integration) -> dict[str, Any]:
+        keys = instance_keys(obj, self.kind)
+        return documents.to_document(obj, self.kind, keys, mappings=list(obj.mappings.all()))
+
+    def computed(self, obj: Integration) -> dict[str, Any]:
+        return {"completeness": {"score": round(obj.completeness_score, 2), "missing": obj.missing_parts}}
+
+
+class GoLiveSerializer(SpecSerializer):
+    """A go-live's spec document: its date, approver and the integrations in scope."""
+
+    kind = GOLIVE
+    view_name = "api:golive-detail"
+    select = ("approver",)
+    prefetch = (Prefetch("scope", queryset=GoLiveIntegration.objects.select_related("integration")),)
+
+    def document(self, obj: GoLive) -> dict[str, Any]:
+        scope = [row.integration.key for row in obj.scope.all()]
+        return documents.to_document(obj, self.kind, instance_keys(obj, self.kind), integration_keys=scope)
+
+
+# --- change history --------------------------------------------------------------------
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    """One changed field; null stands for absent."""
+
+    field = serializers.CharField(help_text="Dotted path: sync.interval_minutes, mappings[0].target.")
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
+class ChangeRecordSerializer(serializers.ModelSerializer):
+    """One change of a spec document: who, when, through what, and the changed fields."""
+
+    actor = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChangeRecord
+        fields = ["at", "actor", "via", "action", "kind", "key", "note", "changes", "before", "after"]
+
+    @extend_schema_field(serializers.EmailField(allow_null=True))
+    def get_actor(self, record: ChangeRecord) -> str | None:
+        return record.actor.get_username() if record.actor else None
+
+    @extend_schema_field(FieldChangeSerializer(many=True))
+    def get_changes(self, record: ChangeRecord) -> list[FieldChange]:
+        return changed_fields(record.before, record.after)

@@ -1,0 +1,42 @@
+"""/api/v1/: the router of spec-document endpoints, the OpenAPI schema and its docs page."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from catalog.api import docs, views
+from catalog.api.permissions import ReadAnyRole
+
+app_name = "api"
+
+router = DefaultRouter()
+# Emails contain dots: a ".com" must not be read as a format suffix.
+router.include_format_suffixes = False
+router.register("people", views.PersonViewSet, basename="person")
+router.register("systems", views.SystemViewSet, basename="system")
+router.register("platform-accounts", views.PlatformAccountViewSet, basename="platform-account")
+router.register("integrations", views.IntegrationViewSet, basename="integration")
+router.register("golives", views.GoLiveViewSet, basename="golive")
+# Findings and runs are registered here by their own modules, e.g.
+#   router.register("findings", FindingViewSet, basename="finding")
+#   router.register("runs", RunViewSet, basename="run")
+
+# JSON by default; YAML with ?format=yaml or Accept: application/yaml.
+schema_view = SpectacularAPIView.as_view(
+    permission_classes=[ReadAnyRole],
+    renderer_classes=[OpenApiJsonRenderer, OpenApiJsonRenderer2, OpenApiYamlRenderer, OpenApiYamlRenderer2],
+)
+
+urlpatterns = [
+    path("schema/", schema_view, name="schema"),
+    path("docs/", docs.api_docs, name="docs"),
+    path("", include(router.urls)),
+]

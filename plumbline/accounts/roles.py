@@ -1,0 +1,140 @@
+"""Roles and the permission checks shared by pages, the API and the admin.
+
+A user's role lives in accounts.Profile; superusers are always admins. Owners may
+edit the integrations they own or back up, and the systems they own, matched by
+the email of the catalog Person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from catalog.models import Person
+
+ROLES = ("viewer", "owner", "admin")
+VIEWER, OWNER, ADMIN = ROLES
+
+
+def role_of(user: Any) -> str | None:
+    """The user's role, or None for anonymous users and users without a profile."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return None
+    if getattr(user, "is_superuser", False):
+        return ADMIN
+    try:
+        profile = user.profile
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+    role = getattr(profile, "role", None)
+    return role if role in ROLES else None
+
+
+def can_view(user: Any) -> bool:
+    return role_of(user) is not None
+
+
+def is_admin(user: Any) -> bool:
+    return role_of(user) == ADMIN
+
+
+def email_of(user: Any) -> str:
+    """The user's email, lowercased (users are keyed by email: username == email)."""
+    return (getattr(user, "email", "") or getattr(user, "username", "") or "").strip().lower()
+
+
+def person_of(user: Any) -> Person | None:
+    """The catalog Person whose email is the user's email, or None."""
+    from catalog.models import Person
+
+    email = email_of(user)
+    if not email or not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.filter(email=email).first()
+
+
+# Which references make a user the owner of a document, by kind: the same rule for a stored
+# object (can_edit) and for a document about to be created (owns_document).
+OWNER_REFERENCES: dict[str, tuple[str, ...]] = {
+    "Integration": ("owner", "backup_owner"),
+    "System": ("owner",),
+}
+
+
+def can_edit(user: Any, obj: Any = None) -> bool:
+    """Admins edit anything; owners edit their integrations (owner or backup owner) and
+    their systems; viewers edit nothing. With obj=None: may the user edit anything at all
+    (i.e. is an owner or admin), e.g. to show an "edit" or "new" button."""
+    role = role_of(user)
+    if role == ADMIN:
+        return True
+    if role != OWNER:
+        return False
+    if obj is None:
+        return True
+    email = email_of(user)
+    for attr in OWNER_REFERENCES.get(type(obj).__name__, ()):
+        person = getattr(obj, attr, None)
+        if person is not None and email and person.email.lower() == email:
+            return True
+    return False
+
+
+def owns_document(user: Any, kind: str, values: dict[str, Any]) -> bool:
+    """May the user write a new document with these values (dotted path -> value)?"""
+    role = role_of(user)
+    if role == ADMIN:
+        return True
+    if role != OWNER:
+        return False
+    email = email_of(user)
+    return bool(email) and any(values.get(path) == email for path in OWNER_REFERENCES.get(kind, ()))
+
+
+@transaction.atomic
+def assign_role(user: Any, role: str) -> None:
+    """Give `user` a role. Only admins are staff (Django admin access) and superusers, so
+    the admin site follows the same roles as pages and the API."""
+    from plumbline.accounts.models import Profile
+
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
+    profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": role})
+    user.profile = profile  # so this instance answers the new role at once
+    user.is_staff = user.is_superuser = role == ADMIN
+    user.save(update_fields=["is_staff", "is_superuser"])
+
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def _guard(check: Callable[[Any], bool]) -> Callable[[ViewFunc], ViewFunc]:
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied("Your role does not allow this.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def role_required(view: ViewFunc) -> ViewFunc:
+    """Login and any role required: anonymous -> login page, no role -> 403."""
+    return _guard(can_view)(view)
+
+
+def admin_required(view: ViewFunc) -> ViewFunc:
+    """Login and the admin role required: anonymous -> login page, others -> 403."""
+    return _guard(is_admin)(view)

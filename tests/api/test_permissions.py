@@ -1,0 +1,194 @@
+"""The permission matrix of the API: every actor against every endpoint, reading and
+writing. A refusal has the right status and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from catalog.models import ChangeRecord
+from tests.api.conftest import (
+    BACKED_UP_INTEGRATION,
+    OTHER_INTEGRATION,
+    OWN_INTEGRATION,
+    OWNER_EMAIL,
+    estate_state,
+)
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ("anonymous", "no_role", "viewer", "owner", "owner_token", "admin", "read_only_token")
+READERS = {"viewer", "owner", "owner_token", "admin", "read_only_token"}
+
+# endpoint -> (an object to read, the owner user's object or None, an object not theirs)
+OBJECTS: dict[str, tuple[str, str | None, str]] = {
+    "people": ("ana.lopez@example.com", None, "spare@example.com"),
+    "systems": ("netsuite", "ana-spare", "raj-spare"),
+    "platform-accounts": ("celigo-prod", None, "spare-account"),
+    "integrations": (OWN_INTEGRATION, OWN_INTEGRATION, OTHER_INTEGRATION),
+    "golives": ("netsuite-go-live", None, "netsuite-go-live"),
+}
+
+
+def new_document(endpoint: str, own: bool) -> dict[str, Any]:
+    """A valid document to POST; `own` names the owner user as its owner."""
+    owner = OWNER_EMAIL if own else "raj.patel@example.com"
+    documents: dict[str, dict[str, Any]] = {
+        "people": {"key": "new.person@example.com", "name": "New Person"},
+        "systems": {"key": "new-system", "category": "crm", "owner": owner},
+        "platform-accounts": {
+            "key": "workato-prod",
+            "platform": "workato",
+            "base_url": "https://www.workato.com",
+            "secret_env": "WORKATO_TOKEN",
+        },
+        "integrations": {"key": "new-integration", "source": "netsuite", "target": "shopify", "owner": owner},
+        "golives": {"key": "phase-two-go-live", "integrations": [OTHER_INTEGRATION]},
+    }
+    return documents[endpoint]
+
+
+def refusal(actor: str) -> int:
+    return 401 if actor == "anonymous" else 403
+
+
+def may_write(actor: str, endpoint: str, own: bool) -> bool:
+    if actor == "admin":
+        return True
+    if actor in ("owner", "owner_token"):
+        return own and endpoint in ("systems", "integrations")
+    return False
+
+
+@pytest.mark.parametrize("endpoint", OBJECTS)
+@pytest.mark.parametrize("actor", ACTORS)
+def test_reads(estate, api, actor, endpoint):
+    client = api(actor)
+    key = OBJECTS[endpoint][0]
+    for url in (f"/api/v1/{endpoint}/", f"/api/v1/{endpoint}/{key}/", f"/api/v1/{endpoint}/{key}/history/"):
+        response = client.get(url)
+        assert response.status_code == (200 if actor in READERS else refusal(actor)), url
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_schema_and_root_need_a_role(estate, api, actor):
+    client = api(actor)
+    for url in ("/api/v1/", "/api/v1/schema/"):
+        assert client.get(url).status_code == (200 if actor in READERS else refusal(actor)), url
+
+
+WRITE_CASES = [
+    (endpoint, own) for endpoint, (_, own_key, _) in OBJECTS.items() for own in ((True, False) if own_key else (False,))
+]
+
+
+@pytest.mark.parametrize(("endpoint", "own"), WRITE_CASES)
+@pytest.mark.parametrize("actor", ACTORS)
+def test_create(estate, api, actor, endpoint, own):
+    before = estate_state()
+    response = api(actor).post(f"/api/v1/{endpoint}/", new_document(endpoint, own), format="json")
+    if may_write(actor, endpoint, own):
+        assert response.status_code == 201, response.content
+        assert ChangeRecord.objects.filter(via="api", action="create").count() == 1
+    else:
+        assert response.status_code == refusal(actor), response.content
+        assert estate_state() == before
+
+
+# A field every document of the endpoint has (platform accounts have no name).
+CHANGED_FIELD = {"platform-accounts": "account_id"}
+
+
+def target_key(endpoint: str, own: bool) -> str:
+    return OBJECTS[endpoint][1] if own else OBJECTS[endpoint][2]  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(("endpoint", "own"), WRITE_CASES)
+@pytest.mark.parametrize("actor", ACTORS)
+def test_put(estate, api, actor, endpoint, own):
+    url = f"/api/v1/{endpoint}/{target_key(endpoint, own)}/"
+    field = CHANGED_FIELD.get(endpoint, "name")
+    document = api("admin").get(url).json()
+    document[field] = "Renamed"
+    before = estate_state()
+    response = api(actor).put(url, document, format="json")
+    if may_write(actor, endpoint, own):
+        assert response.status_code == 200, response.content
+        assert response.json()[field] == "Renamed"
+        assert ChangeRecord.objects.filter(via="api", action="update").count() == 1
+    else:
+        assert response.status_code == refusal(actor), response.content
+        assert estate_state() == before
+
+
+@pytest.mark.parametrize(("endpoint", "own"), WRITE_CASES)
+@pytest.mark.parametrize("actor", ACTORS)
+def test_patch(estate, api, actor, endpoint, own):
+    url = f"/api/v1/{endpoint}/{target_key(endpoint, own)}/"
+    field = CHANGED_FIELD.get(endpoint, "name")
+    before = estate_state()
+    response = api(actor).patch(url, {field: "Patched"}, format="json")
+    if may_write(actor, endpoint, own):
+        assert response.status_code == 200, response.content
+        assert response.json()[field] == "Patched"
+    else:
+        assert response.status_code == refusal(actor), response.content
+        assert estate_state() == before
+
+
+@pytest.mark.parametrize(("endpoint", "own"), WRITE_CASES)
+@pytest.mark.parametrize("actor", ACTORS)
+def test_delete(estate, api, actor, endpoint, own):
+    key = target_key(endpoint, own)
+    before = estate_state()
+    response = api(actor).delete(f"/api/v1/{endpoint}/{key}/")
+    if may_write(actor, endpoint, own):
+        assert response.status_code == 204, response.content
+        assert api("admin").get(f"/api/v1/{endpoint}/{key}/").status_code == 404
+        assert ChangeRecord.objects.filter(via="api", action="delete", key=key).count() == 1
+    else:
+        assert response.status_code == refusal(actor), response.content
+        assert estate_state() == before
+
+
+def test_owner_edits_an_integration_they_back_up(estate, api):
+    response = api("owner").patch(f"/api/v1/integrations/{BACKED_UP_INTEGRATION}/", {"name": "X"}, format="json")
+    assert response.status_code == 200
+
+
+def test_read_only_token_refusal_says_so(estate, api):
+    response = api("read_only_token").patch(f"/api/v1/integrations/{OWN_INTEGRATION}/", {"name": "X"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "This API token is read-only."
+
+
+def test_session_write_without_csrf_token_is_refused(estate, users):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(users["admin"])
+    before = estate_state()
+    response = client.patch(f"/api/v1/integrations/{OWN_INTEGRATION}/", {"name": "X"}, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert estate_state() == before
+
+
+def test_token_write_needs_no_csrf_token(estate, users):
+    from rest_framework.test import APIClient
+
+    from plumbline.accounts.tokens import create_token
+
+    _, raw = create_token(users["admin"])
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    response = client.patch(f"/api/v1/integrations/{OWN_INTEGRATION}/", {"name": "X"}, format="json")
+    assert response.status_code == 200
+
+
+def test_platform_accounts_never_carry_a_secret_value(estate, api, monkeypatch):
+    monkeypatch.setenv("CELIGO_PROD_TOKEN", "s3cr3t-value")
+    body = api("admin").get("/api/v1/platform-accounts/celigo-prod/").content.decode()
+    assert "CELIGO_PROD_TOKEN" in body
+    assert "s3cr3t-value" not in body
