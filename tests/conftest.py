@@ -22,3 +22,12 @@ def write_spec(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and cached renderings must not leak from one test into another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -1,27 +1,118 @@
-"""The estate dashboard at /."""
+"""The estate dashboard at /: what an auditor looks at first."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.db.models import Avg, Count
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from catalog.models import Integration, System
+from catalog import choices
+from catalog.health import HEALTH_STATES, read_health
+from catalog.models import Integration, StoredFinding, System
+from catalog.models.findings import Severity
+from catalog.rules.store import with_waivers
+from catalog.views.findings import deferred_items
+from plumbline.accounts.roles import role_required
 
 
-@login_required
+@dataclass(frozen=True)
+class Bar:
+    """One row of a small bar chart: a label, a count and its share of the largest row."""
+
+    label: str
+    value: int
+    percent: int
+    css: str = ""
+    link: str = ""
+
+
+def bars(rows: list[tuple[str, int, str, str]]) -> list[Bar]:
+    top = max((value for _, value, _, _ in rows), default=0) or 1
+    return [Bar(label, value, round(100 * value / top), css, link) for label, value, css, link in rows]
+
+
+def _counts(field: str, labels: dict[str, str]) -> list[tuple[str, int, str, str]]:
+    found = dict(Integration.objects.values_list(field).annotate(n=Count("id")).order_by())
+    return [
+        (
+            labels.get(value, value),
+            found[value],
+            value,
+            f"/integrations/?{field if field != 'connector_platform' else 'platform'}={value}",
+        )
+        for value in labels
+        if found.get(value)
+    ] + ([("not stated", found[""], "", "")] if found.get("") else [])
+
+
+@role_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    integrations = Integration.objects.all()
-    by_lifecycle = integrations.values("lifecycle").annotate(n=Count("id")).order_by("lifecycle")
-    by_connector = integrations.values("connector_type").annotate(n=Count("id")).order_by("connector_type")
-    totals = integrations.aggregate(n=Count("id"), score=Avg("completeness_score"))
+    today = timezone.localdate()
+    totals = Integration.objects.aggregate(
+        n=Count("id"),
+        score=Avg("completeness_score"),
+        complete=Count("id", filter=Q(completeness_missing="")),
+        live=Count("id", filter=Q(lifecycle=choices.Lifecycle.LIVE)),
+    )
+    live_ids = list(Integration.objects.filter(lifecycle=choices.Lifecycle.LIVE).values_list("id", flat=True))
+    health = Counter(facts.state for facts in read_health(live_ids).values())
+    health["unmonitored"] = len(live_ids) - sum(health.values())
+
+    findings = with_waivers(StoredFinding.objects.all(), today).filter(waived=False)  # type: ignore[misc]
+    by_severity = dict(findings.values_list("severity").annotate(n=Count("id")).order_by())
+    top_owners = list(
+        findings.exclude(owner=None)
+        .values("owner__email", "owner__name")
+        .annotate(n=Count("id"), critical=Count("id", filter=Q(severity=Severity.CRITICAL)))
+        .order_by("-n", "owner__email")[:5]
+    )
+    deferred = deferred_items(
+        list(
+            Integration.objects.filter(phase=choices.Phase.PHASE_TWO)
+            .exclude(lifecycle=choices.Lifecycle.RETIRED)
+            .select_related("workaround_performed_by")
+        ),
+        today,
+    )
+    missing_parts = Counter(
+        part
+        for missing in Integration.objects.values_list("completeness_missing", flat=True)
+        for part in missing.split(",")
+        if part
+    )
     context = {
         "integration_count": totals["n"],
+        "live_count": totals["live"],
         "system_count": System.objects.count(),
-        "complete_count": integrations.filter(completeness_missing="").count(),
+        "complete_count": totals["complete"],
         "average_completeness": round((totals["score"] or 0) * 100),
-        "by_lifecycle": list(by_lifecycle),
-        "by_connector": list(by_connector),
+        "by_lifecycle": bars(_counts("lifecycle", dict(choices.Lifecycle.choices))),
+        "by_connector": bars(_counts("connector_type", dict(choices.ConnectorType.choices))),
+        "by_health": bars(
+            [(state, health[state], state, "") for state in (*HEALTH_STATES, "unmonitored") if health[state]]
+        ),
+        "missing_parts": bars(
+            [
+                (part.replace("_", " "), n, "", f"/integrations/?missing={part}")
+                for part, n in missing_parts.most_common()
+            ]
+        ),
+        "by_severity": bars(
+            [
+                (label, by_severity.get(value, 0), value, f"/findings/?severity={value}")
+                for value, label in reversed(Severity.choices)
+            ]
+        ),
+        "finding_count": sum(by_severity.values()),
+        "top_owners": top_owners,
+        "phase_two_count": len(deferred),
+        "phase_two_hours": round(sum(item.hours_to_date or 0 for item in deferred)),
+        "phase_two_monthly": round(sum(item.integration.workaround_hours_per_month or 0 for item in deferred)),
+        "phase_two_over_build": sum(1 for item in deferred if item.exceeds_build),
+        "costliest": deferred[:3],
     }
     return render(request, "catalog/dashboard.html", context)
