@@ -1,0 +1,274 @@
+"""Page forms. Spec fields are validated by the same rules as import (edits.field_errors,
+through admin.SpecForm), mapping rows by the import's own mapping checks."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from catalog.admin import SpecForm
+from catalog.models import Integration, Person, PlatformAccount, System
+from catalog.spec.checks import Invalid
+from catalog.spec.schema import INTEGRATION, MAPPING_FIELDS
+
+NOT_STATED = "(not stated)"
+SPEC_PATHS: dict[str, str] = {f.attr: f.path for f in INTEGRATION.fields} | {"key": "key"}
+
+# (heading, fields) in the order of spec-format.md, so the form reads like a spec file.
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Integration", ("key", "name", "description", "lifecycle", "phase")),
+    ("Systems", ("source", "target", "direction", "data_objects", "sequence_sensitive")),
+    (
+        "Sync",
+        (
+            "sync_trigger",
+            "interval_minutes",
+            "max_latency_minutes",
+            "vendor_claim",
+            "min_records_per_run",
+            "ordering_key",
+            "idempotency_key",
+        ),
+    ),
+    ("Error handling", ("error_surface", "error_notify", "resync")),
+    (
+        "Connector and maintenance",
+        (
+            "connector_type",
+            "connector_platform",
+            "maintained_by",
+            "compatibility_sla_days",
+            "api_version",
+            "api_retirement_date",
+        ),
+    ),
+    ("Ownership", ("owner", "backup_owner", "documentation", "reviewed_at")),
+    (
+        "Phase two and workaround",
+        (
+            "deferred_since",
+            "target_date",
+            "workaround_description",
+            "workaround_performed_by",
+            "workaround_hours_per_month",
+            "build_estimate_hours",
+        ),
+    ),
+    ("Health", ("health_kind", "health_grace_minutes", "health_url", "health_account", "health_ref")),
+)
+
+
+def without_blank(field: Any) -> list[tuple[Any, Any]]:
+    """A choice field's choices less the blank one its widget adds."""
+    return [choice for choice in field.choices if choice[0] != ""]
+
+
+class TextListField(forms.CharField):
+    """A list of text items typed as "a, b, c" (or one per line)."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list):
+            return value
+        return [item.strip() for item in re.split(r"[,\n]", value or "") if item.strip()]
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.email})" if obj.name else obj.email
+
+
+class KeyedChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        name = getattr(obj, "name", "")
+        return f"{name} ({obj.key})" if name else obj.key
+
+
+def _person_field(label: str) -> PersonChoiceField:
+    return PersonChoiceField(Person.objects.all(), to_field_name="email", required=False, label=label)
+
+
+def _keyed_field(model: Any, label: str) -> KeyedChoiceField:
+    return KeyedChoiceField(model.objects.all(), to_field_name="key", required=False, label=label)
+
+
+class IntegrationForm(SpecForm):
+    """An integration's spec fields. `creator_email`, when given, must be the owner or backup
+    owner, so an owner creating an integration can edit it afterwards."""
+
+    source = _keyed_field(System, "Source system")
+    target = _keyed_field(System, "Target system")
+    owner = _person_field("Owner")
+    backup_owner = _person_field("Backup owner")
+    workaround_performed_by = _person_field("Workaround performed by")
+    health_account = _keyed_field(PlatformAccount, "Platform account")
+    data_objects = TextListField(required=False, label="Data objects", help_text="comma-separated")
+    error_notify = TextListField(required=False, label="Notify", help_text="people or channels, comma-separated")
+
+    class Meta:
+        model = Integration
+        fields = [name for _, names in SECTIONS for name in names]
+        labels = {
+            "key": "Key",
+            "sequence_sensitive": "Sequence sensitive",
+            "connector_type": "Connector type",
+            "connector_platform": "Platform",
+            "compatibility_sla_days": "Compatibility SLA (days)",
+            "api_version": "API version",
+            "api_retirement_date": "API retirement date",
+            "sync_trigger": "Trigger",
+            "interval_minutes": "Interval (minutes)",
+            "max_latency_minutes": "Maximum latency (minutes)",
+            "min_records_per_run": "Minimum records per run",
+            "error_surface": "Failures surface as",
+            "resync": "Resync after an outage",
+            "documentation": "Documentation URL",
+            "reviewed_at": "Reviewed on",
+            "workaround_description": "Workaround",
+            "workaround_hours_per_month": "Workaround hours per month",
+            "health_kind": "Health source",
+            "health_grace_minutes": "Grace (minutes)",
+            "health_url": "Status URL",
+            "health_ref": "Platform reference",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "workaround_description": forms.Textarea(attrs={"rows": 3}),
+            "api_retirement_date": forms.DateInput(attrs={"type": "date"}),
+            "reviewed_at": forms.DateInput(attrs={"type": "date"}),
+            "deferred_since": forms.DateInput(attrs={"type": "date"}),
+            "target_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, creator_email: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.creator_email = creator_email
+        if self.instance.pk:
+            # The key names the spec file and every reference to it: it is not edited here.
+            del self.fields["key"]
+        fields: dict[str, Any] = self.fields
+        for name, field in fields.items():
+            if isinstance(field, forms.ModelChoiceField) and self.instance.pk:
+                # Options are keyed by spec key (email, key), not by primary key.
+                related = getattr(self.instance, name)
+                self.initial[name] = getattr(related, field.to_field_name or "pk") if related else None
+            if isinstance(field.widget, forms.NullBooleanSelect):
+                field.widget.choices = [("unknown", "Derived from the data objects"), ("true", "Yes"), ("false", "No")]
+            elif isinstance(field, forms.ModelChoiceField):
+                field.empty_label = NOT_STATED
+            elif isinstance(field, forms.ChoiceField) and field.required is False:
+                field.choices = [("", NOT_STATED), *without_blank(field)]
+
+    def sections(self) -> list[tuple[str, list[tuple[forms.BoundField, str]]]]:
+        """(heading, [(field, its path in the spec file)]) in spec-format order."""
+        return [
+            (title, [(self[name], SPEC_PATHS.get(name, name)) for name in names if name in self.fields])
+            for title, names in SECTIONS
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if self.creator_email:
+            named = {p.email.lower() for p in (cleaned.get("owner"), cleaned.get("backup_owner")) if p}
+            if self.creator_email.lower() not in named:
+                self.add_error(
+                    "owner",
+                    "Name yourself as owner or backup owner; "
+                    "otherwise you could not edit this integration after saving.",
+                )
+        return cleaned
+
+
+class MappingForm(forms.Form):
+    """One mapping row. A row left blank is no mapping; a filled row needs source and target."""
+
+    source = forms.CharField(required=False, max_length=200)
+    target = forms.CharField(required=False, max_length=200)
+    required = forms.BooleanField(required=False)
+    transform = forms.CharField(required=False, max_length=200)
+    note = forms.CharField(required=False, max_length=500)
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not any(data.get(name) for name in MAPPING_FIELDS)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if self.is_blank() or cleaned.get("DELETE"):
+            return cleaned
+        for name in ("source", "target"):
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, f"a mapping needs a {name} field; clear the whole row to remove it")
+        for name, check in MAPPING_FIELDS.items():
+            if cleaned.get(name) not in (None, ""):
+                try:
+                    cleaned[name] = check(cleaned[name])
+                except Invalid as error:
+                    self.add_error(name, str(error))
+        return cleaned
+
+    def mapping_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) or ("" if name != "required" else False) for name in MAPPING_FIELDS}
+
+
+MappingFormSet = forms.formset_factory(MappingForm, extra=1, can_delete=True, can_order=True, max_num=500)
+
+
+def mapping_formset(data: Any = None, mappings: list[Any] | None = None) -> Any:
+    """Unbound: the stored mappings as rows. Bound: only what was posted counts, so a
+    row that matches a stored mapping is kept, not skipped as "unchanged"."""
+    if data is not None:
+        return MappingFormSet(data, prefix="mappings")
+    initial = [{name: getattr(m, name) for name in MAPPING_FIELDS} for m in mappings or []]
+    return MappingFormSet(initial=initial, prefix="mappings")
+
+
+def ordered_mappings(formset: Any) -> list[dict[str, Any]]:
+    """Kept rows in the order the author put them (ORDER, then position on the page)."""
+    return [form.mapping_values() for form in formset.ordered_forms if not form.is_blank()]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".yaml,.yml"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        files = data if isinstance(data, list | tuple) else [data]
+        return [single(item, initial) for item in files]
+
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    spec_files = MultipleFileField(
+        label="Spec files (YAML)", help_text="one or more .yaml files in the plumbline/v1 format"
+    )
+
+    def sources(self) -> list[tuple[str, str]]:
+        """(file name, text) of every uploaded file; call after is_valid()."""
+        return list(self.cleaned_data["sources"])
+
+    def clean_spec_files(self) -> list[UploadedFile]:
+        files: list[UploadedFile] = self.cleaned_data["spec_files"]
+        if sum(f.size or 0 for f in files) > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"the files add up to more than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        sources: list[tuple[str, str]] = []
+        for upload in files:
+            try:
+                sources.append((upload.name or "upload.yaml", upload.read().decode("utf-8")))
+            except UnicodeDecodeError:
+                raise forms.ValidationError(f"{upload.name} is not UTF-8 text") from None
+        self.cleaned_data["sources"] = sources
+        return files

@@ -1,0 +1,68 @@
+"""People pages: the list, one person's page (what they own, back up, perform, and the
+systems they own) and /me/, the same page for the logged-in user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from catalog.filters import PersonFilterSet
+from catalog.models import Integration, Person
+from catalog.views import listing
+from catalog.views.history import history_of
+from catalog.views.systems import integration_count
+from plumbline.accounts.roles import person_of, role_required
+
+INTEGRATION_ROW_RELATED = ("source", "target", "owner")
+
+
+@role_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    if redirect := listing.without_empty_parameters(request):
+        return redirect
+    queryset = (
+        Person.objects.select_related("manager")
+        .annotate(owned_count=integration_count("owner"), backup_count=integration_count("backup_owner"))
+        .order_by("email")
+    )
+    filterset = PersonFilterSet(request.GET, queryset=queryset)
+    if errors := listing.parameter_errors(request, filterset):
+        return listing.bad_parameters(request, errors)
+    return render(request, "catalog/person_list.html", listing.list_context(request, filterset))
+
+
+def person_context(person: Person) -> dict[str, Any]:
+    """Everything a person is answerable for, one query per list (two when it is long)."""
+    integrations = Integration.objects.select_related(*INTEGRATION_ROW_RELATED)
+    listed = reverse("integration-list")
+    return {
+        "person": person,
+        "owned": listing.capped(integrations.filter(owner=person), f"{listed}?{urlencode({'owner': person.email})}"),
+        "backed_up": listing.capped(
+            integrations.filter(backup_owner=person), f"{listed}?{urlencode({'backup_owner': person.email})}"
+        ),
+        "workarounds": listing.capped(integrations.filter(workaround_performed_by=person)),
+        "systems": list(person.systems.all()),
+        "reports": list(person.reports.all()),
+        "history": history_of("Person", person.email),
+    }
+
+
+@role_required
+def person_detail(request: HttpRequest, email: str) -> HttpResponse:
+    try:
+        person = Person.objects.select_related("manager").get(email__iexact=email)
+    except Person.DoesNotExist:
+        raise Http404(f"There is no person with the email “{email}”.") from None
+    return render(request, "catalog/person_detail.html", person_context(person))
+
+
+@role_required
+def me(request: HttpRequest) -> HttpResponse:
+    person = person_of(request.user)
+    context = person_context(person) if person is not None else {"person": None}
+    return render(request, "catalog/me.html", context)
