@@ -19,12 +19,14 @@ def _configure(sender: Celery, **kwargs: object) -> None:
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         # Producer and consumer share one folder: the broker is just files on disk.
         folder = settings.CELERY_BROKER_FOLDER
-        (folder / "processed").mkdir(parents=True, exist_ok=True)
+        for sub in ("processed", "control"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
         sender.conf.broker_transport_options = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "processed_folder": str(folder / "processed"),
             "store_processed": False,
+            "control_folder": str(folder / "control"),
         }
     sender.conf.update(
         task_acks_late=True,
