@@ -18,3 +18,11 @@ def refresh_findings() -> dict[str, int]:
 def refresh_completeness_task() -> int:
     """Recompute stored completeness for the whole estate; returns how many changed."""
     return refresh_completeness()
+
+
+@shared_task(name="catalog.tasks.send_reminders")
+def send_reminders_task() -> dict[str, object]:
+    """Daily: send the stale-spec digests of the current period not yet sent (once per owner)."""
+    from catalog.reminders import send_reminders
+
+    return send_reminders().as_dict()

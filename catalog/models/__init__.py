@@ -7,9 +7,13 @@ from catalog.models.golives import GoLive, GoLiveIntegration
 from catalog.models.history import ChangeRecord
 from catalog.models.integrations import Integration, Mapping
 from catalog.models.people import Person
+from catalog.models.readiness import Attestation, AttestedItem, SignOff
+from catalog.models.reminders import Reminder, ReviewSnooze
 from catalog.models.systems import PlatformAccount, System, SystemVersion
 
 __all__ = [
+    "Attestation",
+    "AttestedItem",
     "ChangeRecord",
     "GoLive",
     "GoLiveIntegration",
@@ -17,6 +21,9 @@ __all__ = [
     "Mapping",
     "Person",
     "PlatformAccount",
+    "Reminder",
+    "ReviewSnooze",
+    "SignOff",
     "StoredFinding",
     "System",
     "SystemVersion",

@@ -1,0 +1,174 @@
+"""Go-live readiness: /golives/ (every go-live, how ready) and /golives/<key>/ (the checklist per
+integration in scope, blockers in words, attestations, the approver's sign-off, the history;
+printable, and ?format=csv for one row per integration and item)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from catalog.models import Attestation, GoLive, SignOff
+from catalog.readiness.checklist import Readiness
+from catalog.readiness.export import CSV_HEADER, csv_rows
+from catalog.readiness.forms import AttestationForm, SignOffForm
+from catalog.readiness.load import readiness_by_golive
+from catalog.readiness.records import SignOffRefused, attest, may_attest, may_sign_off, sign_off
+from catalog.rules.export import write_csv
+from catalog.rules.finding import plural
+from plumbline.accounts.roles import person_of, role_required
+
+
+@role_required
+def golive_list(request: HttpRequest) -> HttpResponse:
+    golives = list(GoLive.objects.select_related("approver").order_by("date", "key"))
+    readiness = readiness_by_golive([g.pk for g in golives], timezone.localdate())
+    latest: dict[int, SignOff] = {}
+    for signoff in SignOff.objects.filter(golive__in=golives).order_by("signed_at", "id"):
+        latest[signoff.golive_id] = signoff
+    rows = [{"golive": g, "readiness": readiness[g.pk], "signoff": latest.get(g.pk)} for g in golives]
+    return render(request, "catalog/golive_list.html", {"rows": rows})
+
+
+def _golive(key: str) -> GoLive:
+    return get_object_or_404(GoLive.objects.select_related("approver"), key=key)
+
+
+def _readiness(golive: GoLive) -> Readiness:
+    return readiness_by_golive([golive.pk], timezone.localdate())[golive.pk]
+
+
+@role_required
+def golive_detail(request: HttpRequest, key: str) -> HttpResponse:
+    unknown = [name for name in request.GET if name != "format"]
+    fmt = request.GET.get("format", "html")
+    errors = [f"Unknown parameter {name!r} (known: format)." for name in unknown]
+    if fmt not in ("html", "csv"):
+        errors.append(f"format={fmt!r}: must be one of html, csv.")
+    golive = _golive(key)
+    if errors:
+        return render(request, "catalog/golive_detail.html", {"golive": golive, "errors": errors}, status=400)
+    readiness = _readiness(golive)
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="readiness-{golive.key}-{stamp}.csv"'
+        write_csv(response, CSV_HEADER, csv_rows(golive, readiness))
+        return response
+    return _page(request, golive, readiness)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    who: str
+    what: str
+    detail: str = ""
+    evidence_url: str = ""
+
+
+def _history(golive: GoLive) -> tuple[list[HistoryEntry], SignOff | None]:
+    """Every attestation and sign-off, newest first, and the latest sign-off."""
+    entries = [
+        HistoryEntry(
+            at=a.recorded_at,
+            who=a.recorded_by_email,
+            what=f"{a.get_item_display()}: {a.integration.display_name}",
+            detail=f"done by {a.performed_by} on {a.performed_on.isoformat()}",
+            evidence_url=a.evidence_url,
+        )
+        for a in Attestation.objects.filter(golive=golive).select_related("integration")
+    ]
+    signoffs = list(golive.signoffs.order_by("-signed_at", "-id"))
+    for s in signoffs:
+        if s.override_reason and s.blockers:
+            detail = (
+                f"at {s.readiness_percent}% with {plural(len(s.blockers), 'blocker')} overridden: {s.override_reason}"
+            )
+        else:
+            detail = f"at {s.readiness_percent}%" + (f": {s.override_reason}" if s.override_reason else "")
+        entries.append(HistoryEntry(at=s.signed_at, who=s.signed_by_email, what="Signed off", detail=detail))
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries, (signoffs[0] if signoffs else None)
+
+
+def _page(
+    request: HttpRequest,
+    golive: GoLive,
+    readiness: Readiness,
+    *,
+    attest_form: AttestationForm | None = None,
+    signoff_form: SignOffForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    attestable = [row.integration for row in readiness.integrations if may_attest(request.user, row.integration)]
+    if attest_form is None and attestable:
+        person = person_of(request.user)
+        who = person.display_name if person else request.user.get_username()
+        attest_form = AttestationForm(
+            integrations=attestable, initial={"performed_by": who, "performed_on": timezone.localdate()}
+        )
+    can_sign = may_sign_off(request.user, golive)
+    history, signoff = _history(golive)
+    context: dict[str, Any] = {
+        "golive": golive,
+        "readiness": readiness,
+        "attest_form": attest_form if attestable else None,
+        "signoff_form": (signoff_form or SignOffForm()) if can_sign else None,
+        "history": history,
+        "signoff": signoff,
+        "today": timezone.localdate(),
+    }
+    return render(request, "catalog/golive_detail.html", context, status=status)
+
+
+@role_required
+@require_POST
+def golive_attest(request: HttpRequest, key: str) -> HttpResponse:
+    golive = _golive(key)
+    readiness = _readiness(golive)
+    attestable = [row.integration for row in readiness.integrations if may_attest(request.user, row.integration)]
+    if not attestable:
+        raise PermissionDenied("Only an owner of an integration in this go-live, or an admin, may attest for it.")
+    form = AttestationForm(request.POST, integrations=attestable)
+    if not form.is_valid():
+        return _page(request, golive, readiness, attest_form=form, status=400)
+    integration = form.chosen_integration
+    attestation = attest(
+        golive,
+        integration,
+        request.user,
+        item=form.cleaned_data["item"],
+        performed_by=form.cleaned_data["performed_by"],
+        performed_on=form.cleaned_data["performed_on"],
+        evidence_url=form.cleaned_data["evidence_url"],
+    )
+    messages.success(request, f"Recorded: {attestation.get_item_display()} for {integration.display_name}.")
+    return redirect("golive-detail", key=golive.key)
+
+
+@role_required
+@require_POST
+def golive_sign_off(request: HttpRequest, key: str) -> HttpResponse:
+    golive = _golive(key)
+    if not may_sign_off(request.user, golive):
+        raise PermissionDenied("Only the go-live's approver or an admin may sign it off.")
+    readiness = _readiness(golive)
+    form = SignOffForm(request.POST)
+    if form.is_valid():
+        try:
+            signoff = sign_off(golive, request.user, readiness, override_reason=form.cleaned_data["override_reason"])
+        except SignOffRefused as refused:
+            form.add_error("override_reason", str(refused))
+        else:
+            how = " with the blockers overridden" if signoff.blockers else ""
+            messages.success(request, f"{golive} signed off at {signoff.readiness_percent}%{how}.")
+            return redirect("golive-detail", key=golive.key)
+    return _page(request, golive, readiness, signoff_form=form, status=400)
