@@ -8,10 +8,11 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from catalog.filters import PersonFilterSet
-from catalog.models import Integration, Person
+from catalog.models import Integration, Person, Reminder, ReviewSnooze
 from catalog.views import listing
 from catalog.views.history import history_of
 from catalog.views.systems import integration_count
@@ -64,5 +65,12 @@ def person_detail(request: HttpRequest, email: str) -> HttpResponse:
 @role_required
 def me(request: HttpRequest) -> HttpResponse:
     person = person_of(request.user)
-    context = person_context(person) if person is not None else {"person": None}
+    context: dict[str, Any] = person_context(person) if person is not None else {"person": None}
+    if person is not None:
+        context["reminders"] = list(Reminder.objects.filter(person=person).order_by("-period_start")[:5])
+        context["snoozes"] = list(
+            ReviewSnooze.objects.filter(integration__owner=person, until__gt=timezone.localdate())
+            .select_related("integration")
+            .order_by("until")
+        )
     return render(request, "catalog/me.html", context)
