@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from catalog.choices import Lifecycle
-from catalog.models import Integration, Person, StoredFinding
+from catalog.models import Integration, Person, StoredFinding, Waiver
 from catalog.models.findings import FindingCode, Severity, SubjectType
 from catalog.rules.export import write_csv
 from catalog.rules.filters import WAIVED_CHOICES, StoredFindingFilterSet, parameter_errors, without_blanks
@@ -29,6 +30,7 @@ from catalog.rules.phase_two import (
     workaround_hours_to_date,
 )
 from catalog.rules.store import ordered, with_waivers
+from plumbline.accounts.roles import email_of, is_admin, role_of, role_required
 
 PAGE_SIZE = 200
 GROUPS = {"code": "code", "severity": "severity", "owner": "owner__email"}
@@ -60,7 +62,7 @@ def _view_errors(params: QueryDict) -> list[str]:
     return errors
 
 
-@login_required
+@role_required
 def findings_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     params = without_blanks(request.GET)
@@ -77,6 +79,8 @@ def findings_list(request: HttpRequest) -> HttpResponse:
         "selected_codes": params.getlist("code"),
         "selected_severities": params.getlist("severity"),
         "group": params.get("group", "code"),
+        "can_waive_all": is_admin(request.user),
+        "my_email": email_of(request.user) if role_of(request.user) == "owner" else None,
     }
     if errors:
         return render(request, "catalog/findings.html", {**context, "errors": errors}, status=400)
@@ -195,7 +199,7 @@ PHASE_TWO_CSV_HEADER = (
 )
 
 
-@login_required
+@role_required
 def phase_two(request: HttpRequest) -> HttpResponse:
     """Every deferred (phase-two, not retired) integration, by what the deferral has cost."""
     unknown = [name for name in request.GET if name != "format"]
@@ -246,3 +250,43 @@ def _phase_two_csv(items: list[DeferredItem], today: dt.date) -> HttpResponse:
         )
     write_csv(response, PHASE_TWO_CSV_HEADER, rows)
     return response
+
+
+MAX_WAIVER_DAYS = 366
+
+
+@role_required
+def waive_finding(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept a finding until a date, with a reason: admins any, owners those on what they own."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    finding = get_object_or_404(StoredFinding.objects.select_related("owner"), pk=pk)
+    owns = (
+        role_of(request.user) == "owner" and finding.owner is not None and finding.owner.email == email_of(request.user)
+    )
+    if not (is_admin(request.user) or owns):
+        raise PermissionDenied("Only an admin or the owner of what a finding is about may waive it.")
+    today = timezone.localdate()
+    reason = request.POST.get("reason", "").strip()
+    try:
+        expires_on = dt.date.fromisoformat(request.POST.get("expires_on", ""))
+    except ValueError:
+        expires_on = None
+    problems = []
+    if not reason:
+        problems.append("a waiver needs a reason")
+    if expires_on is None or not today < expires_on <= today + dt.timedelta(days=MAX_WAIVER_DAYS):
+        problems.append(f"the expiry must be a date after today and within {MAX_WAIVER_DAYS} days")
+    if problems or expires_on is None:
+        messages.error(request, f"{finding.code} on {finding.subject} was not waived: {'; '.join(problems)}.")
+    else:
+        Waiver.objects.create(
+            code=finding.code,
+            subject_type=finding.subject_type,
+            subject_key=finding.subject_key,
+            reason=reason,
+            expires_on=expires_on,
+            created_by=request.user if request.user.is_authenticated else None,
+        )
+        messages.success(request, f"{finding.code} on {finding.subject} is waived until {expires_on}.")
+    return redirect(request.META.get("HTTP_REFERER") or "/findings/")
