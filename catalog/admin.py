@@ -11,6 +11,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from catalog.models import (
+    Attestation,
     ChangeRecord,
     GoLive,
     GoLiveIntegration,
@@ -18,8 +19,13 @@ from catalog.models import (
     Mapping,
     Person,
     PlatformAccount,
+    Reminder,
+    ReviewSnooze,
+    SignOff,
+    StoredFinding,
     System,
     SystemVersion,
+    Waiver,
 )
 from catalog.spec import edits
 
@@ -139,3 +145,56 @@ class ChangeRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class EvidenceAdmin(admin.ModelAdmin):
+    """Records that are evidence (findings as evaluated, reminders sent, sign-offs): read-only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(StoredFinding)
+class StoredFindingAdmin(EvidenceAdmin):
+    list_display = ["code", "severity", "subject_type", "subject_key", "owner", "first_seen_at"]
+    list_filter = ["severity", "code", "subject_type"]
+    search_fields = ["subject_key", "message"]
+    list_select_related = ["owner"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(EvidenceAdmin):
+    list_display = ["person", "period_start", "sent_at", "cc", "stale_count", "finding_count", "answered_at"]
+    list_select_related = ["person"]
+
+
+@admin.register(SignOff)
+class SignOffAdmin(EvidenceAdmin):
+    list_display = ["golive", "signed_by_email", "signed_at", "readiness_percent", "override_reason"]
+    list_select_related = ["golive"]
+
+
+@admin.register(Attestation)
+class AttestationAdmin(EvidenceAdmin):
+    list_display = ["golive", "integration", "item", "performed_by", "performed_on", "recorded_by_email"]
+    list_select_related = ["golive", "integration"]
+
+
+@admin.register(Waiver)
+class WaiverAdmin(admin.ModelAdmin):
+    list_display = ["code", "subject_type", "subject_key", "expires_on", "created_by", "reason"]
+    list_filter = ["code"]
+    search_fields = ["subject_key", "reason"]
+    list_select_related = ["created_by"]
+
+
+@admin.register(ReviewSnooze)
+class ReviewSnoozeAdmin(admin.ModelAdmin):
+    list_display = ["integration", "until", "reason"]
+    list_select_related = ["integration"]
