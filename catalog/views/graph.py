@@ -1,0 +1,113 @@
+"""The dependency graph page at /graph/ and its downloads (/graph/estate.svg|png|dot)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_GET
+
+from catalog.choices import ConnectorType, Lifecycle
+from catalog.graph.drawing import DOWNLOAD_FORMATS, download, page_drawing
+from catalog.graph.forms import HEALTH_CHOICES, GraphFilterForm
+from catalog.graph.render import RenderError
+from catalog.graph.view import GraphFilter, UnknownSystem
+from catalog.models import GoLive, Person, System
+
+
+def _form(request: HttpRequest) -> tuple[GraphFilterForm, GraphFilter | None, list[str]]:
+    """The bound filter form, the filter when the query string is valid, and unknown parameters
+    (an unknown filter is an error, never "show everything")."""
+    form = GraphFilterForm(
+        request.GET,
+        systems=dict(System.objects.order_by("key").values_list("key", "name")),
+        people=dict(Person.objects.order_by("email").values_list("email", "name")),
+        golives=dict(GoLive.objects.order_by("key").values_list("key", "name")),
+    )
+    unknown = sorted(set(request.GET) - set(form.fields))
+    if unknown or not form.is_valid():
+        return form, None, unknown
+    return form, form.to_filter(), []
+
+
+def _query(f: GraphFilter) -> str:
+    """The filter as a query string, with only the values that are set."""
+    values = {name: value for name, value in vars(f).items() if value and not (name == "depth" and not f.system)}
+    return "?" + urlencode({k: ("1" if v is True else v) for k, v in values.items()}) if values else ""
+
+
+def _options(pairs: Iterable[tuple[str, str]], selected: str = "") -> SafeString:
+    """<option>s built in Python: the page lists every system, and a template loop over
+    hundreds of them would cost more than the rest of a cached page view."""
+    rows = ((value, " selected" if value == selected else "", label or value) for value, label in pairs)
+    return format_html_join("", '<option value="{}"{}>{}</option>', rows)
+
+
+def _context(form: GraphFilterForm, unknown: list[str]) -> dict[str, Any]:
+    chosen = {name: str(form.data.get(name, "")) for name in ("owner", "golive", "lifecycle", "connector", "health")}
+    return {
+        "form": form,
+        "unknown": unknown,
+        "options": {
+            "systems": _options(sorted(form.systems.items())),
+            "owner": _options([("", "anyone"), *sorted(form.people.items())], chosen["owner"]),
+            "golive": _options([("", "any"), *sorted(form.golives.items())], chosen["golive"]),
+            "lifecycle": _options([("", "any"), *Lifecycle.choices], chosen["lifecycle"]),
+            "connector": _options([("", "any"), *ConnectorType.choices], chosen["connector"]),
+            "health": _options([("", "any"), *HEALTH_CHOICES], chosen["health"]),
+        },
+    }
+
+
+@login_required
+@require_GET
+def graph_page(request: HttpRequest) -> HttpResponse:
+    form, graph_filter, unknown = _form(request)
+    context = _context(form, unknown)
+    if graph_filter is None:
+        return render(request, "catalog/graph.html", context, status=400)
+    try:
+        drawing = page_drawing(graph_filter)
+    except UnknownSystem as exc:  # deleted between validating the form and drawing
+        context["render_error"] = f"No system with the key {exc}."
+        return render(request, "catalog/graph.html", context, status=400)
+    except RenderError as exc:
+        context["render_error"] = str(exc)
+        return render(request, "catalog/graph.html", context, status=503)
+    context.update(
+        # Safe: render.safe_svg rebuilt it from an allowlist of SVG elements and attributes.
+        svg=mark_safe(drawing.svg),  # noqa: S308
+        summary=drawing.summary,
+        query=_query(graph_filter),
+    )
+    return render(request, "catalog/graph.html", context)
+
+
+@login_required
+@require_GET
+def graph_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in DOWNLOAD_FORMATS:
+        raise Http404("No such graph format.")
+    form, graph_filter, unknown = _form(request)
+    if graph_filter is None:
+        problems = [f"unknown filter {name}" for name in unknown]
+        problems += [f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()]
+        return HttpResponse("; ".join(problems), status=400, content_type="text/plain; charset=utf-8")
+    try:
+        data = download(graph_filter, fmt)
+    except UnknownSystem as exc:
+        return HttpResponse(f"No system with the key {exc}.", status=400, content_type="text/plain; charset=utf-8")
+    except RenderError as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    name = "plumbline-estate" + (f"-{graph_filter.system}" if graph_filter.system else "")
+    response = HttpResponse(data, content_type=DOWNLOAD_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
