@@ -6,3 +6,14 @@ from django.apps import AppConfig
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = "Monitoring (what is observed)"
+
+    def ready(self) -> None:
+        from catalog import health
+        from catalog.signals import specs_changed
+        from monitoring import readers, schedule, sources
+        from plumbline.celery import app
+
+        health.register_health_reader(readers.read_health)
+        health.register_observed_reader(readers.read_observed_connections)
+        specs_changed.connect(sources.on_specs_changed, dispatch_uid="monitoring.sync_sources")
+        schedule.install(app)

@@ -4,6 +4,7 @@ Adapters (monitoring/adapters/<kind>.py) talk to the outside world and return a 
 they never touch the database. Persisting (upsert by external id), state evaluation, flips
 and alerts live elsewhere so every adapter gets them the same way.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,347 @@
+"""Health benchmark: pulled polls per second through real Celery workers, and heartbeat pings per
+second through gunicorn compared with a plain Django "OK" view.
+
+    cd /work/main && .venv/bin/python bench/health_bench.py [--sources 5000] [--concurrency 2]
+        [--database-url postgres://postgres@127.0.0.1:5432/plumbline_health_bench]
+        [--redis-url redis://127.0.0.1:6379/13] [--pings 4000] [--skip-polls] [--skip-pings]
+
+Polls: N http sources point at a stand-in status page on 127.0.0.1 (each poll returns one new
+run and two already seen, so every poll upserts); all are made due and enqueued at once, and a
+worker with --concurrency prefork processes (the issue's "2 worker processes") works through
+them. Measured twice: first poll of every source, then a second round. Target >= 200 polls/s.
+Pings: gunicorn (2 sync workers) serving plumbline.wsgi, POST /ping/<uuid> with a JSON body,
+against the same gunicorn serving a csrf-exempt Django view that only returns "OK".
+
+SQLite runs in a temporary PLUMBLINE_VAR_DIR; with --database-url the named PostgreSQL database
+is created for the run and dropped afterwards. Tasks go to a queue of their own on Redis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+TARGET_POLLS_PER_SECOND = 200
+PING_BODY = json.dumps({"records_in": 10, "records_out": 10, "message": "nightly batch"}).encode()
+
+
+# The plain view gunicorn serves for comparison: `gunicorn health_bench:plain_app`.
+
+
+@csrf_exempt
+def ok(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("OK", content_type="text/plain; charset=utf-8")
+
+
+urlpatterns = [path("ok", ok)]
+_plain: Any = None
+
+
+def plain_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    """Django with all of Plumbline's middleware, but this module as the URLconf."""
+    global _plain
+    if _plain is None:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plumbline.settings")
+        from django.conf import settings
+        from django.core.wsgi import get_wsgi_application
+
+        settings.ROOT_URLCONF = __name__
+        _plain = get_wsgi_application()
+    return _plain(environ, start_response)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sources", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes (prefork pool size)")
+    parser.add_argument("--database-url", help="postgres://… of a database to create for the run and drop after")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--pings", type=int, default=4000, help="requests per ping measurement")
+    parser.add_argument("--skip-polls", action="store_true")
+    parser.add_argument("--skip-pings", action="store_true")
+    return parser.parse_args()
+
+
+# Stand-in status pages
+
+
+class StatusPages:
+    """/status/<n>: the DESIGN.md HTTP pull shape; each request shows one run more than the last."""
+
+    def __init__(self) -> None:
+        self.hits: dict[str, int] = {}
+        self.lock = threading.Lock()
+        pages = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a platform API would
+            disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK stall
+
+            def do_GET(self) -> None:
+                with pages.lock:
+                    count = pages.hits[self.path] = pages.hits.get(self.path, 0) + 1
+                body = json.dumps(pages.body(self.path.rsplit("/", 1)[-1], count)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.request_queue_size = 256
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @staticmethod
+    def body(source: str, count: int) -> dict[str, Any]:
+        now = time.time()
+        runs = []
+        for k in range(count + 2, count - 1, -1):  # newest first: one new run, two seen before
+            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - (count + 2 - k) * 900))
+            runs.append({"id": f"{source}-{k}", "finished_at": at, "status": "success", "records_out": 10})
+        return {"runs": runs, "failed_records": []}
+
+
+# Polls through Celery
+
+
+def build_sources(count: int, base_url: str) -> None:
+    from catalog.models import Integration, System
+    from monitoring.sources import sync_sources
+
+    source, _ = System.objects.get_or_create(key="bench-source")
+    target, _ = System.objects.get_or_create(key="bench-target")
+    Integration.objects.bulk_create(
+        (
+            Integration(
+                key=f"poll-{n:05d}",
+                source=source,
+                target=target,
+                sync_trigger="schedule",
+                interval_minutes=15,
+                health_kind="http",
+                health_url=f"{base_url}/status/{n}",
+            )
+            for n in range(count)
+        ),
+        batch_size=1000,
+    )
+    sync_sources()
+
+
+def start_worker(queue: str, concurrency: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "celery", "-A", "plumbline", "worker", "--pool=prefork"]
+    command += [f"--concurrency={concurrency}", "-Q", queue, f"--hostname=bench-{queue}@%h", "--loglevel=WARNING"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    from plumbline.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(destination=[f"bench-{queue}@{socket.gethostname()}"], timeout=0.5):
+            return process
+    process.kill()
+    raise SystemExit("the Celery worker did not start")
+
+
+def poll_round(queue: str, count: int) -> tuple[float, int]:
+    """Make every source due, enqueue them all, wait until each has been polled; (seconds, errors)."""
+    from django.utils import timezone
+
+    from monitoring import tasks
+    from monitoring.models import HealthSource
+    from monitoring.polling import poll_due_sources
+
+    HealthSource.objects.update(next_poll_at=timezone.now(), last_polled_at=None)
+    started = time.perf_counter()
+    poll_due_sources(lambda ids: tasks.poll_sources.apply_async((ids,), queue=queue))
+    enqueued = time.perf_counter() - started
+    while HealthSource.objects.filter(last_polled_at=None).exists():
+        time.sleep(0.2)
+        if time.perf_counter() - started > 600:
+            raise SystemExit("polls did not finish within 10 minutes")
+    seconds = time.perf_counter() - started
+    errors = HealthSource.objects.exclude(last_poll_error="").count()
+    print(f"  enqueued {count} polls in {enqueued:.1f} s")
+    return seconds, errors
+
+
+def bench_polls(args: argparse.Namespace, env: dict[str, str]) -> bool:
+    from monitoring.models import Run
+
+    pages = StatusPages()
+    build_sources(args.sources, pages.base_url)
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    worker = start_worker(queue, args.concurrency, env)
+    passed = True
+    try:
+        for label in ("first poll", "second poll"):
+            seconds, errors = poll_round(queue, args.sources)
+            rate = args.sources / seconds
+            passed &= rate >= TARGET_POLLS_PER_SECOND and errors == 0
+            print(
+                f"{label}: {args.sources} sources in {seconds:.1f} s = {rate:.0f} polls/s "
+                f"({args.concurrency} worker processes; {errors} poll errors; {Run.objects.count()} runs stored)"
+            )
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        pages.server.shutdown()
+    expected_runs = args.sources * 4  # 3 runs on the first poll, one new run on the second
+    print(f"runs stored: {Run.objects.count()} (expected {expected_runs}: none lost, none twice)")
+    return passed and Run.objects.count() == expected_runs
+
+
+# Pings through gunicorn
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_gunicorn(app: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    command += ["--pythonpath", f"{ROOT},{ROOT / 'bench'}", "--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"gunicorn {app} did not start")
+
+
+def _post_many(job: tuple[int, list[str]]) -> tuple[int, int]:
+    """POST each path once on a fresh connection (gunicorn's sync workers close it); (ok, other)."""
+    port, paths = job
+    ok = other = 0
+    for url_path in paths:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("POST", url_path, body=PING_BODY, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        if response.status == 200:
+            ok += 1
+        else:
+            other += 1
+    return ok, other
+
+
+def hammer(port: int, paths: list[str], clients: int = 4) -> tuple[float, int, int]:
+    jobs = [(port, paths[n::clients]) for n in range(clients)]
+    with multiprocessing.get_context("fork").Pool(clients) as pool:
+        started = time.perf_counter()
+        results = pool.map(_post_many, jobs)
+        seconds = time.perf_counter() - started
+    return seconds, sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> None:
+    from catalog.models import Integration, System
+    from monitoring.sources import sync_sources
+
+    system, _ = System.objects.get_or_create(key="bench-pinger")
+    Integration.objects.bulk_create(
+        Integration(key=f"ping-{n:04d}", source=system, target=system, interval_minutes=15, health_kind="heartbeat")
+        for n in range(1000)
+    )
+    sync_sources()
+    uuids = list(Integration.objects.filter(key__startswith="ping-").values_list("ping_uuid", flat=True))
+    ping_paths = [f"/ping/{uuids[n % len(uuids)]}" for n in range(args.pings)]
+    for label, app, paths in (
+        ("plain Django OK view", "health_bench:plain_app", ["/ok"] * args.pings),
+        ("POST /ping/<uuid>", "plumbline.wsgi", ping_paths),
+    ):
+        server, port = start_gunicorn(app, env)
+        try:
+            hammer(port, paths[:200])  # warm up both workers
+            seconds, _, other = hammer(port, paths)
+        finally:
+            server.terminate()
+            server.wait(30)
+        print(f"{label}: {len(paths)} requests in {seconds:.1f} s = {len(paths) / seconds:.0f}/s ({other} not 200)")
+
+
+def main() -> int:
+    args = parse_args()
+    work = Path(tempfile.mkdtemp(prefix="plumbline-health-bench-"))
+    env_values = {
+        "PLUMBLINE_VAR_DIR": str(work / "var"),
+        "DJANGO_SETTINGS_MODULE": "plumbline.settings",
+        "REDIS_URL": args.redis_url,
+        "PLUMBLINE_OUTBOUND_ALLOW": "127.0.0.1/32",
+        "PLUMBLINE_PING_RATE_PER_MINUTE": "1000000",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(work / "mail"),
+        "LOG_LEVEL": "WARNING",  # httpx logs every request at INFO
+    }
+    os.environ.update(env_values)
+    os.environ.pop("DEBUG", None)
+    from import_bench import create_database, drop_database  # bench/import_bench.py
+
+    if args.database_url:
+        create_database(args.database_url)
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
+    try:
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        database = settings.DATABASES["default"]
+        print(f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}; broker {args.redis_url}")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        passed = True
+        if not args.skip_polls:
+            passed = bench_polls(args, env)
+            print(f"target {TARGET_POLLS_PER_SECOND} polls/s: {'met' if passed else 'NOT met'}")
+        if not args.skip_pings:
+            bench_pings(args, env)
+        return 0 if passed else 1
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if args.database_url:
+            drop_database(args.database_url)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Alerts: planned from flips, claimed and sent exactly once, escalated when nobody acknowledges."""

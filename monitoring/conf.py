@@ -1,0 +1,62 @@
+"""Monitoring's settings: a Django setting of the same name wins, else the environment, else a default."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from django.conf import settings
+
+
+def _get(name: str, default: str) -> Any:
+    value = getattr(settings, name, None)
+    return value if value is not None else os.environ.get(name, default)
+
+
+def ping_rate_per_minute() -> int:
+    """Pings accepted per heartbeat URL per minute; more get 429 so a runaway loop cannot flood the DB."""
+    return int(_get("PLUMBLINE_PING_RATE_PER_MINUTE", "60"))
+
+
+def poll_every_minutes() -> int:
+    """How often http and platform sources are pulled (never less often than their declared interval)."""
+    return max(1, int(_get("PLUMBLINE_POLL_MINUTES", "5")))
+
+
+def poll_batch_size() -> int:
+    """Sources polled per Celery task: enough to amortise task overhead, few enough to spread the work."""
+    return max(1, int(_get("PLUMBLINE_POLL_BATCH", "20")))
+
+
+def escalate_after_minutes() -> int:
+    """How long an alert may stay unacknowledged before the next person in line is told."""
+    return int(_get("PLUMBLINE_ESCALATE_AFTER_MINUTES", "60"))
+
+
+def alert_max_attempts() -> int:
+    return int(_get("PLUMBLINE_ALERT_MAX_ATTEMPTS", "3"))
+
+
+def base_url() -> str:
+    """Absolute URL of this Plumbline for links in alerts; relative links when unset."""
+    return str(_get("PLUMBLINE_BASE_URL", "")).rstrip("/")
+
+
+def webhook_secret() -> str:
+    return str(_get("PLUMBLINE_WEBHOOK_SECRET", "") or settings.SECRET_KEY)
+
+
+def webhook_url(target: str) -> str | None:
+    """Where a notify entry is delivered: http(s) URLs as given, "#finance-alerts" through
+    settings.PLUMBLINE_WEBHOOKS["#finance-alerts"] or env PLUMBLINE_WEBHOOK_FINANCE_ALERTS."""
+    if target.startswith(("http://", "https://")):
+        return target
+    configured: dict[str, str] = getattr(settings, "PLUMBLINE_WEBHOOKS", None) or {}
+    if url := configured.get(target) or configured.get(target.lstrip("#")):
+        return url
+    return os.environ.get(webhook_env_name(target)) or None
+
+
+def webhook_env_name(target: str) -> str:
+    return "PLUMBLINE_WEBHOOK_" + re.sub(r"[^A-Z0-9]+", "_", target.lstrip("#").upper()).strip("_")

@@ -1,0 +1,18 @@
+"""Monitoring: what is observed about the integration estate."""
+
+from __future__ import annotations
+
+from monitoring.models.alerts import Alert, Flip, MaintenanceWindow
+from monitoring.models.health import HealthSource, ObservedConnection
+from monitoring.models.runs import FailedRecord, ResyncRequest, Run
+
+__all__ = [
+    "Alert",
+    "FailedRecord",
+    "Flip",
+    "HealthSource",
+    "MaintenanceWindow",
+    "ObservedConnection",
+    "ResyncRequest",
+    "Run",
+]

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from monitoring.models.choices import Channel, HealthState
+
+
+class Flip(models.Model):
+    """A change of an integration's health state; appended, never edited except for alert bookkeeping."""
+
+    integration = models.ForeignKey("catalog.Integration", on_delete=models.CASCADE, related_name="flips")
+    from_state = models.CharField(max_length=10, choices=HealthState.choices)
+    to_state = models.CharField(max_length=10, choices=HealthState.choices)
+    at = models.DateTimeField()
+    reason = models.CharField(max_length=500, blank=True)
+    # The lateness pass that made it: flips down of one system in one pass alert as one roll-up.
+    evaluation = models.UUIDField(null=True, blank=True)
+    # Null while this flip still needs its alerts planned (claimed by a conditional UPDATE).
+    alerts_planned_at = models.DateTimeField(null=True, blank=True)
+    suppressed_reason = models.CharField(max_length=300, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["integration", "-at"]),
+            models.Index(fields=["alerts_planned_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration_id}: {self.from_state} → {self.to_state}"
+
+
+class Alert(models.Model):
+    """One message about a flip (or a roll-up of flips of one system) to one recipient."""
+
+    flip = models.ForeignKey(Flip, on_delete=models.CASCADE, related_name="alerts")
+    # A roll-up: the system whose integrations went down together, and every flip it covers.
+    system = models.ForeignKey("catalog.System", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    covers = models.ManyToManyField(Flip, blank=True, related_name="rollup_alerts")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=500, help_text="An email, a #channel name or a webhook URL.")
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.recipient}: {self.subject}"
+
+
+class MaintenanceWindow(models.Model):
+    """A planned outage of a system: flips of integrations touching it raise no alerts meanwhile."""
+
+    system = models.ForeignKey("catalog.System", on_delete=models.CASCADE, related_name="maintenance_windows")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["system", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.system_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"

@@ -1,0 +1,39 @@
+"""Enum values of monitoring records."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class HealthState(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    UP = "up", "Up"
+    LATE = "late", "Late"
+    DOWN = "down", "Down"
+    FAILING = "failing", "Failing"
+    PAUSED = "paused", "Paused"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCESS = "success", "Success"
+    FAILED = "failed", "Failed"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class ResyncMethod(models.TextChoices):
+    REPLAY = "replay", "Replay in original order"
+    MANUAL = "manual", "Manual"
+
+
+class ResyncStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+# Flips into these states alert; a flip from one of them back to up is a recovery.
+ALERTING_STATES = frozenset({HealthState.DOWN, HealthState.FAILING})

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.db import models
+
+from catalog.choices import HealthKind
+from monitoring.models.choices import HealthState
+
+
+class HealthSource(models.Model):
+    """One integration's current health: stored, never aggregated from run history on read.
+
+    The declared interval, grace and minimum records are copied from the spec when specs
+    change, so lateness can be evaluated from this row alone.
+    """
+
+    integration = models.OneToOneField("catalog.Integration", on_delete=models.CASCADE, related_name="health_source")
+    kind = models.CharField(max_length=20, choices=HealthKind.choices)
+    interval_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Declared; none: never late.")
+    grace_minutes = models.PositiveIntegerField(default=0)
+    min_records_per_run = models.PositiveIntegerField(null=True, blank=True)
+
+    state = models.CharField(max_length=10, choices=HealthState.choices, default=HealthState.UNKNOWN)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    paused = models.BooleanField(default=False)
+
+    last_ping_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True, help_text="Time of the latest finished run.")
+    last_run = models.ForeignKey("monitoring.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # When the state may next change by the passing of time alone; null: it cannot.
+    next_check_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    observed_median_minutes = models.FloatField(null=True, blank=True)
+    observed_p95_minutes = models.FloatField(null=True, blank=True)
+    open_failed_records = models.PositiveIntegerField(default=0)
+    oldest_open_failed_at = models.DateTimeField(null=True, blank=True)
+    failed_record_seq = models.PositiveBigIntegerField(default=0, help_text="Last position given to a failed record.")
+
+    # Pulled kinds (http and platforms).
+    cursor = models.TextField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_poll_error = models.TextField(blank=True)
+
+    # Heartbeat rate limit: pings counted in the current one-minute window.
+    ping_window_start = models.DateTimeField(null=True, blank=True)
+    ping_window_count = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["integration_id"]
+
+    def __str__(self) -> str:
+        return f"{self.integration_id}: {self.kind} {self.state}"
+
+
+class ObservedConnection(models.Model):
+    """A process/recipe/flow found by platform discovery; undocumented when no spec's health.ref names it."""
+
+    account = models.ForeignKey("catalog.PlatformAccount", on_delete=models.CASCADE, related_name="observed")
+    ref = models.CharField(max_length=200)
+    name = models.CharField(max_length=300, blank=True)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["account_id", "name", "ref"]
+        constraints = [models.UniqueConstraint(fields=["account", "ref"], name="observed_connection_once")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.ref}"

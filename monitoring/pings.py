@@ -1,0 +1,96 @@
+"""The optional JSON body of a heartbeat ping (DESIGN.md "Interfaces"), parsed and checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+
+MAX_BODY_BYTES = 100 * 1024
+MAX_FAILED_RECORDS = 1000
+COUNT_FIELDS = ("records_in", "records_out", "records_failed")
+
+
+class BadPing(ValueError):
+    """The body is not the documented JSON; the ping is refused with 400."""
+
+
+@dataclass(frozen=True)
+class PingFailedRecord:
+    key: str
+    error: str = ""
+    occurred_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class PingBody:
+    run_id: str | None = None
+    records_in: int | None = None
+    records_out: int | None = None
+    records_failed: int | None = None
+    message: str = ""
+    failed_records: list[PingFailedRecord] = field(default_factory=list)
+
+
+def parse_ping_body(raw: bytes) -> PingBody:
+    """An empty body is an empty PingBody; anything else must be the documented JSON object."""
+    if not raw.strip():
+        return PingBody()
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadPing(f"body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadPing("body must be a JSON object")
+    run_id = data.get("run_id")
+    if run_id is not None and not (isinstance(run_id, str | int) and not isinstance(run_id, bool) and str(run_id)):
+        raise BadPing("run_id must be a non-empty string")
+    counts = {name: _count(data, name) for name in COUNT_FIELDS}
+    message = data.get("message", "")
+    if not isinstance(message, str):
+        raise BadPing("message must be a string")
+    items = data.get("failed_records", [])
+    if not isinstance(items, list):
+        raise BadPing("failed_records must be a list")
+    if len(items) > MAX_FAILED_RECORDS:
+        raise BadPing(f"at most {MAX_FAILED_RECORDS} failed_records per ping")
+    return PingBody(
+        run_id=None if run_id is None else str(run_id)[:200],
+        message=message[:5000],
+        failed_records=[_failed_record(item, n) for n, item in enumerate(items)],
+        **counts,
+    )
+
+
+def _count(data: dict[str, Any], name: str) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadPing(f"{name} must be a non-negative integer")
+    return value
+
+
+def _failed_record(item: Any, n: int) -> PingFailedRecord:
+    where = f"failed_records[{n}]"
+    if not isinstance(item, dict):
+        raise BadPing(f"{where} must be an object")
+    key, error, occurred = item.get("key"), item.get("error", ""), item.get("occurred_at")
+    if not isinstance(key, str | int) or isinstance(key, bool) or str(key) == "":
+        raise BadPing(f"{where}.key is required")
+    if not isinstance(error, str):
+        raise BadPing(f"{where}.error must be a string")
+    occurred_at = None
+    if occurred is not None:
+        try:
+            occurred_at = parse_datetime(occurred) if isinstance(occurred, str) else None
+        except ValueError:
+            occurred_at = None
+        if occurred_at is None:
+            raise BadPing(f"{where}.occurred_at must be an ISO 8601 date-time")
+        if occurred_at.tzinfo is None:
+            occurred_at = occurred_at.replace(tzinfo=dt.UTC)
+    return PingFailedRecord(key=str(key), error=error, occurred_at=occurred_at)

@@ -1,0 +1,52 @@
+"""The readers catalog pages and rules use (registered in apps.py); see catalog/health.py."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from catalog import health
+from catalog.models import Integration
+from monitoring.models import HealthSource, ObservedConnection
+
+
+def read_health(integration_ids: Sequence[int]) -> dict[int, health.HealthFacts]:
+    """Current health of the given integrations, in one query of the denormalised state rows."""
+    sources = HealthSource.objects.filter(integration_id__in=list(integration_ids)).only(
+        "integration_id",
+        "kind",
+        "state",
+        "last_success_at",
+        "observed_median_minutes",
+        "observed_p95_minutes",
+        "open_failed_records",
+        "oldest_open_failed_at",
+        "state_changed_at",
+    )
+    return {
+        s.integration_id: health.HealthFacts(
+            kind=s.kind,
+            state=s.state,
+            last_success_at=s.last_success_at,
+            observed_median_minutes=s.observed_median_minutes,
+            observed_p95_minutes=s.observed_p95_minutes,
+            open_failed_records=s.open_failed_records,
+            oldest_open_failed_record_at=s.oldest_open_failed_at,
+            state_changed_at=s.state_changed_at,
+        )
+        for s in sources
+    }
+
+
+def undocumented() -> QuerySet[ObservedConnection]:
+    """Discovered processes that no spec's health.ref (on the same account) points at."""
+    linked = Integration.objects.filter(health_account=OuterRef("account"), health_ref=OuterRef("ref"))
+    return ObservedConnection.objects.exclude(Exists(linked)).select_related("account")
+
+
+def read_observed_connections() -> list[health.ObservedConnection]:
+    return [
+        health.ObservedConnection(source=c.account.key, ref=c.ref, name=c.name, first_seen_at=c.first_seen_at)
+        for c in undocumented()
+    ]

@@ -1,0 +1,137 @@
+"""Pure decisions about health: which state, when to look again, how often it really runs.
+
+Nothing here touches the database, so every boundary is tested directly (tests/monitoring/test_state.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitoring.models.choices import HealthState, RunStatus
+
+# Used when a spec declares no health.grace_minutes.
+DEFAULT_GRACE_MINUTES = 30
+
+# Lateness boundaries are strict ("now > last success + interval"), so the first instant
+# at which the state changes is one tick after the boundary.
+TICK = dt.timedelta(microseconds=1)
+
+OBSERVATION_WINDOW = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the state decision needs of the latest finished run."""
+
+    external_id: str
+    status: str  # success | failed
+    records_out: int | None = None
+    records_failed: int | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: HealthState
+    reason: str
+
+
+def declared_interval(trigger: str, interval_minutes: int | None, max_latency_minutes: int | None) -> int | None:
+    """The interval a spec promises: max latency for event triggers, none for manual (never late)."""
+    if trigger == "manual":
+        return None
+    if trigger == "event":
+        return max_latency_minutes
+    return interval_minutes
+
+
+def failing_reason(run: RunFacts, min_records_per_run: int | None) -> str:
+    """Why this finished run counts as failing, or "" when it does not."""
+    if run.status == RunStatus.FAILED:
+        return f"run {run.external_id} failed" + (f": {run.message}" if run.message else "")
+    if run.records_failed:
+        return f"run {run.external_id} completed with {run.records_failed} failed records"
+    if min_records_per_run and run.records_out is not None and run.records_out < min_records_per_run:
+        return f"run {run.external_id} moved {run.records_out} records (minimum {min_records_per_run})"
+    return ""
+
+
+def evaluate(
+    now: dt.datetime,
+    declared_interval_minutes: int | None,
+    grace_minutes: int,
+    last_success_at: dt.datetime | None,
+    last_run: RunFacts | None,
+    min_records_per_run: int | None = None,
+    paused: bool = False,
+) -> Verdict:
+    """The health state of one integration at `now`.
+
+    Precedence: paused, then unknown (nothing seen yet), then failing (the latest finished run
+    failed or is suspect; it stays failing until a run succeeds cleanly, lateness adds nothing
+    the owner has not been told), then down, late, up by time since the last success.
+    """
+    if paused:
+        return Verdict(HealthState.PAUSED, "paused")
+    if last_success_at is None and last_run is None:
+        return Verdict(HealthState.UNKNOWN, "no run seen yet")
+    if last_run is not None and (why := failing_reason(last_run, min_records_per_run)):
+        return Verdict(HealthState.FAILING, why)
+    if last_success_at is None:
+        # Only a still-running run has been seen: no outcome yet.
+        return Verdict(HealthState.UNKNOWN, "no finished run seen yet")
+    if declared_interval_minutes is not None:
+        late_at = last_success_at + dt.timedelta(minutes=declared_interval_minutes)
+        down_at = late_at + dt.timedelta(minutes=grace_minutes)
+        since = f"no successful run since {last_success_at:%Y-%m-%d %H:%M} UTC"
+        if now > down_at:
+            return Verdict(
+                HealthState.DOWN, f"{since} (interval {declared_interval_minutes} min + grace {grace_minutes} min)"
+            )
+        if now > late_at:
+            return Verdict(HealthState.LATE, f"{since} (interval {declared_interval_minutes} min)")
+    return Verdict(HealthState.UP, "last run succeeded")
+
+
+def next_check_at(
+    now: dt.datetime,
+    state: str,
+    declared_interval_minutes: int | None,
+    grace_minutes: int,
+    last_success_at: dt.datetime | None,
+) -> dt.datetime | None:
+    """The first instant after `now` at which `evaluate` can answer differently with no new run."""
+    if state not in (HealthState.UP, HealthState.LATE) or declared_interval_minutes is None or not last_success_at:
+        return None
+    late_at = last_success_at + dt.timedelta(minutes=declared_interval_minutes)
+    for boundary in (late_at, late_at + dt.timedelta(minutes=grace_minutes)):
+        if now <= boundary:
+            return boundary + TICK
+    return None
+
+
+@dataclass(frozen=True)
+class ObservedInterval:
+    median_minutes: float | None
+    p95_minutes: float | None
+
+
+def observed_interval(success_times: Sequence[dt.datetime]) -> ObservedInterval:
+    """Median and 95th percentile gap, in minutes, between consecutive successful runs."""
+    times = sorted(success_times)
+    gaps = sorted((b - a).total_seconds() / 60 for a, b in itertools.pairwise(times))
+    if not gaps:
+        return ObservedInterval(None, None)
+    return ObservedInterval(round(statistics.median(gaps), 1), round(percentile(gaps, 0.95), 1))
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Linear interpolation between closest ranks (what spreadsheets call PERCENTILE.INC)."""
+    rank = fraction * (len(sorted_values) - 1)
+    low = int(rank)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)

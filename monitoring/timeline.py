@@ -1,0 +1,100 @@
+"""Geometry of the run timeline on the health page: an inline SVG built on the server (no JavaScript).
+
+Top band: one bar per run over the window, coloured by outcome. Bottom band: the gap between
+consecutive successful runs, against the declared interval and the observed median.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+WIDTH = 800
+BAR_BAND = 60  # px, the run bars
+GAP_TOP = 80  # px, where the gap chart starts
+GAP_BAND = 90  # px, its height
+HEIGHT = GAP_TOP + GAP_BAND + 20
+# Palette of static/css/plumbline.css (--ok, --bad, --grey, --accent, --warn).
+COLOURS = {"success": "#1a7f37", "failed": "#b42318", "running": "#6b7280", "suspect": "#9a6700"}
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    at: dt.datetime
+    status: str
+    label: str
+    suspect: bool = False  # succeeded but with failed records / too few records
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    height: float
+    colour: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Line:
+    y: float
+    label: str
+
+    @property
+    def text_y(self) -> float:
+        return self.y - 3
+
+
+@dataclass
+class Timeline:
+    start: dt.datetime
+    end: dt.datetime
+    width: int = WIDTH
+    height: int = HEIGHT
+    bar_width: float = 2.0
+    bars: list[Bar] = field(default_factory=list)
+    gap_points: str = ""  # SVG polyline points
+    declared: Line | None = None
+    median: Line | None = None
+    gap_max_minutes: float = 0.0
+    gap_top: int = GAP_TOP
+    gap_bottom: int = GAP_TOP + GAP_BAND
+
+
+def build(
+    runs: Sequence[RunPoint],
+    *,
+    now: dt.datetime,
+    declared_minutes: int | None,
+    median_minutes: float | None,
+    days: int = 7,
+) -> Timeline:
+    start = now - dt.timedelta(days=days)
+    span = (now - start).total_seconds()
+    timeline = Timeline(start=start, end=now)
+    shown = sorted((r for r in runs if start <= r.at <= now), key=lambda r: r.at)
+
+    def x(at: dt.datetime) -> float:
+        return round((at - start).total_seconds() / span * (WIDTH - 4) + 2, 1)
+
+    for run in shown:
+        colour = COLOURS["suspect"] if run.suspect and run.status == "success" else COLOURS.get(run.status, "#6b7280")
+        height = BAR_BAND if run.status == "failed" else BAR_BAND * 0.7
+        timeline.bars.append(Bar(x=x(run.at), y=BAR_BAND - height + 4, height=height, colour=colour, label=run.label))
+
+    successes = [r.at for r in shown if r.status == "success"]
+    gaps = [(b, (b - a).total_seconds() / 60) for a, b in itertools.pairwise(successes)]
+    top = max([g for _, g in gaps] + [declared_minutes or 0, median_minutes or 0, 1.0]) * 1.1
+    timeline.gap_max_minutes = round(top, 1)
+
+    def y(minutes: float) -> float:
+        return round(GAP_TOP + GAP_BAND - minutes / top * GAP_BAND, 1)
+
+    timeline.gap_points = " ".join(f"{x(at)},{y(minutes)}" for at, minutes in gaps)
+    if declared_minutes:
+        timeline.declared = Line(y(declared_minutes), f"declared {declared_minutes} min")
+    if median_minutes is not None:
+        timeline.median = Line(y(median_minutes), f"observed median {median_minutes} min")
+    return timeline

@@ -1,0 +1,187 @@
+"""The health page of one integration (/integrations/<key>/health/) and its actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from catalog.choices import HealthKind, Resync
+from catalog.models import Integration
+from monitoring import timeline
+from monitoring.alerting.escalation import acknowledge
+from monitoring.models import Alert, FailedRecord, Flip, HealthSource, ResyncRequest, Run
+from monitoring.models.choices import ResyncMethod, ResyncStatus
+from monitoring.recording import refresh_failed_counts
+from monitoring.state import OBSERVATION_WINDOW, failing_reason
+from monitoring.transitions import run_facts, settle_and_save
+from plumbline.accounts.roles import can_edit, role_required
+
+RECENT = 50
+
+
+def can_act(user: Any, integration: Integration) -> bool:
+    """Admins, and owners of this integration (owner or backup owner): the same rule as editing its spec."""
+    return can_edit(user, integration)
+
+
+def _user(request: HttpRequest) -> Any:
+    """The logged-in user (the views are role_required, so never anonymous)."""
+    return request.user
+
+
+def _integration(key: str) -> Integration:
+    return get_object_or_404(Integration.objects.select_related("owner", "backup_owner", "source", "target"), key=key)
+
+
+def _back(integration: Integration) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("integration-health", args=[integration.key]))
+
+
+@role_required
+def health_page(request: HttpRequest, key: str) -> HttpResponse:
+    integration = _integration(key)
+    source = HealthSource.objects.filter(integration=integration).first()
+    now = timezone.now()
+    runs = list(
+        Run.objects.filter(integration=integration, run_at__gte=now - OBSERVATION_WINDOW).order_by("-run_at")[:2000]
+    )
+    minimum = source.min_records_per_run if source else None
+    points = [
+        timeline.RunPoint(
+            at=run.run_at,
+            status=run.status,
+            label=f"{run.external_id} {run.status} {run.run_at:%Y-%m-%d %H:%M}",
+            suspect=bool((facts := run_facts(run)) and run.status == "success" and failing_reason(facts, minimum)),
+        )
+        for run in runs
+    ]
+    chart = timeline.build(
+        points,
+        now=now,
+        declared_minutes=source.interval_minutes if source else None,
+        median_minutes=source.observed_median_minutes if source else None,
+    )
+    failed = FailedRecord.objects.filter(integration=integration).select_related("run")
+    alerts = (
+        Alert.objects.filter(Q(flip__integration=integration) | Q(covers__integration=integration))
+        .select_related("flip", "system")
+        .distinct()
+        .order_by("-created_at", "-id")[:RECENT]
+    )
+    context = {
+        "integration": integration,
+        "source": source,
+        "can_act": can_act(request.user, integration),
+        "chart": chart,
+        "recent_runs": runs[:RECENT] if runs else list(Run.objects.filter(integration=integration)[:RECENT]),
+        "open_failed": list(failed.filter(resolved_at=None).order_by("position")[:500]),
+        "resolved_failed": list(failed.exclude(resolved_at=None).order_by("-resolved_at")[:RECENT]),
+        "resyncs": list(
+            ResyncRequest.objects.filter(integration=integration).prefetch_related("failed_records")[:RECENT]
+        ),
+        "flips": list(Flip.objects.filter(integration=integration)[:RECENT]),
+        "alerts": list(alerts),
+        "ping_path": (
+            reverse("ping", args=[integration.ping_uuid])
+            if source and source.kind == HealthKind.HEARTBEAT and can_act(request.user, integration)
+            else ""
+        ),
+    }
+    return render(request, "monitoring/health.html", context)
+
+
+@role_required
+@require_POST
+def failed_records_action(request: HttpRequest, key: str) -> HttpResponse:
+    """Acknowledge, resolve or request a re-sync of the selected open failed records."""
+    integration = _integration(key)
+    if not can_act(request.user, integration):
+        raise PermissionDenied
+    action = request.POST.get("action")
+    ids = [int(pk) for pk in request.POST.getlist("record") if pk.isdigit()]
+    selected = FailedRecord.objects.filter(integration=integration, pk__in=ids, resolved_at=None)
+    if action not in {"acknowledge", "resolve", "resync"} or not selected.exists():
+        messages.error(request, "Select one or more open failed records and an action.")
+        return _back(integration)
+    now = timezone.now()
+    with transaction.atomic():
+        if action == "acknowledge":
+            done = selected.filter(acknowledged_at=None).update(acknowledged_at=now, acknowledged_by=request.user)
+            messages.success(request, f"{done} failed records acknowledged.")
+        elif action == "resolve":
+            done = _resolve(integration, selected, request.user)
+            messages.success(request, f"{done} failed records resolved.")
+        else:
+            method = ResyncMethod.REPLAY if integration.resync == Resync.REPLAY_IN_ORDER else ResyncMethod.MANUAL
+            resync = ResyncRequest.objects.create(
+                integration=integration, method=method, requested_at=now, requested_by=_user(request)
+            )
+            resync.failed_records.set(selected)
+            messages.success(request, f"Re-sync requested ({resync.get_method_display().lower()}).")
+    return _back(integration)
+
+
+def _resolve(integration: Integration, records: Any, user: Any) -> int:
+    """Mark records resolved and recount the open ones on the state row, under its lock."""
+    done = records.filter(resolved_at=None).update(resolved_at=timezone.now(), resolved_by=user)
+    source = HealthSource.objects.select_for_update().filter(integration=integration).first()
+    if source:
+        refresh_failed_counts(source)
+        source.save(update_fields=["open_failed_records", "oldest_open_failed_at", "updated_at"])
+    return int(done)
+
+
+@role_required
+@require_POST
+def resolve_resync(request: HttpRequest, pk: int) -> HttpResponse:
+    """A re-sync is done: it and the failed records it carried are resolved."""
+    resync = get_object_or_404(ResyncRequest.objects.select_related("integration"), pk=pk)
+    integration = resync.integration
+    if not can_act(request.user, integration):
+        raise PermissionDenied
+    with transaction.atomic():
+        if ResyncRequest.objects.filter(pk=pk, status=ResyncStatus.OPEN).update(
+            status=ResyncStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=request.user
+        ):
+            _resolve(integration, resync.failed_records.all(), request.user)
+            messages.success(request, "Re-sync marked resolved.")
+    return _back(integration)
+
+
+@role_required
+@require_POST
+def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(Alert.objects.select_related("flip__integration"), pk=pk)
+    integration = alert.flip.integration
+    if not can_act(request.user, integration):
+        raise PermissionDenied
+    acknowledge(alert, request.user)
+    messages.success(request, "Alert acknowledged: it will not be escalated.")
+    return _back(integration)
+
+
+@role_required
+@require_POST
+def pause(request: HttpRequest, key: str) -> HttpResponse:
+    """Pause (no lateness, no alerts) or resume a health source; either is a flip."""
+    integration = _integration(key)
+    if not can_act(request.user, integration):
+        raise PermissionDenied
+    paused = request.POST.get("action") == "pause"
+    with transaction.atomic():
+        source = get_object_or_404(
+            HealthSource.objects.select_for_update(of=("self",)).select_related("last_run"), integration=integration
+        )
+        source.paused = paused
+        settle_and_save(source, timezone.now(), ["paused"])
+    messages.success(request, "Health checks paused." if paused else "Health checks resumed.")
+    return _back(integration)

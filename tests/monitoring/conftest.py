@@ -1,0 +1,72 @@
+"""Fixtures for monitoring tests: integrations with a health source, built straight from catalog models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from catalog.models import Integration, Person, System
+from monitoring.models import HealthSource
+from monitoring.sources import sync_sources
+
+T0 = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def minutes(n: float) -> dt.timedelta:
+    return dt.timedelta(minutes=n)
+
+
+def make_person(email: str, **extra: Any) -> Person:
+    person, _ = Person.objects.get_or_create(email=email, defaults=extra)
+    return person
+
+
+def make_system(key: str) -> System:
+    system, _ = System.objects.get_or_create(key=key, defaults={"name": key.title()})
+    return system
+
+
+def make_integration(
+    key: str = "invoices",
+    *,
+    kind: str = "heartbeat",
+    trigger: str = "schedule",
+    interval: int | None = 15,
+    grace: int | None = 30,
+    min_records: int | None = None,
+    owner: str | None = "ana@example.com",
+    backup: str | None = None,
+    notify: list[str] | None = None,
+    source: str = "billing",
+    target: str = "erp",
+    **extra: Any,
+) -> Integration:
+    """An integration and its health source (synced from the spec as an import would)."""
+    integration = Integration.objects.create(
+        key=key,
+        name=key.replace("-", " ").title(),
+        health_kind=kind,
+        sync_trigger=trigger,
+        interval_minutes=interval,
+        health_grace_minutes=grace,
+        min_records_per_run=min_records,
+        owner=make_person(owner) if owner else None,
+        backup_owner=make_person(backup) if backup else None,
+        error_notify=notify or [],
+        source=make_system(source),
+        target=make_system(target),
+        **extra,
+    )
+    sync_sources([key])
+    return integration
+
+
+def source_of(integration: Integration) -> HealthSource:
+    return HealthSource.objects.get(integration=integration)
+
+
+@pytest.fixture
+def integration(db: Any) -> Integration:
+    return make_integration()

@@ -1,0 +1,116 @@
+"""Polling pulled sources through the real http adapter against a status page on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from monitoring.models import HealthSource, Run
+from monitoring.polling import claim_due, poll_due_sources, poll_source
+from tests.monitoring.conftest import make_integration, minutes, source_of
+from tests.monitoring.standins import StatusPage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(settings):
+    settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+
+
+def status(*runs: dict, failed: list | None = None) -> dict:
+    return {"runs": list(runs), "failed_records": failed or []}
+
+
+def run(run_id: str, finished: str, status: str = "success", **counts) -> dict:
+    return {"id": run_id, "started_at": finished, "finished_at": finished, "status": status, **counts}
+
+
+def now_iso(offset_minutes: float = 0) -> str:
+    return (timezone.now() + minutes(offset_minutes)).isoformat()
+
+
+def test_polling_a_status_url_records_its_runs_and_state():
+    page = StatusPage(status(run("r-2", now_iso(-1), records_out=4), run("r-1", now_iso(-16))))
+    with page as base_url:
+        integration = make_integration("orders", kind="http", health_url=f"{base_url}/status")
+        outcome = poll_source(integration.pk)
+    assert outcome.error == ""
+    assert sorted(Run.objects.values_list("external_id", flat=True)) == ["r-1", "r-2"]
+    assert source_of(integration).state == "up"
+
+
+def test_polling_twice_stores_each_run_once():
+    page = StatusPage(status(run("r-1", now_iso(-1))))
+    with page as base_url:
+        integration = make_integration("orders", kind="http", health_url=f"{base_url}/status")
+        poll_source(integration.pk)
+        poll_source(integration.pk)
+    assert Run.objects.count() == 1
+
+
+def test_a_poll_that_fails_is_recorded_and_changes_no_state():
+    page = StatusPage(b"<html>maintenance</html>")
+    with page as base_url:
+        integration = make_integration("orders", kind="http", health_url=f"{base_url}/status")
+        outcome = poll_source(integration.pk)
+    source = source_of(integration)
+    assert "not valid JSON" in outcome.error
+    assert (source.state, source.last_poll_error != "") == ("unknown", True)
+
+
+def test_a_private_address_is_refused_without_the_allow_list(settings):
+    settings.PLUMBLINE_OUTBOUND_ALLOW = []
+    with StatusPage(status()) as base_url:
+        integration = make_integration("orders", kind="http", health_url=f"{base_url}/status")
+        outcome = poll_source(integration.pk)
+    assert outcome.error
+    assert not Run.objects.exists()
+
+
+def test_heartbeat_and_paused_sources_are_not_polled():
+    heartbeat = make_integration("payments", kind="heartbeat")
+    assert poll_source(heartbeat.pk).polled is False
+
+
+def test_due_sources_are_claimed_once():
+    make_integration("orders", kind="http", health_url="https://orders.example.com/status")
+    HealthSource.objects.update(next_poll_at=timezone.now() - minutes(1))
+    first, second = claim_due(), claim_due()
+    assert len(first) == 1 and second == []
+    assert source_of(HealthSource.objects.get().integration).next_poll_at > timezone.now() + minutes(4)
+
+
+def test_poll_due_sources_hands_due_sources_to_the_queue_in_batches(settings):
+    settings.PLUMBLINE_POLL_BATCH = 5
+    for key in ("a", "b"):
+        make_integration(key, kind="http", health_url="https://x.example.com/status")
+    make_integration("c", kind="heartbeat")
+    HealthSource.objects.update(next_poll_at=timezone.now() - minutes(1))
+    batches = []
+    assert poll_due_sources(batches.append) == 2
+    assert len(batches) == 1 and len(batches[0]) == 2
+
+
+def test_check_health_polls_now_and_prints_each_state():
+    with StatusPage(status(run("r-1", now_iso(-1)))) as base_url:
+        make_integration("orders", kind="http", health_url=f"{base_url}/status")
+        make_integration("payments", kind="heartbeat")
+        out = io.StringIO()
+        call_command("check_health", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].split()[:3] == ["orders", "http", "up"]
+    assert lines[1].split()[:3] == ["payments", "heartbeat", "unknown"]
+
+
+def test_check_health_of_one_key_and_of_an_unknown_key():
+    make_integration("payments", kind="heartbeat")
+    out = io.StringIO()
+    call_command("check_health", "payments", stdout=out)
+    assert out.getvalue().startswith("payments")
+    with pytest.raises(CommandError, match="unknown integration"):
+        call_command("check_health", "nope", stdout=io.StringIO())

@@ -1,0 +1,110 @@
+"""record_poll: runs upserted by external id, failed records kept in order, the state row kept current."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from monitoring.models import FailedRecord, Flip, Run
+from monitoring.observations import FailedRecordObservation, PollResult, RunObservation, RunStatus
+from monitoring.recording import record_poll
+from tests.monitoring.conftest import T0, make_integration, minutes, source_of
+
+pytestmark = pytest.mark.django_db
+
+
+def run(external_id: str, at: dt.datetime, status: RunStatus = "success", **extra) -> RunObservation:
+    return RunObservation(external_id=external_id, status=status, started_at=at - minutes(1), finished_at=at, **extra)
+
+
+@pytest.fixture
+def polled(db):
+    return make_integration("orders", kind="http", health_url="https://orders.example.com/status")
+
+
+def test_the_same_poll_result_twice_adds_no_runs_or_failed_records(polled):
+    result = PollResult(
+        runs=[run("r-2", T0, records_out=5), run("r-1", T0 - minutes(15))],
+        failed_records=[
+            FailedRecordObservation(key="SO-1", error="bad tax code", occurred_at=T0, run_external_id="r-2")
+        ],
+        cursor="r-2",
+    )
+    first = record_poll(polled, result, now=T0)
+    second = record_poll(polled, result, now=T0 + minutes(1))
+    assert (first.new_runs, first.new_failed_records) == (2, 1)
+    assert (second.new_runs, second.updated_runs, second.new_failed_records) == (0, 0, 0)
+    assert Run.objects.count() == 2
+    assert FailedRecord.objects.count() == 1
+    assert Flip.objects.count() == 1
+
+
+def test_a_running_run_is_updated_in_place_when_it_finishes(polled):
+    record_poll(polled, PollResult(runs=[RunObservation("r-1", "running", started_at=T0)]), now=T0)
+    record_poll(polled, PollResult(runs=[run("r-1", T0 + minutes(2), records_out=7)]), now=T0 + minutes(3))
+    stored = Run.objects.get()
+    assert (stored.status, stored.records_out, stored.finished_at) == ("success", 7, T0 + minutes(2))
+
+
+def test_a_stale_running_report_does_not_reopen_a_finished_run(polled):
+    record_poll(polled, PollResult(runs=[run("r-1", T0)]), now=T0)
+    record_poll(polled, PollResult(runs=[RunObservation("r-1", "running", started_at=T0 - minutes(1))]), now=T0)
+    assert Run.objects.get().status == "success"
+
+
+def test_the_latest_finished_run_decides_even_when_older_runs_arrive_later(polled):
+    record_poll(polled, PollResult(runs=[run("r-9", T0)]), now=T0)
+    record_poll(polled, PollResult(runs=[run("r-8", T0 - minutes(15), status="failed")]), now=T0 + minutes(1))
+    source = source_of(polled)
+    assert source.last_run.external_id == "r-9"
+    assert source.state == "up"
+
+
+def test_failed_records_keep_their_order_across_polls(polled):
+    def failure(key: str) -> FailedRecordObservation:
+        return FailedRecordObservation(key=key, error="rejected", occurred_at=T0, run_external_id="r-1")
+
+    record_poll(polled, PollResult(runs=[run("r-1", T0, status="failed")], failed_records=[failure("B"), failure("A")]))
+    record_poll(polled, PollResult(failed_records=[failure("A"), failure("C")]))
+    assert list(FailedRecord.objects.order_by("position").values_list("key", "position")) == [
+        ("B", 1),
+        ("A", 2),
+        ("C", 3),
+    ]
+    assert source_of(polled).open_failed_records == 3
+
+
+def test_failed_records_with_a_platform_id_are_deduplicated_by_it(polled):
+    first = FailedRecordObservation(key="SO-1", error="timeout", external_id="err-1")
+    retried_text = FailedRecordObservation(key="SO-1", error="timeout (retried)", external_id="err-1")
+    record_poll(polled, PollResult(failed_records=[first]))
+    record_poll(polled, PollResult(failed_records=[retried_text]))
+    assert FailedRecord.objects.count() == 1
+
+
+def test_observed_interval_is_kept_on_the_state_row(polled):
+    runs = [run(f"r-{n}", T0 + minutes(20 * n)) for n in range(6)]
+    record_poll(polled, PollResult(runs=runs), now=T0 + minutes(101))
+    source = source_of(polled)
+    assert (source.observed_median_minutes, source.observed_p95_minutes) == (20.0, 20.0)
+    assert source.last_success_at == T0 + minutes(100)
+
+
+def test_the_cursor_is_stored_and_poll_errors_cleared(polled):
+    record_poll(polled, PollResult(cursor="page-2"), now=T0)
+    source = source_of(polled)
+    assert (source.cursor, source.last_polled_at, source.last_poll_error) == ("page-2", T0, "")
+
+
+def test_next_check_is_due_when_the_run_would_become_late(polled):
+    record_poll(polled, PollResult(runs=[run("r-1", T0)]), now=T0 + minutes(1))
+    due = source_of(polled).next_check_due_at
+    assert T0 + minutes(15) < due <= T0 + minutes(15) + dt.timedelta(seconds=1)
+
+
+def test_a_run_moving_too_few_records_makes_it_failing(db):
+    strict = make_integration("payroll", kind="http", min_records=1)
+    record_poll(strict, PollResult(runs=[run("r-1", T0, records_out=0)]), now=T0)
+    flip = Flip.objects.get()
+    assert (flip.to_state, flip.reason) == ("failing", "run r-1 moved 0 records (minimum 1)")
