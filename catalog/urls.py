@@ -3,7 +3,38 @@ from __future__ import annotations
 from django.urls import path
 
 from catalog.views import dashboard
+from catalog.views.findings import findings_list, phase_two, waive_finding
+from catalog.views.golives import golive_attest, golive_detail, golive_list, golive_sign_off
+from catalog.views.graph import graph_download, graph_page
+from catalog.views.integration_edit import integration_edit, integration_new
+from catalog.views.integrations import integration_detail, integration_list, integration_spec
+from catalog.views.people import me, person_detail, person_list
+from catalog.views.reminders import reminder_list, review
+from catalog.views.systems import system_detail, system_list
+from catalog.views.upload import upload
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("integrations/", integration_list, name="integration-list"),
+    path("integrations/new/", integration_new, name="integration-new"),
+    path("integrations/<slug:key>/", integration_detail, name="integration-detail"),
+    path("integrations/<slug:key>/edit/", integration_edit, name="integration-edit"),
+    path("integrations/<slug:key>/spec.yaml", integration_spec, name="integration-spec"),
+    path("systems/", system_list, name="system-list"),
+    path("systems/<slug:key>/", system_detail, name="system-detail"),
+    path("people/", person_list, name="person-list"),
+    path("people/<str:email>/", person_detail, name="person-detail"),
+    path("me/", me, name="me"),
+    path("upload/", upload, name="upload"),
+    path("findings/", findings_list, name="findings"),
+    path("findings/<int:pk>/waive/", waive_finding, name="finding-waive"),
+    path("phase-two/", phase_two, name="phase-two"),
+    path("golives/", golive_list, name="golive-list"),
+    path("golives/<slug:key>/", golive_detail, name="golive-detail"),
+    path("golives/<slug:key>/attest/", golive_attest, name="golive-attest"),
+    path("golives/<slug:key>/sign-off/", golive_sign_off, name="golive-sign-off"),
+    path("reminders/", reminder_list, name="reminder-list"),
+    path("review/<str:token>/", review, name="review"),
+    path("graph/", graph_page, name="graph"),
+    path("graph/estate.<str:fmt>", graph_download, name="graph-download"),
 ]
