@@ -1,0 +1,90 @@
+"""The demo estate: Halvard Outdoor, a made-up mid-size outdoor-gear company, kept as
+plumbline/v1 spec files under specs/ and loaded through the same importer as a customer's.
+
+The files write dates as {{ today - N }} or {{ today + N }}, filled in at load time, so the
+demo looks equally old whenever it is seeded (the Chargebee deferral is always 200 days old)
+and renders identically within one day, which is what makes seeding twice change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Max
+
+from catalog.models import ChangeRecord
+from catalog.spec.importer import ImportReport, import_sources
+
+SPEC_DIR = Path(__file__).resolve().parent / "specs"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+# The note on the change records of documents the demo created: how seeding tells the demo's
+# own data from anyone else's under the same key.
+DEMO_NOTE = "seed_demo"
+
+_RELATIVE_DATE = re.compile(r"\{\{\s*today\s*(?:([+-])\s*(\d+)\s*)?\}\}")
+
+
+class DemoConflict(Exception):
+    """Demo keys already name data that the demo did not create."""
+
+    def __init__(self, subjects: list[tuple[str, str]]) -> None:
+        self.subjects = subjects
+        listed = ", ".join(f"{kind.lower()} {key}" for kind, key in subjects)
+        super().__init__(f"the database already holds, under demo keys, data seed_demo did not create: {listed}")
+
+
+def render(text: str, today: dt.date) -> str:
+    """The spec text with every {{ today ± N }} replaced by that ISO date."""
+
+    def replace(match: re.Match[str]) -> str:
+        days = int(match.group(2) or 0)
+        return (today + dt.timedelta(days=-days if match.group(1) == "-" else days)).isoformat()
+
+    return _RELATIVE_DATE.sub(replace, text)
+
+
+def sources(today: dt.date) -> list[tuple[str, str]]:
+    """(name, text) of every demo spec file with its dates filled in, for import_sources."""
+    return [
+        (str(path.relative_to(PROJECT_DIR)), render(path.read_text(encoding="utf-8"), today))
+        for path in sorted(SPEC_DIR.glob("*.yaml"))
+    ]
+
+
+def seed(today: dt.date) -> ImportReport:
+    """Import the demo as of `today`, all or nothing. Raises DemoConflict, writing nothing, when
+    a demo key already holds data the demo did not create; data under other keys is left alone."""
+    demo = sources(today)
+    with transaction.atomic():
+        preview = import_sources(demo, dry_run=True)
+        if foreign := _not_created_by_demo(preview.updated + preview.unchanged):
+            raise DemoConflict(foreign)
+        last_id = ChangeRecord.objects.aggregate(last=Max("id"))["last"] or 0
+        report = import_sources(demo)
+        _mark_created(report.created, after_id=last_id)
+    return report
+
+
+def _not_created_by_demo(subjects: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The stored (kind, key) pairs whose latest creation was not the demo's."""
+    if not subjects:
+        return []
+    creations = ChangeRecord.objects.filter(
+        action=ChangeRecord.Action.CREATE,
+        kind__in={kind for kind, _ in subjects},
+        key__in={key for _, key in subjects},
+    ).order_by("at", "id")
+    latest_note: dict[tuple[str, str], str] = {}
+    for kind, key, note in creations.values_list("kind", "key", "note"):
+        latest_note[(kind, key)] = note  # a key deleted and created again belongs to its last creator
+    return sorted(subject for subject in subjects if latest_note.get(subject) != DEMO_NOTE)
+
+
+def _mark_created(created: list[tuple[str, str]], *, after_id: int) -> None:
+    wanted = set(created)
+    records = ChangeRecord.objects.filter(id__gt=after_id, action=ChangeRecord.Action.CREATE)
+    ids = [pk for pk, kind, key in records.values_list("id", "kind", "key") if (kind, key) in wanted]
+    ChangeRecord.objects.filter(id__in=ids).update(note=DEMO_NOTE)
