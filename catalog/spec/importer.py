@@ -13,12 +13,14 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from catalog.completeness import refresh_completeness
+from catalog.completeness import assess, encode_missing, refresh_completeness
 from catalog.models import (
     ChangeRecord,
     GoLive,
     GoLiveIntegration,
+    Integration,
     Mapping,
+    Person,
     System,
     SystemVersion,
 )
@@ -217,16 +219,35 @@ class _Writer:
         for entry in entries:
             by_kind[entry.clean.kind.name].append(entry.clean)
         keys = documents.ref_keys("Person", "System", "PlatformAccount", "Integration")
+        if not self.dry_run:
+            for ref in documents.REF_MODELS:
+                self._load_pks(ref)
         for kind_name in WRITE_ORDER:
-            if not self.dry_run:
-                # Documents reference kinds written before them, whose new keys now have pks.
-                for ref in documents.REF_MODELS:
-                    self._load_pks(ref)
             self._upsert(KINDS[kind_name], by_kind.get(kind_name, []), keys)
+            if not self.dry_run and kind_name in documents.REF_MODELS:
+                # Later kinds reference this one, whose new keys now have pks.
+                self._load_pks(kind_name)
         if not self.dry_run:
             ChangeRecord.objects.bulk_create(self.changes, batch_size=1000)
-            refresh_completeness()
+            self._refresh_owned_by_changed_people()
         return self.report
+
+    def _refresh_owned_by_changed_people(self) -> None:
+        # Imported integrations got their completeness while written; the one outside input
+        # is whether the owner is active, which a Person document of this import may change.
+        emails = [key for kind, key in self.report.created + self.report.updated if kind == "Person"]
+        for chunk in _chunks(emails):
+            refresh_completeness(Integration.objects.filter(owner__email__in=chunk))
+
+    def _assess(self, integrations: list[tuple[Any, CleanDocument]]) -> None:
+        """Store each written integration's completeness, computed from its document."""
+        people = Person.objects.in_bulk([obj.owner_id for obj, _ in integrations if obj.owner_id])
+        for obj, clean in integrations:
+            obj.owner = people.get(obj.owner_id) if obj.owner_id else None
+            has_mapping = any(row.get("source") and row.get("target") for row in clean.mappings)
+            result = assess(obj, has_complete_mapping=has_mapping)
+            obj.completeness_score = result.score
+            obj.completeness_missing = encode_missing(result.missing)
 
     def _upsert(self, kind: Kind, cleans: list[CleanDocument], keys: documents.RefKeys) -> None:
         related = {"Integration": ("mappings",), "GoLive": ("scope__integration",)}.get(kind.name, ())
@@ -284,8 +305,11 @@ class _Writer:
         for obj, clean, _ in updated:
             documents.apply(obj, clean, pks)
             obj.updated_at = self.now  # type: ignore[attr-defined]
-        kind.model._default_manager.bulk_create([obj for obj, _ in created], batch_size=1000)
         columns = [f.attr for f in kind.fields] + ["updated_at"]
+        if kind.name == "Integration":
+            self._assess([*created, *((obj, clean) for obj, clean, _ in updated)])
+            columns += ["completeness_score", "completeness_missing"]
+        kind.model._default_manager.bulk_create([obj for obj, _ in created], batch_size=1000)
         kind.model._default_manager.bulk_update([obj for obj, _, _ in updated], columns, batch_size=500)
         pairs = [(obj, clean) for obj, clean in created] + [(obj, clean) for obj, clean, _ in updated]
         if self_ref:

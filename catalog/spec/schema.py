@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db import models
@@ -43,13 +44,25 @@ class Kind:
     def label(self) -> str:
         return self.name.lower()
 
-    @property
+    @cached_property
     def groups(self) -> frozenset[str]:
         return frozenset(f.path.split(".")[0] for f in self.fields if "." in f.path)
 
-    def allowed_top_level(self) -> set[str]:
+    @cached_property
+    def top_level(self) -> frozenset[str]:
+        """Every top-level field name a document of this kind may carry."""
         names = {f.path.split(".")[0] for f in self.fields}
-        return names | set(self.list_fields) | {"apiVersion", "kind", "key"}
+        return frozenset(names | set(self.list_fields) | {"apiVersion", "kind", "key"})
+
+    @cached_property
+    def group_fields(self) -> dict[str, frozenset[str]]:
+        """For each nested group, the names allowed inside it."""
+        found: dict[str, set[str]] = {}
+        for f in self.fields:
+            group, _, name = f.path.partition(".")
+            if name:
+                found.setdefault(group, set()).add(name)
+        return {group: frozenset(names) for group, names in found.items()}
 
 
 def _text(n: int = 200) -> Check:
@@ -208,21 +221,21 @@ def _suggest(name: str, allowed: set[str]) -> str:
 
 def _flatten(kind: Kind, doc: dict[str, Any], errors: FieldErrors) -> dict[str, Any]:
     """Nested groups to dotted paths; unknown fields and non-mapping groups are errors."""
-    allowed = kind.allowed_top_level()
+    allowed = kind.top_level
     flat: dict[str, Any] = {}
     for name, value in doc.items():
         if name not in allowed:
-            errors.append((str(name), f"unknown field{_suggest(str(name), allowed)}"))
+            errors.append((str(name), f"unknown field{_suggest(str(name), set(allowed))}"))
         elif name in kind.groups:
             if value is None:
                 continue
             if not isinstance(value, dict):
                 errors.append((name, "must be a mapping of fields"))
                 continue
-            sub_allowed = {f.path.split(".", 1)[1] for f in kind.fields if f.path.startswith(name + ".")}
+            sub_allowed = kind.group_fields[name]
             for sub, sub_value in value.items():
                 if sub not in sub_allowed:
-                    errors.append((f"{name}.{sub}", f"unknown field{_suggest(str(sub), sub_allowed)}"))
+                    errors.append((f"{name}.{sub}", f"unknown field{_suggest(str(sub), set(sub_allowed))}"))
                 else:
                     flat[f"{name}.{sub}"] = sub_value
         else:

@@ -319,3 +319,13 @@ def test_people_may_name_a_manager_defined_later_in_the_import(tmp_path):
     import_paths([write_estate(tmp_path)])
     ana = Person.objects.get(email="ana.lopez@example.com")
     assert ana.manager is not None and ana.manager.email == "cfo@example.com"
+
+
+def test_import_stores_completeness_and_follows_an_owner_leaving(tmp_path, write_spec):
+    import_paths([write_estate(tmp_path)])
+    integration = Integration.objects.get(key="chargebee-invoices-to-netsuite")
+    assert integration.completeness_score == 1.0 and integration.missing_parts == []
+    left = PEOPLE.split("---")[0] + "active: false\n"
+    import_paths([write_spec("left.yaml", left)])
+    integration.refresh_from_db()
+    assert integration.missing_parts == ["owner"]
