@@ -98,7 +98,12 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Workers and the web process share the file: wait for locks instead of failing.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # WAL lets the web process read while a worker writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     if test_name := env_str("PLUMBLINE_TEST_SQLITE"):
         # A file (not :memory:) so a Celery worker subprocess can see the test database.
         DATABASES["default"]["TEST"] = {"NAME": test_name}
@@ -185,10 +190,23 @@ SPECTACULAR_SETTINGS = {
 
 PLUMBLINE_REVIEW_DAYS = int(env_str("PLUMBLINE_REVIEW_DAYS", "180"))
 PLUMBLINE_OUTBOUND_ALLOW = env_list("PLUMBLINE_OUTBOUND_ALLOW")
+# Absolute address of this Plumbline, for links in alerts and reminder emails.
+PLUMBLINE_BASE_URL = env_str("PLUMBLINE_BASE_URL", "http://127.0.0.1:8000")
+PLUMBLINE_REMINDER_DAYS = int(env_str("PLUMBLINE_REMINDER_DAYS", "7"))
+PLUMBLINE_REVIEW_LINK_DAYS = int(env_str("PLUMBLINE_REVIEW_LINK_DAYS", "30"))
+PLUMBLINE_PING_RATE_PER_MINUTE = int(env_str("PLUMBLINE_PING_RATE_PER_MINUTE", "60"))
+PLUMBLINE_POLL_MINUTES = int(env_str("PLUMBLINE_POLL_MINUTES", "5"))
+PLUMBLINE_POLL_BATCH = int(env_str("PLUMBLINE_POLL_BATCH", "20"))
+PLUMBLINE_ESCALATE_AFTER_MINUTES = int(env_str("PLUMBLINE_ESCALATE_AFTER_MINUTES", "60"))
+PLUMBLINE_ALERT_MAX_ATTEMPTS = int(env_str("PLUMBLINE_ALERT_MAX_ATTEMPTS", "3"))
+PLUMBLINE_WEBHOOK_SECRET = env_str("PLUMBLINE_WEBHOOK_SECRET")
+PLUMBLINE_GRAPH_TIMEOUT = float(env_str("PLUMBLINE_GRAPH_TIMEOUT", "30"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # httpx logs every request at INFO; health pulls would drown everything else.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

@@ -19,15 +19,21 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
 from catalog.completeness import PARTS
+from catalog.health import HealthFacts, read_health
 from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, Integration
 from catalog.spec import documents
 from catalog.spec.edits import instance_keys
 from catalog.spec.importer import ImportFailed, SpecError, apply_entries, jsonable, parse_data
 from catalog.spec.schema import API_VERSION, GOLIVE, INTEGRATION, KINDS, PERSON, PLATFORM_ACCOUNT, SYSTEM, Field, Kind
+from plumbline.accounts.roles import can_edit
 
 from .history import FieldChange, changed_fields
 
 REQUEST_SOURCE = "request"
+# Keys of an integration's `health` that monitoring observes; never part of a written spec.
+OBSERVED_HEALTH_KEYS = frozenset(
+    {"state", "last_success_at", "observed_interval_minutes", "open_failed_records", "ping_url"}
+)
 
 
 def errors_by_field(errors: list[SpecError]) -> dict[str, list[str]]:
@@ -260,6 +266,45 @@ class IntegrationSerializer(SpecSerializer):
 
     def computed(self, obj: Integration) -> dict[str, Any]:
         return {"completeness": {"score": round(obj.completeness_score, 2), "missing": obj.missing_parts}}
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        doc = super().to_representation(instance)
+        doc["health"] = {**doc.get("health", {}), **self.observed_health(instance)}
+        return doc
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        # The observed half of `health` is read-only: a GET body PUT back must not fail on it.
+        if isinstance(data, dict) and isinstance(data.get("health"), dict):
+            observed = {k: v for k, v in data["health"].items() if k not in OBSERVED_HEALTH_KEYS}
+            data = {**data, "health": observed}
+        return super().to_internal_value(data)
+
+    def observed_health(self, obj: Integration) -> dict[str, Any]:
+        """Monitoring's current state (DESIGN.md "Interfaces"), read for the whole page at once."""
+        facts = self._health_facts(obj)
+        observed: dict[str, Any] = {
+            "state": facts.state if facts else "unknown",
+            "last_success_at": facts.last_success_at.isoformat() if facts and facts.last_success_at else None,
+            "observed_interval_minutes": {
+                "median": facts.observed_median_minutes if facts else None,
+                "p95": facts.observed_p95_minutes if facts else None,
+            },
+            "open_failed_records": facts.open_failed_records if facts else 0,
+        }
+        request = self.context.get("request")
+        if obj.health_kind == "heartbeat" and request is not None and can_edit(request.user, obj):
+            observed["ping_url"] = request.build_absolute_uri(f"/ping/{obj.ping_uuid}")
+        return observed
+
+    def _health_facts(self, obj: Integration) -> HealthFacts | None:
+        context: dict[str, Any] = self.context  # type: ignore[assignment]  # a dict, typed read-only
+        found: dict[int, HealthFacts | None] = context.setdefault("health_facts", {})
+        if obj.pk not in found:
+            listed = self.parent.instance if isinstance(self.parent, serializers.ListSerializer) else None
+            ids = [item.pk for item in listed] if listed is not None else [obj.pk]
+            found.update(dict.fromkeys(ids))
+            found.update(read_health(ids))
+        return found.get(obj.pk)
 
 
 class GoLiveSerializer(SpecSerializer):
