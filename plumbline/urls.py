@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from monitoring.api import router as runs_router
 from plumbline.accounts.login import LoginView
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("catalog.api.urls")),
+    path("api/v1/", include(runs_router.urls)),
     path("", include("monitoring.urls")),
     path("", include("catalog.urls")),
 ]

@@ -13,6 +13,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from catalog.api import docs, views
+from catalog.api.findings import FindingViewSet
 from catalog.api.permissions import ReadAnyRole
 
 app_name = "api"
@@ -25,9 +26,8 @@ router.register("systems", views.SystemViewSet, basename="system")
 router.register("platform-accounts", views.PlatformAccountViewSet, basename="platform-account")
 router.register("integrations", views.IntegrationViewSet, basename="integration")
 router.register("golives", views.GoLiveViewSet, basename="golive")
-# Findings and runs are registered here by their own modules, e.g.
-#   router.register("findings", FindingViewSet, basename="finding")
-#   router.register("runs", RunViewSet, basename="run")
+router.register("findings", FindingViewSet, basename="finding")
+# Runs are monitoring's: served under /api/v1/runs/ by monitoring.api (catalog never imports monitoring).
 
 # JSON by default; YAML with ?format=yaml or Accept: application/yaml.
 schema_view = SpectacularAPIView.as_view(
