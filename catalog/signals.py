@@ -6,3 +6,6 @@ from django.dispatch import Signal
 
 # Sent after a committed import or edit changed spec documents; kwargs: report (ImportReport).
 specs_changed = Signal()
+
+# Sent by monitoring after a committed change of health state (a flip); kwargs: integration_ids.
+health_changed = Signal()

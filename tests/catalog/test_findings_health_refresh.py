@@ -1,0 +1,46 @@
+"""A burst of health flips schedules one delayed findings refresh, not one per flip: counted
+as messages the real (filesystem) broker of the test settings receives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from catalog.signals import health_changed
+
+
+def refresh_messages() -> list[Path]:
+    folder = Path(settings.CELERY_BROKER_FOLDER)
+    found = []
+    for path in folder.glob("*.msg"):
+        if "catalog.tasks.refresh_findings" in json.loads(path.read_text()).get("headers", {}).get("task", ""):
+            found.append(path)
+    return found
+
+
+@pytest.fixture
+def broker():
+    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        pytest.fail("these tests read the embedded filesystem broker; run them without REDIS_URL")
+    for path in refresh_messages():
+        path.unlink()
+    yield
+    for path in refresh_messages():
+        path.unlink()
+
+
+def test_a_burst_of_flips_schedules_one_refresh(broker):
+    for n in range(5):
+        health_changed.send(sender=None, integration_ids=[n])
+    assert len(refresh_messages()) == 1
+
+
+def test_after_the_delay_a_new_flip_schedules_again(broker):
+    health_changed.send(sender=None, integration_ids=[1])
+    cache.delete("findings:refresh-pending")  # the delay has passed
+    health_changed.send(sender=None, integration_ids=[2])
+    assert len(refresh_messages()) == 2
