@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 
 from monitoring import outbound
-from monitoring.adapters.cursors import held_back_time
+from monitoring.adapters.cursors import cursor_time, held_back_time
 from monitoring.adapters.fields import as_list, as_object, count, optional_str, parse_time, required_str
 from monitoring.observations import DiscoveredProcess, PollError, PollResult, PollTarget, RunObservation, RunStatus
 
@@ -53,7 +53,7 @@ STATUSES: dict[str, RunStatus] = {
 
 
 def poll(target: PollTarget, client: httpx.Client) -> PollResult:
-    previous = _cursor_time(target.cursor)
+    previous = cursor_time(target.cursor, "Boomi")
     expression: dict[str, Any] = {"argument": [target.ref], "operator": "EQUALS", "property": "processId"}
     if previous is not None:
         since = {"argument": [_boomi_time(previous)], "operator": "GREATER_THAN", "property": "executionTime"}
@@ -147,13 +147,3 @@ def _long(record: dict[str, Any], key: str, what: str) -> int | None:
 
 def _boomi_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _cursor_time(cursor: str | None) -> dt.datetime | None:
-    if not cursor:
-        return None
-    try:
-        return parse_time(cursor, "stored cursor")
-    except PollError:
-        logger.warning("Boomi cursor %r is not a timestamp; reading from the start", cursor[:40])
-        return None

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from monitoring import outbound
-from monitoring.adapters.cursors import held_back_time
+from monitoring.adapters.cursors import cursor_time, held_back_time
 from monitoring.adapters.fields import (
     as_list,
     as_object,
@@ -67,7 +67,7 @@ STATUSES: dict[str, RunStatus] = {
 
 def poll(target: PollTarget, client: httpx.Client) -> PollResult:
     base, headers = _connection(target)
-    previous = _cursor_time(target.cursor)
+    previous = cursor_time(target.cursor, "Celigo")
     what = f"Celigo jobs of flow {target.ref}"
     params: dict[str, str | int] = {"_flowId": target.ref, "type": "flow"}
     if previous is not None:
@@ -218,13 +218,3 @@ def _failed_record(item: Any, what: str) -> FailedRecordObservation:
         run_external_id=optional_str(error, "_flowJobId", what) or None,
         external_id=retry_key or error_id or None,
     )
-
-
-def _cursor_time(cursor: str | None) -> dt.datetime | None:
-    if not cursor:
-        return None
-    try:
-        return parse_time(cursor, "stored cursor")
-    except PollError:
-        logger.warning("Celigo cursor %r is not a timestamp; reading from the start", cursor[:40])
-        return None

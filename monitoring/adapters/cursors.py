@@ -7,9 +7,13 @@ stop just short of the oldest run still running; finished runs are not returned 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 
-from monitoring.observations import RunObservation, RunStatus
+from monitoring.adapters.fields import parse_time
+from monitoring.observations import PollError, RunObservation, RunStatus
+
+logger = logging.getLogger(__name__)
 
 
 def newest_finished_id(newest_first: Sequence[RunObservation], previous: str | None) -> str | None:
@@ -32,3 +36,14 @@ def held_back_time(
     else:
         return previous
     return max(candidate, previous) if previous else candidate
+
+
+def cursor_time(cursor: str | None, platform: str) -> dt.datetime | None:
+    """A stored time cursor, or None (read from the start) when there is none or it is garbled."""
+    if not cursor:
+        return None
+    try:
+        return parse_time(cursor, "stored cursor")
+    except PollError:
+        logger.warning("%s cursor %r is not a timestamp; reading from the start", platform, cursor[:40])
+        return None
