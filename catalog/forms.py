@@ -272,3 +272,21 @@ class UploadForm(forms.Form):
                 raise forms.ValidationError(f"{upload.name} is not UTF-8 text") from None
         self.cleaned_data["sources"] = sources
         return files
+
+
+class SystemForm(SpecForm):
+    """A system's spec fields; a version change is dated in its version history on save."""
+
+    owner = _person_field("Owner")
+
+    class Meta:
+        model = System
+        fields = ["name", "category", "vendor", "version", "owner"]
+        help_texts = {"version": "A change of the major part makes the specs touching this system stale."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.instance.owner if self.instance.owner_id else None
+        self.initial["owner"] = owner.email if owner else None
+        owner_field: Any = self.fields["owner"]
+        owner_field.empty_label = NOT_STATED

@@ -10,6 +10,7 @@ from catalog.views.integration_edit import integration_edit, integration_new
 from catalog.views.integrations import integration_detail, integration_list, integration_spec
 from catalog.views.people import me, person_detail, person_list
 from catalog.views.reminders import reminder_list, review
+from catalog.views.system_edit import system_edit
 from catalog.views.systems import system_detail, system_list
 from catalog.views.upload import upload
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("integrations/<slug:key>/spec.yaml", integration_spec, name="integration-spec"),
     path("systems/", system_list, name="system-list"),
     path("systems/<slug:key>/", system_detail, name="system-detail"),
+    path("systems/<slug:key>/edit/", system_edit, name="system-edit"),
     path("people/", person_list, name="person-list"),
     path("people/<str:email>/", person_detail, name="person-detail"),
     path("me/", me, name="me"),

@@ -13,7 +13,7 @@ from catalog.filters import SystemFilterSet
 from catalog.models import Integration, System
 from catalog.views import listing
 from catalog.views.history import history_of
-from plumbline.accounts.roles import role_required
+from plumbline.accounts.roles import can_edit, role_required
 
 INTEGRATION_ROW_RELATED = ("source", "target", "owner")
 
@@ -55,5 +55,6 @@ def system_detail(request: HttpRequest, key: str) -> HttpResponse:
         "inbound": listing.capped(integrations.filter(target=system), f"{listed}?{urlencode({'target': key})}"),
         "versions": list(system.versions.all()),
         "history": history_of("System", system.key),
+        "can_edit": can_edit(request.user, system),
     }
     return render(request, "catalog/system_detail.html", context)
