@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 
 from catalog.choices import AccountPlatform, Category
@@ -35,6 +37,19 @@ class System(models.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.key
+
+
+def version_change(system: System, previous: str, at: dt.datetime) -> SystemVersion | None:
+    """The history row for a change of `system.version` from `previous` (None if unchanged);
+    a change of the major part also dates `major_version_changed_at`. Nothing is saved."""
+    if previous == system.version:
+        return None
+    major = bool(previous) and major_part(previous) != major_part(system.version)
+    if major:
+        system.major_version_changed_at = at
+    return SystemVersion(
+        system=system, version=system.version, previous_version=previous, major_change=major, recorded_at=at
+    )
 
 
 class SystemVersion(models.Model):

@@ -24,7 +24,7 @@ from catalog.models import (
     System,
     SystemVersion,
 )
-from catalog.models.systems import major_part
+from catalog.models.systems import version_change
 from catalog.signals import specs_changed
 from catalog.spec import documents
 from catalog.spec.loader import BrokenYaml, RawDocument, read_documents
@@ -341,26 +341,11 @@ class _Writer:
     def _record_versions(self, created: list[Any], updated: list[Any], old: dict[int, str]) -> None:
         rows: list[SystemVersion] = []
         changed_major: list[System] = []
-        for system, _ in created:
-            if system.version:
-                rows.append(SystemVersion(system=system, version=system.version, recorded_at=self.now))
-        for system, _, _ in updated:
-            previous = old[system.pk]
-            if previous == system.version:
-                continue
-            major = bool(previous) and major_part(previous) != major_part(system.version)
-            rows.append(
-                SystemVersion(
-                    system=system,
-                    version=system.version,
-                    previous_version=previous,
-                    major_change=major,
-                    recorded_at=self.now,
-                )
-            )
-            if major:
-                system.major_version_changed_at = self.now
-                changed_major.append(system)
+        for system, previous in [(system, "") for system, _ in created] + [(s, old[s.pk]) for s, _, _ in updated]:
+            if row := version_change(system, previous, self.now):
+                rows.append(row)
+                if row.major_change:
+                    changed_major.append(system)
         SystemVersion.objects.bulk_create(rows, batch_size=1000)
         System.objects.bulk_update(changed_major, ["major_version_changed_at"])
 

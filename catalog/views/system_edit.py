@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from catalog.forms import SystemForm
-from catalog.models import ChangeRecord, System, SystemVersion
-from catalog.models.systems import major_part
+from catalog.models import ChangeRecord, System
+from catalog.models.systems import version_change
 from catalog.spec.edits import document_of, record_change
 from plumbline.accounts.roles import can_edit, role_required
 
@@ -28,22 +28,11 @@ def system_edit(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved: System = form.save(commit=False)
-            _date_version_change(saved, previous_version)
+            history = version_change(saved, previous_version, timezone.now())
             saved.save()
+            if history is not None:
+                history.save()
             record = record_change(saved, before, actor=request.user, via=ChangeRecord.Via.PAGE)
         messages.success(request, f"System {key} saved." if record else f"Nothing changed in {key}.")
         return redirect("system-detail", key=key)
     return render(request, "catalog/system_form.html", {"form": form, "system": system})
-
-
-def _date_version_change(system: System, previous: str) -> None:
-    # The same history import keeps: a new major version makes specs reviewed before it stale.
-    if previous == system.version:
-        return
-    now = timezone.now()
-    major = bool(previous) and major_part(previous) != major_part(system.version)
-    SystemVersion.objects.create(
-        system=system, version=system.version, previous_version=previous, major_change=major, recorded_at=now
-    )
-    if major:
-        system.major_version_changed_at = now
