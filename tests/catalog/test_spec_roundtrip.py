@@ -329,3 +329,12 @@ def test_import_stores_completeness_and_follows_an_owner_leaving(tmp_path, write
     import_paths([write_spec("left.yaml", left)])
     integration.refresh_from_db()
     assert integration.missing_parts == ["owner"]
+
+
+def test_dry_run_lists_what_would_be_left_unchanged(tmp_path, capsys):
+    estate = write_estate(tmp_path)
+    import_paths([estate])
+    call_command("import_specs", str(estate), "--dry-run")
+    out = capsys.readouterr().out
+    assert "would leave integration chargebee-invoices-to-netsuite unchanged" in out
+    assert "Dry run: 0 would be created, 0 would be updated, 8 unchanged" in out

@@ -27,4 +27,6 @@ class Command(BaseCommand):
             for label, rows in (("create", report.created), ("update", report.updated)):
                 for kind, key in rows:
                     self.stdout.write(f"{would}{label} {kind.lower()} {key}")
+            for kind, key in report.unchanged:
+                self.stdout.write(f"{'would leave' if dry_run else 'left'} {kind.lower()} {key} unchanged")
         self.stdout.write(("Dry run: " if dry_run else "Imported: ") + report.summary())
