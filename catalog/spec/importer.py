@@ -92,6 +92,25 @@ def _subject(kind: str | None, key: Any) -> str:
     return f"{label} {key}" if key not in (None, "") else f"{label} (no key)"
 
 
+def _check_document(raw: RawDocument, errors: list[SpecError]) -> CleanDocument | None:
+    """Validate one parsed document, adding its errors (with lines) to `errors`."""
+    name = raw.source
+    if not isinstance(raw.data, dict):
+        errors.append(SpecError(name, raw.line, f"document {raw.index}", "", "must be a mapping"))
+        return None
+    kind_name, key = raw.data.get("kind"), raw.data.get("key")
+    subject = _subject(kind_name if isinstance(kind_name, str) else None, key)
+    for path in raw.duplicate_fields:
+        errors.append(SpecError(name, raw.line_of(path), subject, path, "is given twice"))
+    if kind_name not in KINDS:
+        message = f"unknown kind {kind_name!r} (known: {', '.join(KINDS)})" if kind_name else "is required"
+        errors.append(SpecError(name, raw.line_of("kind"), _subject(None, key), "kind", message))
+        return None
+    clean, field_errors = validate(kind_name, raw.data)
+    errors += [SpecError(name, raw.line_of(path), subject, path, message) for path, message in field_errors]
+    return clean
+
+
 def parse_sources(sources: Sequence[tuple[str, str]]) -> list[_Entry]:
     """Validate every document of every source; raise ImportFailed with all errors."""
     errors: list[SpecError] = []
@@ -106,36 +125,21 @@ def parse_sources(sources: Sequence[tuple[str, str]]) -> list[_Entry]:
         for raw in raws:
             if raw.data is None:
                 continue  # an empty document, e.g. a trailing '---'
-            if not isinstance(raw.data, dict):
-                errors.append(SpecError(name, raw.line, f"document {raw.index}", "", "must be a mapping"))
-                continue
-            kind_name, key = raw.data.get("kind"), raw.data.get("key")
-            subject = _subject(kind_name if isinstance(kind_name, str) else None, key)
-            for path in raw.duplicate_fields:
-                errors.append(SpecError(name, raw.line_of(path), subject, path, "is given twice"))
-            if kind_name not in KINDS:
-                where = raw.line_of("kind")
-                known = ", ".join(KINDS)
-                message = f"unknown kind {kind_name!r} (known: {known})" if kind_name else "is required"
-                errors.append(SpecError(name, where, _subject(None, key), "kind", message))
-                continue
-            clean, field_errors = validate(kind_name, raw.data)
-            for path, message in field_errors:
-                errors.append(SpecError(name, raw.line_of(path), subject, path, message))
+            clean = _check_document(raw, errors)
             if clean is None:
                 continue
-            if first := seen.get((kind_name, clean.key)):
+            if first := seen.get((clean.kind.name, clean.key)):
                 errors.append(
                     SpecError(
                         name,
                         raw.line_of("key"),
-                        subject,
+                        _subject(clean.kind.name, clean.key),
                         "key",
                         f"is defined twice (also at {first.source}:{first.line})",
                     )
                 )
                 continue
-            seen[(kind_name, clean.key)] = raw
+            seen[(clean.kind.name, clean.key)] = raw
             entries.append(_Entry(clean, raw))
     errors += _reference_errors(entries)
     if errors:
@@ -405,18 +409,12 @@ def parse_data(source: str, data: Any) -> list[_Entry]:
     """Validate one document given as data (an API request body) exactly as parse_sources
     validates a file's documents; its references may name stored documents. Errors carry
     line 0. Raises ImportFailed."""
-    subject = _subject(None, None)
-    if not isinstance(data, dict):
-        raise ImportFailed([SpecError(source, 0, subject, "", "must be a mapping")])
-    kind_name, key = data.get("kind"), data.get("key")
-    if kind_name not in KINDS:
-        message = f"unknown kind {kind_name!r} (known: {', '.join(KINDS)})" if kind_name else "is required"
-        raise ImportFailed([SpecError(source, 0, _subject(None, key), "kind", message)])
-    subject = _subject(kind_name, key)
-    clean, field_errors = validate(kind_name, data)
+    raw = RawDocument(source, 1, 0, data, {}, [])
+    errors: list[SpecError] = []
+    clean = _check_document(raw, errors)
     if clean is None:
-        raise ImportFailed([SpecError(source, 0, subject, path, message) for path, message in field_errors])
-    entries = [_Entry(clean, RawDocument(source, 1, 0, data, {}, []))]
+        raise ImportFailed(errors)
+    entries = [_Entry(clean, raw)]
     if errors := _reference_errors(entries):
         raise ImportFailed(errors)
     return entries
