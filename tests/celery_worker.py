@@ -15,6 +15,8 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("REDIS_URL_FOR_TESTS", "redis://127.0.0.1:6379/15")
+# Each test session has its own queue, so two suites on one Redis never run each other's tasks.
+QUEUE = f"plumbline-test-{os.getpid()}"
 
 
 def test_database_url() -> str:
@@ -53,6 +55,7 @@ def celery_worker(name: str = "w1", concurrency: int = 1, **env: str) -> Iterato
         "--loglevel=WARNING",
         "--without-gossip",
         "--without-mingle",
+        f"--queues={QUEUE}",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=worker_env(**env))
     try:
@@ -90,11 +93,11 @@ def redis_broker() -> Iterator[None]:
         app._pool = None
         app.amqp._producer_pool = None
 
-    previous = app.conf.broker_url
-    app.conf.broker_url = REDIS_URL
+    previous = app.conf.broker_url, app.conf.task_default_queue
+    app.conf.broker_url, app.conf.task_default_queue = REDIS_URL, QUEUE
     reset_pools()
     try:
         yield
     finally:
-        app.conf.broker_url = previous
+        app.conf.broker_url, app.conf.task_default_queue = previous
         reset_pools()
