@@ -72,8 +72,8 @@ def expired_token(monkeypatch, reminder_id: int | None = None) -> str:
 # A genuine link
 
 
-def test_the_link_in_the_digest_opens_the_review_page_for_the_owner(reminder, mailoutbox):
-    path = mailoutbox[0].body.split("http://localhost:8000", 2)[1].split()[0]
+def test_the_link_in_the_digest_opens_the_review_page_for_the_owner(reminder, mailoutbox, settings):
+    path = mailoutbox[0].body.split(settings.PLUMBLINE_BASE_URL, 2)[1].split()[0]
     assert path.startswith("/review/")
     response = client_for(ANA).get(path)
     assert response.status_code == 200
