@@ -8,6 +8,7 @@ and alerts live elsewhere so every adapter gets them the same way.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -71,3 +72,32 @@ class Adapter(Protocol):
     def poll(self, target: PollTarget, client: httpx.Client) -> PollResult: ...
 
     def discover(self, target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess]: ...
+
+
+@dataclass(frozen=True)
+class ReplayRecord:
+    """A stored failed record handed to a platform to send again (see monitoring/resync.py)."""
+
+    position: int  # its order of arrival: replays go in ascending position, the original order
+    key: str
+    external_id: str = ""  # the platform's id of the error (Celigo: retryDataKey; Workato: job id)
+    run_external_id: str = ""  # the run it failed in (Workato: the job to repeat)
+    occurred_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    accepted: list[int] = field(default_factory=list)  # positions the platform took, in the order sent
+    skipped: dict[int, str] = field(default_factory=dict)  # position -> why it was not sent
+    reference: str = ""  # the platform's handle of the replay (e.g. Celigo retry job ids), when it gives one
+    error: str = ""  # a later call failed after earlier ones were accepted (the first failing call raises)
+
+
+class Replayer(Protocol):
+    """The optional replay capability: adapters whose platform can re-send failed records have it.
+
+    `records` come in original order and are sent in that order; a refused credential or a failed
+    first call raises PollError, and nothing is sent twice within one call.
+    """
+
+    def replay(self, target: PollTarget, client: httpx.Client, records: Sequence[ReplayRecord]) -> ReplayResult: ...

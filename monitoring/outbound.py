@@ -220,6 +220,18 @@ def make_client() -> httpx.Client:
     )
 
 
+_shared: tuple[int, httpx.Client] | None = None
+
+
+def shared_client() -> httpx.Client:
+    """One polling client per process, so kept-alive connections outlive a batch of polls; a forked
+    child (a Celery pool process) makes its own rather than share the parent's sockets."""
+    global _shared
+    if _shared is None or _shared[0] != os.getpid():
+        _shared = (os.getpid(), make_client())
+    return _shared[1]
+
+
 def _check_scheme(url: httpx.URL) -> None:
     if url.scheme not in SCHEMES:
         raise OutboundBlocked(f"refusing the {url.scheme or 'missing'} scheme: only http and https are allowed")

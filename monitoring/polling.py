@@ -1,7 +1,8 @@
 """Pulling health from http status URLs and iPaaS platforms through the adapters.
 
-Adapters (monitoring/adapters) do the HTTP and return a PollResult; recording.record_poll
-stores it. Polling a source twice stores nothing twice, so a redelivered task is harmless.
+Adapters (monitoring/adapters) do the HTTP and return a PollResult; recording.record_polls
+stores a batch's results together. Polling a source twice stores nothing twice, so a redelivered
+task is harmless.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from django.utils import timezone
 
 from monitoring import conf
 from monitoring.models import HealthSource
-from monitoring.observations import PollError, PollTarget
-from monitoring.recording import RecordOutcome, record_poll, record_poll_error
+from monitoring.observations import PollError, PollResult, PollTarget
+from monitoring.recording import RecordOutcome, record_poll_error, record_polls
 from monitoring.sources import PULLED_KINDS, next_poll_at
 
 logger = logging.getLogger(__name__)
@@ -53,35 +54,43 @@ def poll_source(integration_id: int, now: dt.datetime | None = None) -> PollOutc
 
 def poll_sources(integration_ids: Sequence[int], now: dt.datetime | None = None) -> list[PollOutcome]:
     """Poll several sources one after another over one HTTP client (platform sources share hosts,
-    so connections are reused); one source's failure is recorded and the rest go on."""
-    from monitoring.outbound import make_client
+    so connections are reused), then store what they returned together; one source's failure is
+    recorded and the rest go on."""
+    from monitoring.outbound import shared_client
 
     sources = HealthSource.objects.select_related("integration__health_account").in_bulk(
         list(integration_ids), field_name="integration_id"
     )
-    outcomes = []
-    with make_client() as http:
-        for integration_id in integration_ids:
-            source = sources.get(integration_id)
-            if source is None or source.kind not in PULLED_KINDS or source.paused:
-                outcomes.append(PollOutcome(integration_id, polled=False))
-            else:
-                outcomes.append(_poll(source, http, now))
-    return outcomes
+    outcomes: dict[int, PollOutcome] = {}
+    pulled: list[tuple[int, HealthSource, PollResult]] = []
+    http = shared_client()
+    for n, integration_id in enumerate(integration_ids):
+        source = sources.get(integration_id)
+        if source is None or source.kind not in PULLED_KINDS or source.paused:
+            outcomes[n] = PollOutcome(integration_id, polled=False)
+            continue
+        result = _pull(source, http)
+        if isinstance(result, str):
+            record_poll_error(source.integration_id, result, now)
+            outcomes[n] = PollOutcome(source.integration_id, polled=True, error=result)
+        else:
+            pulled.append((n, source, result))
+    recorded = record_polls([(source.integration, result) for _, source, result in pulled], now=now)
+    for (n, source, _), outcome in zip(pulled, recorded, strict=True):
+        outcomes[n] = PollOutcome(source.integration_id, polled=True, recorded=outcome)
+    return [outcomes[n] for n in range(len(integration_ids))]
 
 
-def _poll(source: HealthSource, http: httpx.Client, now: dt.datetime | None) -> PollOutcome:
+def _pull(source: HealthSource, http: httpx.Client) -> PollResult | str:
+    """What the source's adapter returns, or why it could not."""
     from monitoring.adapters import get_adapter
 
     try:
-        result = get_adapter(source.kind).poll(poll_target(source), http)
+        return get_adapter(source.kind).poll(poll_target(source), http)
     except (PollError, httpx.HTTPError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("poll of %s failed: %s", source.integration.key, error)
-        record_poll_error(source.integration_id, error, now)
-        return PollOutcome(source.integration_id, polled=True, error=error)
-    recorded = record_poll(source.integration, result, now=now)
-    return PollOutcome(source.integration_id, polled=True, recorded=recorded)
+        return error
 
 
 def claim_due(now: dt.datetime | None = None, limit: int = 10000) -> list[int]:

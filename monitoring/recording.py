@@ -1,7 +1,10 @@
 """Storing what was observed: runs upserted by external id, failed records in order, the state row
 updated and any flip made, all in one transaction holding the state row.
 
-Both pulls (`record_poll`, from adapters' PollResults) and heartbeats (`record_ping`) end here.
+Both pulls (`record_poll`, or `record_polls` for a batch, from adapters' PollResults) and
+heartbeats (`record_ping`) end here. A batch is stored exactly as its polls one by one would be,
+but in one transaction and a few queries for all of them: what caps polls per second is database
+round trips, not the polls themselves.
 """
 
 from __future__ import annotations
@@ -10,26 +13,41 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
 from catalog.choices import HealthKind
 from catalog.models import Integration
 from monitoring import conf
+from monitoring.alerting.planning import plan_alerts
 from monitoring.models import FailedRecord, Flip, HealthSource, Run
 from monitoring.models.choices import RunStatus
 from monitoring.observations import FailedRecordObservation, PollResult, RunObservation
 from monitoring.pings import PingBody
 from monitoring.sources import ensure_source
 from monitoring.state import OBSERVATION_WINDOW, observed_interval
-from monitoring.transitions import settle_and_save
+from monitoring.transitions import SETTLED_FIELDS, settle_all
 
 FINISHED = (RunStatus.SUCCESS, RunStatus.FAILED)
 RUN_FIELDS = ("status", "started_at", "finished_at", "run_at", "records_in", "records_out", "records_failed", "message")
+# What storing observations may change on the state row (besides the settled fields).
+STORED_FIELDS = [
+    "last_run",
+    "last_run_at",
+    "last_success_at",
+    "observed_median_minutes",
+    "observed_p95_minutes",
+    "open_failed_records",
+    "oldest_open_failed_at",
+    "failed_record_seq",
+]
+POLLED_FIELDS = [*STORED_FIELDS, "cursor", "last_polled_at", "last_poll_error"]
+PINGED_FIELDS = [*STORED_FIELDS, "last_ping_at", "ping_window_start", "ping_window_count"]
 
 
 class NotMonitored(Exception):
@@ -42,6 +60,10 @@ class WrongKind(Exception):
     def __init__(self, kind: str) -> None:
         super().__init__(f"health kind is {kind}, not heartbeat")
         self.kind = kind
+
+
+class UnknownPing(Exception):
+    """No integration has this ping uuid."""
 
 
 class RateLimited(Exception):
@@ -60,16 +82,31 @@ class RecordOutcome:
 
 def record_poll(integration: Integration, result: PollResult, *, now: dt.datetime | None = None) -> RecordOutcome:
     """Store one poll's result; polling the same result again adds nothing."""
+    return record_polls([(integration, result)], now=now)[0]
+
+
+def record_polls(
+    polled: Sequence[tuple[Integration, PollResult]], *, now: dt.datetime | None = None
+) -> list[RecordOutcome]:
+    """Store several polls' results, as record_poll on each would, in one transaction holding all
+    their state rows; one outcome per poll, in order."""
     now = now or timezone.now()
+    if len({integration.pk for integration, _ in polled}) < len(polled):
+        # The same source twice: the second must see what the first stored.
+        return [record_poll(integration, result, now=now) for integration, result in polled]
+    if not polled:
+        return []
     with transaction.atomic():
-        source = _locked_source(integration)
-        outcome = _store(source, result.runs, result.failed_records, now)
-        if result.cursor is not None:
-            source.cursor = result.cursor
-        source.last_polled_at = now
-        source.last_poll_error = ""
-        _finish(source, outcome, now)
-    return outcome
+        sources = _locked_sources([integration for integration, _ in polled])
+        batch = [(sources[integration.pk], result) for integration, result in polled]
+        outcomes = _store([(source, result.runs, result.failed_records) for source, result in batch], now)
+        for source, result in batch:
+            if result.cursor is not None:
+                source.cursor = result.cursor
+            source.last_polled_at = now
+            source.last_poll_error = ""
+        _finish([source for source, _ in batch], outcomes, now, POLLED_FIELDS)
+    return outcomes
 
 
 def record_poll_error(integration_id: int, error: str, now: dt.datetime | None = None) -> None:
@@ -87,31 +124,63 @@ def record_ping(
     RateLimited having written nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        source = _locked_source(integration)
-        if source.kind != HealthKind.HEARTBEAT:
-            raise WrongKind(source.kind)
-        _count_ping(source, now)
-        source.last_ping_at = now
-        run = _ping_run(integration, signal, body, now)
-        failed = [
-            FailedRecordObservation(
-                key=item.key, error=item.error, occurred_at=item.occurred_at, run_external_id=run.external_id
-            )
-            for item in body.failed_records
-        ]
-        outcome = _store(source, [run], failed, now)
-        _finish(source, outcome, now)
+        return _record_ping(_locked_source(integration), signal, body, now)
+
+
+def record_ping_to(
+    ping_uuid: uuid.UUID | str, signal: str, body: PingBody, *, now: dt.datetime | None = None
+) -> RecordOutcome:
+    """record_ping for the integration with this ping uuid, its state row found and locked in the same
+    query (a ping is mostly round trips); raises UnknownPing too."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        source = next(iter(_LOCKED.filter(integration__ping_uuid=ping_uuid).order_by()), None)  # unique: no ORDER BY
+        if source is None:
+            integration = Integration.objects.filter(ping_uuid=ping_uuid).first()
+            if integration is None:
+                raise UnknownPing(str(ping_uuid))
+            source = _locked_source(integration)
+        return _record_ping(source, signal, body, now)
+
+
+def _record_ping(source: HealthSource, signal: str, body: PingBody, now: dt.datetime) -> RecordOutcome:
+    if source.kind != HealthKind.HEARTBEAT:
+        raise WrongKind(source.kind)
+    _count_ping(source, now)
+    source.last_ping_at = now
+    run, known = _ping_run(source.integration_id, signal, body, now)
+    failed = [
+        FailedRecordObservation(
+            key=item.key, error=item.error, occurred_at=item.occurred_at, run_external_id=run.external_id
+        )
+        for item in body.failed_records
+    ]
+    outcome = _store([(source, [run], failed)], now, known)[0]
+    _finish([source], [outcome], now, PINGED_FIELDS)
     return outcome
 
 
+# State rows as recording takes them: locked, with the latest finished run the state depends on.
+_LOCKED = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run")
+
+
 def _locked_source(integration: Integration) -> HealthSource:
-    query = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run")
-    source = query.filter(integration=integration).first()
-    if source is None:
-        if ensure_source(integration) is None:
-            raise NotMonitored(integration.key)
-        source = query.get(integration=integration)
-    return source
+    return _locked_sources([integration])[integration.pk]
+
+
+def _locked_sources(integrations: Sequence[Integration]) -> dict[int, HealthSource]:
+    """The integrations' state rows by integration id, locked in one query (in integration order, so
+    two batches cannot deadlock); a missing one is created from the spec, else NotMonitored."""
+    ids = [integration.pk for integration in integrations]
+    found = {
+        source.integration_id: source for source in _LOCKED.filter(integration_id__in=ids).order_by("integration_id")
+    }
+    for integration in integrations:
+        if integration.pk not in found:
+            if ensure_source(integration) is None:
+                raise NotMonitored(integration.key)
+            found[integration.pk] = _LOCKED.get(integration=integration)
+    return found
 
 
 def _count_ping(source: HealthSource, now: dt.datetime) -> None:
@@ -126,27 +195,37 @@ def _count_ping(source: HealthSource, now: dt.datetime) -> None:
         source.ping_window_count = 1
 
 
-def _ping_run(integration: Integration, signal: str, body: PingBody, now: dt.datetime) -> RunObservation:
-    """The run a ping reports. Without a run_id, an end ping closes the latest run a start ping opened."""
+def _ping_run(
+    integration_id: int, signal: str, body: PingBody, now: dt.datetime
+) -> tuple[RunObservation, dict[tuple[int, str], Run | None]]:
+    """The run a ping reports, and the stored run it is (None: a new one) when that is already known.
+    Without a run_id, an end ping closes the latest run a start ping opened."""
     external_id = body.run_id
     started_at = now if signal == "start" else None
+    known: dict[tuple[int, str], Run | None] = {}
     if external_id is None and signal != "start":
         open_run = (
-            Run.objects.filter(integration=integration, source_kind=HealthKind.HEARTBEAT, status=RunStatus.RUNNING)
+            Run.objects.filter(
+                integration_id=integration_id, source_kind=HealthKind.HEARTBEAT, status=RunStatus.RUNNING
+            )
             .order_by("-run_at", "-id")
-            .only("external_id", "started_at")
             .first()
         )
         if open_run:
             external_id, started_at = open_run.external_id, open_run.started_at
+            known[(integration_id, external_id)] = open_run
     if external_id is None:
         external_id = f"ping-{uuid.uuid4().hex}"
+        known[(integration_id, external_id)] = None  # made up just now: nothing stored has it
     if signal == "start":
-        return RunObservation(external_id=external_id, status="running", started_at=started_at, message=body.message)
+        observation = RunObservation(
+            external_id=external_id, status="running", started_at=started_at, message=body.message
+        )
+        return observation, known
     records_failed = body.records_failed
     if records_failed is None and body.failed_records:
         records_failed = len(body.failed_records)
-    return RunObservation(
+    observation = RunObservation(
         external_id=external_id,
         status="success" if signal == "success" else "failed",
         started_at=started_at,
@@ -156,35 +235,82 @@ def _ping_run(integration: Integration, signal: str, body: PingBody, now: dt.dat
         records_failed=records_failed,
         message=body.message,
     )
+    return observation, known
+
+
+Observed = tuple[HealthSource, Sequence[RunObservation], Sequence[FailedRecordObservation]]
 
 
 def _store(
-    source: HealthSource,
-    runs: Sequence[RunObservation],
-    failed_records: Sequence[FailedRecordObservation],
-    now: dt.datetime,
-) -> RecordOutcome:
-    outcome = RecordOutcome()
-    touched = _upsert_runs(source, runs, now, outcome)
-    finished = [r for r in touched if r.status in FINISHED]
-    if finished:
-        latest = max(finished, key=lambda r: (r.run_at, r.pk))
-        if source.last_run_at is None or latest.run_at >= source.last_run_at or latest.pk == source.last_run_id:
-            source.last_run = latest
-            source.last_run_at = latest.run_at
-    successes = [r.run_at for r in touched if r.status == RunStatus.SUCCESS]
-    if successes:
-        if source.last_success_at is None or max(successes) > source.last_success_at:
-            source.last_success_at = max(successes)
-        _refresh_observed_interval(source, now)
-    outcome.new_failed_records = _store_failed_records(source, failed_records, now)
-    if outcome.new_failed_records:
-        refresh_failed_counts(source)
-    return outcome
+    batch: Sequence[Observed], now: dt.datetime, known: dict[tuple[int, str], Run | None] | None = None
+) -> list[RecordOutcome]:
+    """Upsert the runs and failed records of each (locked) source and bring its state row up to date
+    (not yet saved); one outcome per source. `known`: as for _upsert_runs."""
+    outcomes = [RecordOutcome() for _ in batch]
+    touched_per_source = _upsert_runs([(source, runs) for source, runs, _ in batch], now, outcomes, known)
+    succeeded = []
+    for (source, _, _), touched in zip(batch, touched_per_source, strict=True):
+        finished = [r for r in touched if r.status in FINISHED]
+        if finished:
+            latest = max(finished, key=lambda r: (r.run_at, r.pk))
+            if source.last_run_at is None or latest.run_at >= source.last_run_at or latest.pk == source.last_run_id:
+                source.last_run = latest
+                source.last_run_at = latest.run_at
+        successes = [r.run_at for r in touched if r.status == RunStatus.SUCCESS]
+        if successes:
+            if source.last_success_at is None or max(successes) > source.last_success_at:
+                source.last_success_at = max(successes)
+            succeeded.append(source)
+    _refresh_observed_intervals(succeeded, now)
+    for (source, _, failed_records), outcome in zip(batch, outcomes, strict=True):
+        outcome.new_failed_records = _store_failed_records(source, failed_records, now)
+        if outcome.new_failed_records:
+            refresh_failed_counts(source)
+    return outcomes
 
 
-def _finish(source: HealthSource, outcome: RecordOutcome, now: dt.datetime) -> None:
-    outcome.flip = settle_and_save(source, now)
+def _finish(
+    sources: Sequence[HealthSource], outcomes: Sequence[RecordOutcome], now: dt.datetime, fields: list[str]
+) -> None:
+    """Settle each state row, save the rows (only the fields recording changes) and plan the flips' alerts."""
+    flips = settle_all(sources, now)
+    stamp = timezone.now()
+    for source in sources:
+        source.updated_at = stamp
+    _save_state_rows(sources, [*fields, *SETTLED_FIELDS])
+    by_integration = {flip.integration_id: flip for flip in flips}
+    for source, outcome in zip(sources, outcomes, strict=True):
+        outcome.flip = by_integration.get(source.integration_id)
+    if flips:
+        plan_alerts(flips, now)
+
+
+def _save_state_rows(sources: Sequence[HealthSource], fields: Sequence[str]) -> None:
+    """Write `fields` of each state row: on PostgreSQL a batch in one UPDATE … FROM (VALUES …)
+    (bulk_update's CASE expressions cost more CPU than the polls themselves), else row by row."""
+    if len(sources) == 1 or connection.vendor != "postgresql":
+        for source in sources:
+            source.save(update_fields=fields)
+        return
+    meta = HealthSource._meta
+    assert meta.pk is not None
+    columns = [meta.pk, *(field for field in meta.concrete_fields if field.name in fields)]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(f"%s::{column.cast_db_type(connection)}" for column in columns) + ")"
+    table, pk = quote(meta.db_table), quote(str(meta.pk.column))
+    assignments = ", ".join(f"{quote(str(column.column))} = v.column{n + 1}" for n, column in enumerate(columns) if n)
+    for start in range(0, len(sources), 500):
+        chunk = sources[start : start + 500]
+        params = [
+            column.get_db_prep_save(getattr(source, column.attname), connection)
+            for source in chunk
+            for column in columns
+        ]
+        values = ", ".join([row] * len(chunk))
+        # Only quoted model names and %s placeholders are formatted in; every value is a parameter.
+        sql = f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v WHERE {table}.{pk} = v.column1"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _run_values(obs: RunObservation, now: dt.datetime) -> dict[str, object]:
@@ -201,55 +327,89 @@ def _run_values(obs: RunObservation, now: dt.datetime) -> dict[str, object]:
 
 
 def _upsert_runs(
-    source: HealthSource, runs: Sequence[RunObservation], now: dt.datetime, outcome: RecordOutcome
-) -> list[Run]:
-    """Insert new runs, update changed ones; returns the runs inserted or changed."""
-    by_id = {obs.external_id: obs for obs in runs}  # a repeated id within one poll: the last one wins
-    if not by_id:
-        return []
-    existing = {
-        run.external_id: run for run in Run.objects.filter(integration_id=source.integration_id, external_id__in=by_id)
+    batch: Sequence[tuple[HealthSource, Sequence[RunObservation]]],
+    now: dt.datetime,
+    outcomes: Sequence[RecordOutcome],
+    known: dict[tuple[int, str], Run | None] | None = None,
+) -> list[list[Run]]:
+    """Insert new runs, update changed ones (one query of each kind for the whole batch); returns the
+    runs inserted or changed, per source. `known`: runs the caller already holds or knows are new,
+    by (integration id, external id), so they are not looked up again."""
+    wanted = [{obs.external_id: obs for obs in runs} for _, runs in batch]  # a repeated id: the last one wins
+    existing = dict(known or {})
+    unknown = {
+        (source.integration_id, external_id)
+        for (source, _), by_id in zip(batch, wanted, strict=True)
+        for external_id in by_id
+        if (source.integration_id, external_id) not in existing
     }
-    touched: list[Run] = []
-    new: list[Run] = []
-    for external_id, obs in by_id.items():
-        values = _run_values(obs, now)
-        run = existing.get(external_id)
-        if run is None:
-            new.append(
-                Run(integration_id=source.integration_id, external_id=external_id, source_kind=source.kind, **values)
-            )
-            continue
-        if run.status in FINISHED and obs.status == RunStatus.RUNNING:
-            continue  # a stale "running" never reopens a finished run
-        if obs.started_at is None:
-            values["started_at"] = run.started_at  # an end ping does not know when the run started
-            values["run_at"] = obs.finished_at or run.run_at
-        changed = [name for name, value in values.items() if getattr(run, name) != value]
-        if changed:
-            for name in changed:
-                setattr(run, name, values[name])
-            run.save(update_fields=[*changed, "updated_at"])
-            touched.append(run)
-            outcome.updated_runs += 1
+    if unknown:
+        # Integration ids x external ids may match a few runs more than asked for; those are ignored.
+        query = Run.objects.filter(integration_id__in={i for i, _ in unknown}, external_id__in={e for _, e in unknown})
+        existing |= {(run.integration_id, run.external_id): run for run in query}
+    touched: list[list[Run]] = [[] for _ in batch]
+    new: list[tuple[int, Run]] = []
+    updated: list[Run] = []
+    updated_fields: set[str] = set()
+    stamp = timezone.now()
+    for n, ((source, _), by_id) in enumerate(zip(batch, wanted, strict=True)):
+        for external_id, obs in by_id.items():
+            values = _run_values(obs, now)
+            run = existing.get((source.integration_id, external_id))
+            if run is None:
+                new.append(
+                    (
+                        n,
+                        Run(
+                            integration_id=source.integration_id,
+                            external_id=external_id,
+                            source_kind=source.kind,
+                            **values,
+                        ),
+                    )
+                )
+                continue
+            if run.status in FINISHED and obs.status == RunStatus.RUNNING:
+                continue  # a stale "running" never reopens a finished run
+            if obs.started_at is None:
+                values["started_at"] = run.started_at  # an end ping does not know when the run started
+                values["run_at"] = obs.finished_at or run.run_at
+            changed = [name for name, value in values.items() if getattr(run, name) != value]
+            if changed:
+                for name in changed:
+                    setattr(run, name, values[name])
+                run.updated_at = stamp
+                updated.append(run)
+                updated_fields.update(changed)
+                touched[n].append(run)
+                outcomes[n].updated_runs += 1
+    if updated:
+        # Fields another run of the batch changed are written back unchanged on this one.
+        Run.objects.bulk_update(updated, [*sorted(updated_fields), "updated_at"])
     if new:
-        Run.objects.bulk_create(new)  # SQLite and PostgreSQL both return the new ids
-        touched += new
-        outcome.new_runs = len(new)
+        Run.objects.bulk_create([run for _, run in new])  # SQLite and PostgreSQL both return the new ids
+        for n, run in new:
+            touched[n].append(run)
+            outcomes[n].new_runs += 1
     return touched
 
 
-def _refresh_observed_interval(source: HealthSource, now: dt.datetime) -> None:
-    times = (
-        Run.objects.filter(
-            integration_id=source.integration_id, status=RunStatus.SUCCESS, run_at__gte=now - OBSERVATION_WINDOW
-        )
-        .values_list("run_at", flat=True)
-        .order_by()
+def _refresh_observed_intervals(sources: Sequence[HealthSource], now: dt.datetime) -> None:
+    """Recompute the observed interval of each source from its successes in the window (one query)."""
+    if not sources:
+        return
+    times: dict[int, list[dt.datetime]] = defaultdict(list)
+    query = Run.objects.filter(
+        integration_id__in=[source.integration_id for source in sources],
+        status=RunStatus.SUCCESS,
+        run_at__gte=now - OBSERVATION_WINDOW,
     )
-    observed = observed_interval(list(times))
-    source.observed_median_minutes = observed.median_minutes
-    source.observed_p95_minutes = observed.p95_minutes
+    for integration_id, run_at in query.values_list("integration_id", "run_at").order_by():
+        times[integration_id].append(run_at)
+    for source in sources:
+        observed = observed_interval(times[source.integration_id])
+        source.observed_median_minutes = observed.median_minutes
+        source.observed_p95_minutes = observed.p95_minutes
 
 
 def dedupe_key(obs: FailedRecordObservation) -> str:

@@ -10,6 +10,7 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "monitoring.send_alerts": {"task": "monitoring.send_alerts", "schedule": 30.0},
     "monitoring.escalate_alerts": {"task": "monitoring.escalate_alerts", "schedule": 300.0},
     "monitoring.discover_platforms": {"task": "monitoring.discover_platforms", "schedule": 3600.0},
+    "monitoring.settle_resyncs": {"task": "monitoring.settle_resyncs", "schedule": 300.0},
 }
 
 

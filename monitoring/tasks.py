@@ -75,3 +75,21 @@ def discover_platforms() -> int:
     from monitoring.discovery import discover_platforms as discover
 
     return discover().seen
+
+
+@shared_task(name="monitoring.replay_resync", ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
+def replay_resync(resync_id: int) -> str:
+    """Send a re-sync request's failed records again; the request is claimed first, so a redelivery sends nothing."""
+    from monitoring.resync import replay
+
+    return replay(resync_id)
+
+
+@shared_task(name="monitoring.settle_resyncs", ignore_result=True, soft_time_limit=120, time_limit=150)
+def settle_resyncs() -> int:
+    """Resolve what replays fixed, and queue again replay requests whose task was lost."""
+    from monitoring.resync import settle, stale_open
+
+    for resync_id in stale_open():
+        replay_resync.delay(resync_id)
+    return settle()

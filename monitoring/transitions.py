@@ -31,6 +31,22 @@ def run_facts(run: Run | None) -> RunFacts | None:
 
 def settle(source: HealthSource, now: dt.datetime, *, evaluation: uuid.UUID | None = None) -> Flip | None:
     """Re-evaluate `source` at `now`; on a change of state, record the flip (alerts still to plan)."""
+    flip = _settled(source, now, evaluation)
+    if flip:
+        flip.save(force_insert=True)
+    return flip
+
+
+def settle_all(sources: Sequence[HealthSource], now: dt.datetime) -> list[Flip]:
+    """settle() each source, the flips made in one insert."""
+    flips = [flip for source in sources if (flip := _settled(source, now, None))]
+    if flips:
+        Flip.objects.bulk_create(flips)  # SQLite and PostgreSQL both return the new ids
+    return flips
+
+
+def _settled(source: HealthSource, now: dt.datetime, evaluation: uuid.UUID | None) -> Flip | None:
+    """Apply the verdict at `now` to `source`; the flip (not yet saved) when its state changes."""
     verdict = evaluate(
         now,
         source.interval_minutes,
@@ -45,7 +61,7 @@ def settle(source: HealthSource, now: dt.datetime, *, evaluation: uuid.UUID | No
     )
     if verdict.state == source.state:
         return None
-    flip = Flip.objects.create(
+    flip = Flip(
         integration_id=source.integration_id,
         from_state=source.state,
         to_state=verdict.state,

@@ -155,6 +155,8 @@ else:
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
+# One Redis can serve several Plumblines (or test sessions) when each has its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env_str("PLUMBLINE_CELERY_QUEUE", "celery")
 CELERY_BROKER_FOLDER = VAR_DIR / "celery" / "queue"
 CELERY_BEAT_SCHEDULE_FILE = VAR_DIR / "celery" / "beat-schedule"
 # Catalog's periodic work; monitoring adds its own entries (monitoring/schedule.py).

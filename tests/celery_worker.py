@@ -34,7 +34,14 @@ def test_database_url() -> str:
 
 def worker_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env.update({"DATABASE_URL": test_database_url(), "REDIS_URL": REDIS_URL, "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "DATABASE_URL": test_database_url(),
+            "REDIS_URL": REDIS_URL,
+            "PLUMBLINE_CELERY_QUEUE": QUEUE,  # also where tasks sent from inside the worker go
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(extra)
     return env
 
@@ -55,7 +62,6 @@ def celery_worker(name: str = "w1", concurrency: int = 1, **env: str) -> Iterato
         "--loglevel=WARNING",
         "--without-gossip",
         "--without-mingle",
-        f"--queues={QUEUE}",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=worker_env(**env))
     try:

@@ -20,6 +20,7 @@
 - Not read: document-level failed records (they live in ExecutionConnector and
   GenericConnectorRecord, one query per execution); runs carry the failed-document counts.
 - discover: POST …/Process/query with name LIKE "%", same paging; each result's id and name.
+- No replay: Boomi's rerun call needs document ids, which are not read (above); a re-sync is manual.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from monitoring.adapters.fields import as_list, as_object, count, optional_str, 
 from monitoring.observations import DiscoveredProcess, PollError, PollResult, PollTarget, RunObservation, RunStatus
 
 logger = logging.getLogger(__name__)
+
+NO_REPLAY = "Plumbline does not read Boomi's failed documents, so it cannot ask Boomi to rerun them"
 
 STATUSES: dict[str, RunStatus] = {
     "COMPLETE": "success",

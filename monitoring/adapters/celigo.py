@@ -18,13 +18,23 @@
   error = "code: message", run = _flowJobId, external_id = retryDataKey (what /retry takes),
   else errorId.
 - discover: GET {base}/v1/flows (Link paging; 204 when there are none): _id and name.
+- replay (retry of flow errors): a failed record's external_id is the retryDataKey of its error, but
+  not the step it belongs to, so the flow's steps and all their open errors are read first to find
+  each key's step (no time filter: a stored record's time may be when Plumbline saw it). Records
+  with no open retryable error (already retried or resolved at Celigo, or an error without a
+  retryDataKey) are skipped.
+  Then POST {base}/v1/flows/{ref}/{stepId}/retry with {"retryDataKeys": [...]}, one call per run of
+  consecutive records on the same step (at most RETRY_BATCH keys), in original order. Assumption:
+  the answer may carry the retry job's id as _jobId (or _id); it is kept as the reference when
+  present and not required. Celigo runs each call as its own job: the calls go in order, but
+  integrator.io does not promise one retry job finishes before the next begins.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -48,6 +58,8 @@ from monitoring.observations import (
     PollError,
     PollResult,
     PollTarget,
+    ReplayRecord,
+    ReplayResult,
     RunObservation,
     RunStatus,
 )
@@ -63,6 +75,7 @@ STATUSES: dict[str, RunStatus] = {
     "running": "running",
     "retrying": "running",
 }
+RETRY_BATCH = 100  # retryDataKeys per retry call (our bound; the API takes a list)
 
 
 def poll(target: PollTarget, client: httpx.Client) -> PollResult:
@@ -152,29 +165,84 @@ def _run(job: dict[str, Any], what: str) -> RunObservation:
     )
 
 
+def replay(target: PollTarget, client: httpx.Client, records: Sequence[ReplayRecord]) -> ReplayResult:
+    base, headers = _connection(target)
+    if not target.ref:
+        raise PollError("Celigo health source has no flow id (ref)")
+    flow_id = target.ref
+    step_of: dict[str, str] = {}
+    for step_id, item in _open_errors(client, base, headers, flow_id, None):
+        retry_key = optional_id(as_object(item, f"Celigo errors of flow {flow_id}"), "retryDataKey", "Celigo error")
+        if retry_key:
+            step_of.setdefault(retry_key, step_id)
+    batches: list[tuple[str, list[ReplayRecord]]] = []
+    skipped: dict[int, str] = {}
+    for record in records:
+        step = step_of.get(record.external_id) if record.external_id else None
+        if step is None:
+            skipped[record.position] = "no open retryable error at Celigo"
+        elif batches and batches[-1][0] == step and len(batches[-1][1]) < RETRY_BATCH:
+            batches[-1][1].append(record)
+        else:
+            batches.append((step, [record]))
+    accepted: list[int] = []
+    jobs: list[str] = []
+    for step_id, batch in batches:
+        what = f"Celigo retry of flow {flow_id} step {step_id}"
+        body = {"retryDataKeys": [r.external_id for r in batch]}
+        try:
+            reply = outbound.send(
+                client, "POST", f"{base}/v1/flows/{flow_id}/{step_id}/retry", what=what, headers=headers, json_body=body
+            )
+        except PollError as exc:
+            if not accepted:
+                raise
+            return ReplayResult(accepted=accepted, skipped=skipped, reference=", ".join(jobs), error=str(exc))
+        accepted += [r.position for r in batch]
+        if job_id := _retry_job_id(reply, what):
+            jobs.append(job_id)
+    return ReplayResult(accepted=accepted, skipped=skipped, reference=", ".join(jobs))
+
+
+def _retry_job_id(reply: outbound.Reply, what: str) -> str:
+    """The retry job's id if the answer names one; the retry was accepted either way."""
+    try:
+        body = reply.json(what) if reply.content else None
+    except PollError:
+        return ""
+    if isinstance(body, dict):
+        job_id = body.get("_jobId") or body.get("_id")
+        if isinstance(job_id, str):
+            return job_id[:200]
+    return ""
+
+
 def _failed_records(
     client: httpx.Client, base: str, headers: dict[str, str], flow_id: str, since: dt.datetime
 ) -> list[FailedRecordObservation]:
+    return [
+        _failed_record(item, f"Celigo errors of flow {flow_id} step {step_id}")
+        for step_id, item in _open_errors(client, base, headers, flow_id, since)
+    ]
+
+
+def _open_errors(
+    client: httpx.Client, base: str, headers: dict[str, str], flow_id: str, since: dt.datetime | None
+) -> Iterator[tuple[str, Any]]:
+    """(step id, raw error) for the open errors of every step of the flow, in flow order."""
     what = f"Celigo flow {flow_id}"
     flow = as_object(
         outbound.send(client, "GET", f"{base}/v1/flows/{flow_id}", what=what, headers=headers).json(what), what
     )
-    records: list[FailedRecordObservation] = []
+    params: dict[str, str | int] = {"occurredAt_gte": format_time(since, millis=True)} if since else {}
     for step_id in _step_ids(flow, what):
         step_what = f"Celigo errors of flow {flow_id} step {step_id}"
         url = f"{base}/v1/flows/{flow_id}/{step_id}/errors"
-        reply = outbound.send(
-            client,
-            "GET",
-            url,
-            what=step_what,
-            headers=headers,
-            params={"occurredAt_gte": format_time(since, millis=True)},
-        )
+        reply = outbound.send(client, "GET", url, what=step_what, headers=headers, params=params)
         for page in range(1, outbound.MAX_PAGES + 1):
             body = as_object(reply.json(step_what), step_what)
             for item in as_list(body.get("errors", []), f"{step_what}: errors"):
-                records.append(_failed_record(item, step_what))
+                yield step_id, item
             following = body.get("nextPageURL")
             if not following or page == outbound.MAX_PAGES:
                 break
@@ -183,7 +251,6 @@ def _failed_records(
             reply = outbound.send(
                 client, "GET", outbound.require_same_origin(following, base, step_what), what=step_what, headers=headers
             )
-    return records
 
 
 def _step_ids(flow: dict[str, Any], what: str) -> list[str]:

@@ -9,6 +9,7 @@ ignored, but a known key with the wrong type stops the poll. Timestamps must car
 Cursor: the id of the newest run with nothing running below it. The next poll returns only runs
 above it (and failed records not tied to a run already returned); if that id has rolled off the
 page, every run on the page is returned again, which the core's upsert absorbs.
+No replay: a status URL is read-only, so a re-sync is manual.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from monitoring.observations import (
 )
 
 WHAT = "status URL"
+NO_REPLAY = "a status URL is read-only: Plumbline cannot ask the integration to send records again"
 STATUSES: dict[str, RunStatus] = {"success": "success", "failed": "failed", "running": "running"}
 
 

@@ -13,6 +13,7 @@
   stops the poll. No record counts or failed records: the status API has none.
 - Cursor: the lastUpdateTime seen (informational; every poll reads the current status).
 - discover: GET {base}/cloudhub/api/v2/applications, a JSON array of applications (domain).
+- No replay: the status API knows no records, so a re-sync is manual.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from monitoring import outbound
 from monitoring.adapters.fields import as_list, as_object, count, required_str
 from monitoring.observations import DiscoveredProcess, PollError, PollResult, PollTarget, RunObservation, RunStatus
 
+NO_REPLAY = "MuleSoft's status API has no records to send again"
 STATUSES: dict[str, RunStatus] = {
     "STARTED": "success",
     "RUNNING": "success",

@@ -10,12 +10,21 @@
 - Workato reports no record counts per job, so records_* stay empty.
 - Cursor: the id of the newest job with no pending job below it; the next poll returns the jobs
   above it. A backlog deeper than MAX_PAGES pages between two polls is not back-filled (logged).
+- Failed records: a Workato job carries one trigger event, so each failed job is one failed record:
+  key, run and external_id are the job id, error its message, time its completion (else start).
 - discover: GET {base}/api/recipes?page=N&per_page=100 ({"items": [{id, name}]}) until a short page.
+- replay (repeat jobs): POST {base}/api/recipes/{ref}/repeat_jobs with {"job_ids": [...]}, the jobs of
+  the records in original order, each job once (records without a job id are skipped). Workato
+  documents at most 25 jobs per request and one request per second, so longer lists go in batches
+  of 25 a second apart. Assumption: the body field is "job_ids" and any 2xx answer means the jobs
+  were queued; the answer's body is not read (no new job ids are relied on).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -23,12 +32,24 @@ import httpx
 from monitoring import outbound
 from monitoring.adapters.cursors import newest_finished_id
 from monitoring.adapters.fields import as_list, as_object, optional_str, optional_time, required_id
-from monitoring.observations import DiscoveredProcess, PollError, PollResult, PollTarget, RunObservation, RunStatus
+from monitoring.observations import (
+    DiscoveredProcess,
+    FailedRecordObservation,
+    PollError,
+    PollResult,
+    PollTarget,
+    ReplayRecord,
+    ReplayResult,
+    RunObservation,
+    RunStatus,
+)
 
 logger = logging.getLogger(__name__)
 
 STATUSES: dict[str, RunStatus] = {"succeeded": "success", "failed": "failed", "pending": "running"}
 RECIPES_PER_PAGE = 100
+REPEAT_BATCH = 25  # Workato's limit of jobs per repeat_jobs request
+REPEAT_PAUSE_SECONDS = 1.0  # and its rate limit: one repeat_jobs request per second
 
 
 def poll(target: PollTarget, client: httpx.Client) -> PollResult:
@@ -51,7 +72,18 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
         if page == outbound.MAX_PAGES and target.cursor:
             logger.warning("%s: stopped after %d pages before reaching the cursor", what, page)
         params = {"offset_job_id": page_runs[-1].external_id, "prev": "false"}
-    return PollResult(runs=runs, cursor=newest_finished_id(runs, target.cursor))
+    failed = [
+        FailedRecordObservation(
+            key=run.external_id,
+            error=run.message or "job failed",
+            occurred_at=run.finished_at or run.started_at,
+            run_external_id=run.external_id,
+            external_id=run.external_id,
+        )
+        for run in reversed(runs)  # oldest first: the order they failed in
+        if run.status == "failed"
+    ]
+    return PollResult(runs=runs, failed_records=failed, cursor=newest_finished_id(runs, target.cursor))
 
 
 def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess]:
@@ -70,6 +102,36 @@ def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess
         if len(items) < RECIPES_PER_PAGE:
             break
     return found
+
+
+def replay(target: PollTarget, client: httpx.Client, records: Sequence[ReplayRecord]) -> ReplayResult:
+    base, headers = _connection(target)
+    if not target.ref:
+        raise PollError("Workato health source has no recipe id (ref)")
+    positions: dict[str, list[int]] = {}  # job id -> its records, jobs in first-failure order
+    skipped: dict[int, str] = {}
+    for record in records:
+        job_id = record.external_id or record.run_external_id
+        if job_id:
+            positions.setdefault(job_id, []).append(record.position)
+        else:
+            skipped[record.position] = "no Workato job id"
+    job_ids = list(positions)
+    url = f"{base}/api/recipes/{target.ref}/repeat_jobs"
+    what = f"Workato repeat of jobs of recipe {target.ref}"
+    accepted: list[int] = []
+    for start in range(0, len(job_ids), REPEAT_BATCH):
+        batch = job_ids[start : start + REPEAT_BATCH]
+        if start:
+            time.sleep(REPEAT_PAUSE_SECONDS)
+        try:
+            outbound.send(client, "POST", url, what=what, headers=headers, json_body={"job_ids": batch})
+        except PollError as exc:
+            if not accepted:
+                raise
+            return ReplayResult(accepted=accepted, skipped=skipped, error=str(exc))
+        accepted += [position for job_id in batch for position in positions[job_id]]
+    return ReplayResult(accepted=accepted, skipped=skipped)
 
 
 def _connection(target: PollTarget) -> tuple[str, dict[str, str]]:

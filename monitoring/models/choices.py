@@ -31,7 +31,11 @@ class ResyncMethod(models.TextChoices):
 
 
 class ResyncStatus(models.TextChoices):
-    OPEN = "open", "Open"
+    OPEN = "open", "Open"  # requested; a replay is queued
+    SENDING = "sending", "Sending"  # claimed by a worker; the platform call is under way (or the worker died)
+    SENT = "sent", "Sent to the platform"
+    FAILED = "failed", "Replay failed"
+    MANUAL = "manual", "Manual replay"  # a person re-sends the records; tracked until resolved
     RESOLVED = "resolved", "Resolved"
 
 

@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from catalog.choices import HealthKind, Resync
+from catalog.choices import HealthKind
 from catalog.models import Integration
 from monitoring import timeline
 from monitoring.alerting.escalation import acknowledge
 from monitoring.models import Alert, FailedRecord, Flip, HealthSource, ResyncRequest, Run
-from monitoring.models.choices import ResyncMethod, ResyncStatus
+from monitoring.models.choices import ResyncStatus
 from monitoring.recording import refresh_failed_counts
+from monitoring.resync import request_resync, settle
 from monitoring.state import OBSERVATION_WINDOW, failing_reason
 from monitoring.transitions import run_facts, settle_and_save
 from plumbline.accounts.roles import can_edit, role_required
@@ -121,11 +122,7 @@ def failed_records_action(request: HttpRequest, key: str) -> HttpResponse:
             done = _resolve(integration, selected, request.user)
             messages.success(request, f"{done} failed records resolved.")
         else:
-            method = ResyncMethod.REPLAY if integration.resync == Resync.REPLAY_IN_ORDER else ResyncMethod.MANUAL
-            resync = ResyncRequest.objects.create(
-                integration=integration, method=method, requested_at=now, requested_by=_user(request)
-            )
-            resync.failed_records.set(selected)
+            resync = request_resync(integration, selected, _user(request), now)
             messages.success(request, f"Re-sync requested ({resync.get_method_display().lower()}).")
     return _back(integration)
 
@@ -137,6 +134,7 @@ def _resolve(integration: Integration, records: Any, user: Any) -> int:
     if source:
         refresh_failed_counts(source)
         source.save(update_fields=["open_failed_records", "oldest_open_failed_at", "updated_at"])
+    settle(integration.pk)  # a re-sync whose records are now all resolved is resolved too
     return int(done)
 
 
@@ -149,9 +147,8 @@ def resolve_resync(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_act(request.user, integration):
         raise PermissionDenied
     with transaction.atomic():
-        if ResyncRequest.objects.filter(pk=pk, status=ResyncStatus.OPEN).update(
-            status=ResyncStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=request.user
-        ):
+        unresolved = ResyncRequest.objects.filter(pk=pk).exclude(status=ResyncStatus.RESOLVED)
+        if unresolved.update(status=ResyncStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=request.user):
             _resolve(integration, resync.failed_records.all(), request.user)
             messages.success(request, "Re-sync marked resolved.")
     return _back(integration)

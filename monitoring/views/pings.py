@@ -12,9 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from catalog.models import Integration
 from monitoring.pings import MAX_BODY_BYTES, BadPing, parse_ping_body
-from monitoring.recording import NotMonitored, RateLimited, WrongKind, record_ping
+from monitoring.recording import NotMonitored, RateLimited, UnknownPing, WrongKind, record_ping_to
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -37,11 +36,10 @@ def ping(request: HttpRequest, ping_uuid: str, signal: str = "success") -> HttpR
         body = parse_ping_body(raw)
     except BadPing as exc:
         return _text(str(exc), 400)
-    integration = Integration.objects.filter(ping_uuid=ping_uuid).first()
-    if integration is None:
-        return _text("not found", 404)
     try:
-        record_ping(integration, signal, body)
+        record_ping_to(ping_uuid, signal, body)
+    except UnknownPing:
+        return _text("not found", 404)
     except RateLimited as exc:
         response = _text(str(exc), 429)
         response["Retry-After"] = str(exc.retry_after)

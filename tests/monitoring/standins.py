@@ -233,8 +233,10 @@ class WorkatoStandIn(StandIn):
         self.jobs = jobs  # recipe id -> jobs, newest first
         self.recipes = recipes or []
         self.page_size = page_size
+        self.repeated: list[tuple[str, list[str]]] = []  # (recipe id, job ids in the order received)
         self.route("GET", r"/api/recipes/(\w+)/jobs", self._jobs)
         self.route("GET", "/api/recipes", self._recipes)
+        self.route("POST", r"/api/recipes/(\w+)/repeat_jobs", self._repeat_jobs)
 
     def _jobs(self, request: Recorded, match: re.Match[str]) -> Answer:
         if not _bearer_ok(request, self.token):
@@ -256,6 +258,19 @@ class WorkatoStandIn(StandIn):
                 "items": page,
             },
         )
+
+    def _repeat_jobs(self, request: Recorded, match: re.Match[str]) -> Answer:
+        """Repeat jobs: {"job_ids": [...]}, at most 25 per request, each a job of the recipe."""
+        if not _bearer_ok(request, self.token):
+            return REFUSED
+        job_ids = request.json().get("job_ids")
+        if not isinstance(job_ids, list) or not job_ids or len(job_ids) > 25:
+            return Answer(400, {"message": "job_ids must list 1 to 25 jobs"})
+        known = {str(j["id"]) for j in self.jobs.get(match.group(1), [])}
+        if unknown := [j for j in job_ids if str(j) not in known]:
+            return Answer(404, {"message": f"jobs not found: {unknown}"})
+        self.repeated.append((match.group(1), [str(j) for j in job_ids]))
+        return Answer(200, {"success": True})
 
     def _recipes(self, request: Recorded, match: re.Match[str]) -> Answer:
         if not _bearer_ok(request, self.token):
@@ -286,6 +301,8 @@ class CeligoStandIn(StandIn):
         self.route("GET", "/v1/flows", self._flows)
         self.route("GET", r"/v1/flows/(\w+)", self._flow)
         self.route("GET", r"/v1/flows/(\w+)/(\w+)/errors", self._errors)
+        self.retried: list[tuple[str, str, list[str]]] = []  # (flow, step, retryDataKeys in the order received)
+        self.route("POST", r"/v1/flows/(\w+)/(\w+)/retry", self._retry)
 
     def _jobs(self, request: Recorded, match: re.Match[str]) -> Answer:
         if not _bearer_ok(request, self.token):
@@ -321,6 +338,19 @@ class CeligoStandIn(StandIn):
         if page * self.page_size < len(found):
             body["nextPageURL"] = f"{self.base_url}{request.path}?{urlencode({**request.query, 'page': page + 1})}"
         return Answer(200, body)
+
+    def _retry(self, request: Recorded, match: re.Match[str]) -> Answer:
+        """Retry flow errors: {"retryDataKeys": [...]}, each the key of an open error of that step."""
+        if not _bearer_ok(request, self.token):
+            return REFUSED
+        keys = request.json().get("retryDataKeys")
+        if not isinstance(keys, list) or not keys:
+            return Answer(400, {"message": "retryDataKeys must be a non-empty array"})
+        open_keys = {e.get("retryDataKey") for e in self.errors.get((match.group(1), match.group(2)), [])}
+        if unknown := [k for k in keys if k not in open_keys]:
+            return Answer(422, {"message": f"no open error with retryDataKey {unknown}"})
+        self.retried.append((match.group(1), match.group(2), list(keys)))
+        return Answer(200, {"_jobId": f"retry-job-{len(self.retried)}"})
 
     def _link_page(self, request: Recorded, items: list[dict[str, Any]]) -> Answer:
         skip = int(request.query.get("skip", 0))
