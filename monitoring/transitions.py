@@ -9,6 +9,9 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
+from django.db import transaction
+
+from catalog.signals import health_changed
 from monitoring.alerting.planning import flip_alerts, plan_alerts
 from monitoring.models import Flip, HealthSource, Run
 from monitoring.state import RunFacts, evaluate, next_check_at
@@ -34,6 +37,7 @@ def settle(source: HealthSource, now: dt.datetime, *, evaluation: uuid.UUID | No
     flip = _settled(source, now, evaluation)
     if flip:
         flip.save(force_insert=True)
+        _announce([flip])
     return flip
 
 
@@ -42,7 +46,14 @@ def settle_all(sources: Sequence[HealthSource], now: dt.datetime) -> list[Flip]:
     flips = [flip for source in sources if (flip := _settled(source, now, None))]
     if flips:
         Flip.objects.bulk_create(flips)  # SQLite and PostgreSQL both return the new ids
+        _announce(flips)
     return flips
+
+
+def _announce(flips: Sequence[Flip]) -> None:
+    """Tell catalog (findings) once the flips are committed; never for a rolled-back change."""
+    ids = sorted({flip.integration_id for flip in flips})
+    transaction.on_commit(lambda: health_changed.send(sender=Flip, integration_ids=ids))
 
 
 def _settled(source: HealthSource, now: dt.datetime, evaluation: uuid.UUID | None) -> Flip | None:

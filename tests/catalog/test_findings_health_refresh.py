@@ -44,3 +44,23 @@ def test_after_the_delay_a_new_flip_schedules_again(broker):
     cache.delete("findings:refresh-pending")  # the delay has passed
     health_changed.send(sender=None, integration_ids=[2])
     assert len(refresh_messages()) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_flip_schedules_a_findings_refresh(broker, client):
+    from catalog.models import Integration
+    from catalog.spec.importer import import_sources
+
+    import_sources(
+        [
+            (
+                "hb.yaml",
+                "apiVersion: plumbline/v1\nkind: Integration\nkey: payroll\n"
+                "sync: {trigger: schedule, interval_minutes: 15}\nhealth: {kind: heartbeat}\n",
+            )
+        ]
+    )
+    cache.clear()
+    uuid = Integration.objects.get(key="payroll").ping_uuid
+    assert client.post(f"/ping/{uuid}", b"", content_type="text/plain").status_code == 200
+    assert len(refresh_messages()) == 1  # unknown -> up
