@@ -16,6 +16,7 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.models import Integration
 from monitoring import conf
 from monitoring.models import HealthSource
 from monitoring.observations import PollError, PollResult, PollTarget
@@ -34,16 +35,20 @@ class PollOutcome:
 
 
 def poll_target(source: HealthSource) -> PollTarget:
-    integration = source.integration
+    return target_for(source.integration, kind=source.kind, cursor=source.cursor)
+
+
+def target_for(integration: Integration, *, kind: str | None = None, cursor: str | None = None) -> PollTarget:
+    """What an adapter needs to reach an integration's health source (its spec and account)."""
     account = integration.health_account
     return PollTarget(
-        kind=source.kind,
+        kind=kind or integration.health_kind,
         ref=integration.health_ref,
         url=integration.health_url,
         base_url=account.base_url if account else "",
         account_id=account.account_id if account else "",
         secret_env=account.secret_env if account else "",
-        cursor=source.cursor,
+        cursor=cursor,
     )
 
 

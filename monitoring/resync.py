@@ -33,7 +33,8 @@ from monitoring import outbound
 from monitoring.adapters import get_replayer, no_replay_reason
 from monitoring.models import FailedRecord, HealthSource, ResyncRequest, Run
 from monitoring.models.choices import ResyncMethod, ResyncStatus, RunStatus
-from monitoring.observations import PollError, PollTarget, ReplayRecord, ReplayResult
+from monitoring.observations import PollError, ReplayRecord, ReplayResult
+from monitoring.polling import target_for
 from monitoring.recording import refresh_failed_counts
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def replay(resync_id: int, now: dt.datetime | None = None) -> str:
         return ResyncStatus.RESOLVED
     try:
         with outbound.make_client() as client:
-            result = replayer.replay(_target(integration), client, [_replay_record(r) for r in records])
+            result = replayer.replay(target_for(integration), client, [_replay_record(r) for r in records])
     except (PollError, httpx.HTTPError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("replay of re-sync %s for %s failed: %s", resync_id, integration.key, error)
@@ -136,18 +137,6 @@ def _replay_record(record: FailedRecord) -> ReplayRecord:
         external_id=record.external_id,
         run_external_id=record.run.external_id if record.run else "",
         occurred_at=record.occurred_at,
-    )
-
-
-def _target(integration: Integration) -> PollTarget:
-    account = integration.health_account
-    return PollTarget(
-        kind=integration.health_kind,
-        ref=integration.health_ref,
-        url=integration.health_url,
-        base_url=account.base_url if account else "",
-        account_id=account.account_id if account else "",
-        secret_env=account.secret_env if account else "",
     )
 
 
