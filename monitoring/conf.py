@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.urls.converters import UUIDConverter
 
 
 def _get(name: str, default: str) -> Any:
@@ -17,6 +18,13 @@ def _get(name: str, default: str) -> Any:
 def ping_rate_per_minute() -> int:
     """Pings accepted per heartbeat URL per minute; more get 429 so a runaway loop cannot flood the DB."""
     return int(_get("PLUMBLINE_PING_RATE_PER_MINUTE", "60"))
+
+
+def ping_key() -> str:
+    """The platform-wide key of slug pings (/ping/<key>/<slug>); empty: slug pings are off. A key
+    shaped like a uuid is ignored, so /ping/<key>/start can never be mistaken for a uuid ping."""
+    key = str(_get("PLUMBLINE_PING_KEY", "") or "")
+    return "" if re.fullmatch(UUIDConverter.regex, key) else key
 
 
 def poll_every_minutes() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from catalog import health
 from catalog.models import Integration
@@ -40,13 +40,19 @@ def read_health(integration_ids: Sequence[int]) -> dict[int, health.HealthFacts]
 
 
 def undocumented() -> QuerySet[ObservedConnection]:
-    """Discovered processes that no spec's health.ref (on the same account) points at."""
+    """Observed connections no spec describes: discovered processes no spec's health.ref (on the same
+    account) points at, and heartbeats to a slug no integration has as its key."""
     linked = Integration.objects.filter(health_account=OuterRef("account"), health_ref=OuterRef("ref"))
-    return ObservedConnection.objects.exclude(Exists(linked)).select_related("account")
+    named = Integration.objects.filter(key=OuterRef("ref"))
+    return (
+        ObservedConnection.objects.exclude(Exists(linked))
+        .exclude(Q(account=None) & Exists(named))
+        .select_related("account")
+    )
 
 
 def read_observed_connections() -> list[health.ObservedConnection]:
     return [
-        health.ObservedConnection(source=c.account.key, ref=c.ref, name=c.name, first_seen_at=c.first_seen_at)
+        health.ObservedConnection(source=c.source, ref=c.ref, name=c.name, first_seen_at=c.first_seen_at)
         for c in undocumented()
     ]

@@ -1,10 +1,11 @@
 """Storing what was observed: runs upserted by external id, failed records in order, the state row
 updated and any flip made, all in one transaction holding the state row.
 
-Both pulls (`record_poll`, or `record_polls` for a batch, from adapters' PollResults) and
-heartbeats (`record_ping`) end here. A batch is stored exactly as its polls one by one would be,
-but in one transaction and a few queries for all of them: what caps polls per second is database
-round trips, not the polls themselves.
+Pulls (`record_poll`, or `record_polls` for a batch, from adapters' PollResults) are recorded here;
+heartbeats (monitoring/heartbeats.py) lock and store through the same `locked_sources`,
+`store_observations` and `finish_recording`. A batch is stored exactly as its polls one by one
+would be, but in one transaction and a few queries for all of them: what caps polls per second is
+database round trips, not the polls themselves.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,14 +21,11 @@ from django.db import connection, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from catalog.choices import HealthKind
 from catalog.models import Integration
-from monitoring import conf
 from monitoring.alerting.planning import plan_alerts
 from monitoring.models import FailedRecord, Flip, HealthSource, Run
 from monitoring.models.choices import RunStatus
 from monitoring.observations import FailedRecordObservation, PollResult, RunObservation
-from monitoring.pings import PingBody
 from monitoring.sources import ensure_source
 from monitoring.state import OBSERVATION_WINDOW, observed_interval
 from monitoring.transitions import SETTLED_FIELDS, settle_all
@@ -47,29 +44,10 @@ STORED_FIELDS = [
     "failed_record_seq",
 ]
 POLLED_FIELDS = [*STORED_FIELDS, "cursor", "last_polled_at", "last_poll_error"]
-PINGED_FIELDS = [*STORED_FIELDS, "last_ping_at", "ping_window_start", "ping_window_count"]
 
 
 class NotMonitored(Exception):
     """The integration has no health source (health kind none, or retired)."""
-
-
-class WrongKind(Exception):
-    """A heartbeat for an integration whose health is observed another way."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(f"health kind is {kind}, not heartbeat")
-        self.kind = kind
-
-
-class UnknownPing(Exception):
-    """No integration has this ping uuid."""
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many pings; retry after {retry_after} s")
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -97,15 +75,15 @@ def record_polls(
     if not polled:
         return []
     with transaction.atomic():
-        sources = _locked_sources([integration for integration, _ in polled])
+        sources = locked_sources([integration for integration, _ in polled])
         batch = [(sources[integration.pk], result) for integration, result in polled]
-        outcomes = _store([(source, result.runs, result.failed_records) for source, result in batch], now)
+        outcomes = store_observations([(source, result.runs, result.failed_records) for source, result in batch], now)
         for source, result in batch:
             if result.cursor is not None:
                 source.cursor = result.cursor
             source.last_polled_at = now
             source.last_poll_error = ""
-        _finish([source for source, _ in batch], outcomes, now, POLLED_FIELDS)
+        finish_recording([source for source, _ in batch], outcomes, now, POLLED_FIELDS)
     return outcomes
 
 
@@ -117,131 +95,33 @@ def record_poll_error(integration_id: int, error: str, now: dt.datetime | None =
     )
 
 
-def record_ping(
-    integration: Integration, signal: str, body: PingBody, *, now: dt.datetime | None = None
-) -> RecordOutcome:
-    """A heartbeat: `signal` is "start", "success" or "fail". Raises WrongKind, NotMonitored or
-    RateLimited having written nothing."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        return _record_ping(_locked_source(integration), signal, body, now)
-
-
-def record_ping_to(
-    ping_uuid: uuid.UUID | str, signal: str, body: PingBody, *, now: dt.datetime | None = None
-) -> RecordOutcome:
-    """record_ping for the integration with this ping uuid, its state row found and locked in the same
-    query (a ping is mostly round trips); raises UnknownPing too."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        source = next(iter(_LOCKED.filter(integration__ping_uuid=ping_uuid).order_by()), None)  # unique: no ORDER BY
-        if source is None:
-            integration = Integration.objects.filter(ping_uuid=ping_uuid).first()
-            if integration is None:
-                raise UnknownPing(str(ping_uuid))
-            source = _locked_source(integration)
-        return _record_ping(source, signal, body, now)
-
-
-def _record_ping(source: HealthSource, signal: str, body: PingBody, now: dt.datetime) -> RecordOutcome:
-    if source.kind != HealthKind.HEARTBEAT:
-        raise WrongKind(source.kind)
-    _count_ping(source, now)
-    source.last_ping_at = now
-    run, known = _ping_run(source.integration_id, signal, body, now)
-    failed = [
-        FailedRecordObservation(
-            key=item.key, error=item.error, occurred_at=item.occurred_at, run_external_id=run.external_id
-        )
-        for item in body.failed_records
-    ]
-    outcome = _store([(source, [run], failed)], now, known)[0]
-    _finish([source], [outcome], now, PINGED_FIELDS)
-    return outcome
-
-
 # State rows as recording takes them: locked, with the latest finished run the state depends on.
-_LOCKED = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run")
+LOCKED = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run")
 
 
-def _locked_source(integration: Integration) -> HealthSource:
-    return _locked_sources([integration])[integration.pk]
+def locked_source(integration: Integration) -> HealthSource:
+    return locked_sources([integration])[integration.pk]
 
 
-def _locked_sources(integrations: Sequence[Integration]) -> dict[int, HealthSource]:
+def locked_sources(integrations: Sequence[Integration]) -> dict[int, HealthSource]:
     """The integrations' state rows by integration id, locked in one query (in integration order, so
     two batches cannot deadlock); a missing one is created from the spec, else NotMonitored."""
     ids = [integration.pk for integration in integrations]
     found = {
-        source.integration_id: source for source in _LOCKED.filter(integration_id__in=ids).order_by("integration_id")
+        source.integration_id: source for source in LOCKED.filter(integration_id__in=ids).order_by("integration_id")
     }
     for integration in integrations:
         if integration.pk not in found:
             if ensure_source(integration) is None:
                 raise NotMonitored(integration.key)
-            found[integration.pk] = _LOCKED.get(integration=integration)
+            found[integration.pk] = LOCKED.get(integration=integration)
     return found
-
-
-def _count_ping(source: HealthSource, now: dt.datetime) -> None:
-    """At most N pings per URL per one-minute window, counted on the (locked) state row."""
-    window = now.replace(second=0, microsecond=0)
-    if source.ping_window_start == window:
-        if source.ping_window_count >= conf.ping_rate_per_minute():
-            raise RateLimited(retry_after=60 - now.second)
-        source.ping_window_count += 1
-    else:
-        source.ping_window_start = window
-        source.ping_window_count = 1
-
-
-def _ping_run(
-    integration_id: int, signal: str, body: PingBody, now: dt.datetime
-) -> tuple[RunObservation, dict[tuple[int, str], Run | None]]:
-    """The run a ping reports, and the stored run it is (None: a new one) when that is already known.
-    Without a run_id, an end ping closes the latest run a start ping opened."""
-    external_id = body.run_id
-    started_at = now if signal == "start" else None
-    known: dict[tuple[int, str], Run | None] = {}
-    if external_id is None and signal != "start":
-        open_run = (
-            Run.objects.filter(
-                integration_id=integration_id, source_kind=HealthKind.HEARTBEAT, status=RunStatus.RUNNING
-            )
-            .order_by("-run_at", "-id")
-            .first()
-        )
-        if open_run:
-            external_id, started_at = open_run.external_id, open_run.started_at
-            known[(integration_id, external_id)] = open_run
-    if external_id is None:
-        external_id = f"ping-{uuid.uuid4().hex}"
-        known[(integration_id, external_id)] = None  # made up just now: nothing stored has it
-    if signal == "start":
-        observation = RunObservation(
-            external_id=external_id, status="running", started_at=started_at, message=body.message
-        )
-        return observation, known
-    records_failed = body.records_failed
-    if records_failed is None and body.failed_records:
-        records_failed = len(body.failed_records)
-    observation = RunObservation(
-        external_id=external_id,
-        status="success" if signal == "success" else "failed",
-        started_at=started_at,
-        finished_at=now,
-        records_in=body.records_in,
-        records_out=body.records_out,
-        records_failed=records_failed,
-        message=body.message,
-    )
-    return observation, known
 
 
 Observed = tuple[HealthSource, Sequence[RunObservation], Sequence[FailedRecordObservation]]
 
 
-def _store(
+def store_observations(
     batch: Sequence[Observed], now: dt.datetime, known: dict[tuple[int, str], Run | None] | None = None
 ) -> list[RecordOutcome]:
     """Upsert the runs and failed records of each (locked) source and bring its state row up to date
@@ -269,7 +149,7 @@ def _store(
     return outcomes
 
 
-def _finish(
+def finish_recording(
     sources: Sequence[HealthSource], outcomes: Sequence[RecordOutcome], now: dt.datetime, fields: list[str]
 ) -> None:
     """Settle each state row, save the rows (only the fields recording changes) and plan the flips' alerts."""

@@ -1,4 +1,5 @@
 """Shared fixtures. Tests run against the database named by DATABASE_URL (SQLite by default)."""
+
 from __future__ import annotations
 
 import textwrap

@@ -5,6 +5,8 @@ from django.db import models
 from catalog.choices import HealthKind
 from monitoring.models.choices import HealthState
 
+HEARTBEAT_SOURCE = "heartbeat"  # catalog.health.ObservedConnection.source of observed heartbeats
+
 
 class HealthSource(models.Model):
     """One integration's current health: stored, never aggregated from run history on read.
@@ -57,17 +59,37 @@ class HealthSource(models.Model):
 
 
 class ObservedConnection(models.Model):
-    """A process/recipe/flow found by platform discovery; undocumented when no spec's health.ref names it."""
+    """Something running that may have no spec: a process/recipe/flow found by platform discovery
+    (account set; undocumented when no spec's health.ref names it) or a heartbeat to an unknown slug
+    under the platform ping key (no account; undocumented while no integration has that key)."""
 
-    account = models.ForeignKey("catalog.PlatformAccount", on_delete=models.CASCADE, related_name="observed")
+    account = models.ForeignKey(
+        "catalog.PlatformAccount", null=True, blank=True, on_delete=models.CASCADE, related_name="observed"
+    )
     ref = models.CharField(max_length=200)
     name = models.CharField(max_length=300, blank=True)
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
 
+    # Heartbeats only: pings received, and the rate limit's one-minute window (as on HealthSource).
+    ping_count = models.PositiveIntegerField(default=0)
+    ping_window_start = models.DateTimeField(null=True, blank=True)
+    ping_window_count = models.PositiveIntegerField(default=0)
+
     class Meta:
         ordering = ["account_id", "name", "ref"]
-        constraints = [models.UniqueConstraint(fields=["account", "ref"], name="observed_connection_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "ref"], name="observed_connection_once"),
+            # NULLs are distinct in the constraint above, so heartbeats need their own.
+            models.UniqueConstraint(
+                fields=["ref"], condition=models.Q(account__isnull=True), name="observed_heartbeat_once"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.account_id}:{self.ref}"
+        return f"{self.source}:{self.ref}"
+
+    @property
+    def source(self) -> str:
+        """As catalog.health.ObservedConnection names it: the platform account's key, or "heartbeat"."""
+        return self.account.key if self.account is not None else HEARTBEAT_SOURCE

@@ -1,4 +1,4 @@
-"""/connections/observed/: what platform discovery found running that no spec describes."""
+"""/connections/observed/: what platform discovery found running, or heartbeats pinged, that no spec describes."""
 
 from __future__ import annotations
 

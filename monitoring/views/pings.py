@@ -1,19 +1,33 @@
-"""Heartbeat endpoints: /ping/<uuid> (success), /ping/<uuid>/start, /ping/<uuid>/fail.
+"""Heartbeat endpoints: /ping/<uuid> (success), /ping/<uuid>/start, /ping/<uuid>/fail; and, under
+the platform-wide ping key (PLUMBLINE_PING_KEY), /ping/<key>/<slug>[/start|/fail].
 
-No login and no CSRF: the secret is the uuid. Refusals (400 bad JSON, 413 body over 100 KB,
-404 unknown uuid, 409 not a heartbeat source, 429 over the rate limit) write nothing.
-A ping for an integration whose health kind is not heartbeat is refused with 409 rather than
-mixed into runs another source reports; with kind none (unmonitored) there is no source: 409 too.
+No login and no CSRF: the secret is the uuid, or the ping key. Refusals (400 bad JSON, 413 body
+over 100 KB, 404 unknown uuid or wrong/unset ping key, 409 not a heartbeat source, 429 over the
+rate limit) write nothing. A ping for an integration whose health kind is not heartbeat is refused
+with 409 rather than mixed into runs another source reports; with kind none (unmonitored) there is
+no source: 409 too. A slug no integration has is recorded as an observed connection (202).
 """
 
 from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from monitoring.pings import MAX_BODY_BYTES, BadPing, parse_ping_body
-from monitoring.recording import NotMonitored, RateLimited, UnknownPing, WrongKind, record_ping_to
+from monitoring import conf
+from monitoring.heartbeats import (
+    RateLimited,
+    UnknownPing,
+    WrongKind,
+    observe_heartbeat,
+    record_ping_by_key,
+    record_ping_to,
+)
+from monitoring.pings import MAX_BODY_BYTES, BadPing, PingBody, parse_ping_body
+from monitoring.recording import NotMonitored
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -23,6 +37,34 @@ def _text(body: str, status: int = 200) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def ping(request: HttpRequest, ping_uuid: str, signal: str = "success") -> HttpResponse:
+    def record(body: PingBody) -> None:
+        record_ping_to(ping_uuid, signal, body)
+
+    return _answer(request, record)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def slug_ping(request: HttpRequest, ping_key: str, slug: str, signal: str = "success") -> HttpResponse:
+    expected = conf.ping_key()
+    # Constant time, so the key cannot be guessed byte by byte from response times.
+    if not expected or not hmac.compare_digest(ping_key.encode(), expected.encode()):
+        return _text("not found", 404)
+
+    def record(body: PingBody) -> HttpResponse | None:
+        try:
+            record_ping_by_key(slug, signal, body)
+        except UnknownPing:
+            observe_heartbeat(slug)
+            return _text(f"Accepted, but no spec describes {slug!r}: recorded as an undocumented connection.", 202)
+        return None
+
+    return _answer(request, record)
+
+
+def _answer(request: HttpRequest, record: Callable[[PingBody], HttpResponse | None]) -> HttpResponse:
+    """Read and check the body, record it, and turn each refusal into its status; "OK" unless
+    `record` returns a response of its own."""
     try:
         declared = int(request.headers.get("Content-Length") or 0)
     except ValueError:
@@ -37,7 +79,7 @@ def ping(request: HttpRequest, ping_uuid: str, signal: str = "success") -> HttpR
     except BadPing as exc:
         return _text(str(exc), 400)
     try:
-        record_ping_to(ping_uuid, signal, body)
+        answered = record(body)
     except UnknownPing:
         return _text("not found", 404)
     except RateLimited as exc:
@@ -48,4 +90,4 @@ def ping(request: HttpRequest, ping_uuid: str, signal: str = "success") -> HttpR
         return _text(str(exc), 409)
     except NotMonitored:
         return _text("health kind is none, not heartbeat", 409)
-    return _text("OK")
+    return answered or _text("OK")
