@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html_join
@@ -19,6 +18,7 @@ from catalog.graph.forms import HEALTH_CHOICES, GraphFilterForm
 from catalog.graph.render import RenderError
 from catalog.graph.view import GraphFilter, UnknownSystem
 from catalog.models import GoLive, Person, System
+from plumbline.accounts.roles import role_required
 
 
 def _form(request: HttpRequest) -> tuple[GraphFilterForm, GraphFilter | None, list[str]]:
@@ -65,7 +65,7 @@ def _context(form: GraphFilterForm, unknown: list[str]) -> dict[str, Any]:
     }
 
 
-@login_required
+@role_required
 @require_GET
 def graph_page(request: HttpRequest) -> HttpResponse:
     form, graph_filter, unknown = _form(request)
@@ -89,7 +89,7 @@ def graph_page(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/graph.html", context)
 
 
-@login_required
+@role_required
 @require_GET
 def graph_download(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in DOWNLOAD_FORMATS:

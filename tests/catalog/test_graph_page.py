@@ -17,6 +17,7 @@ from django.test import Client
 from catalog import health
 from catalog.graph import drawing
 from catalog.models import GoLive, GoLiveIntegration, Integration, Person, System
+from plumbline.accounts.roles import assign_role
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +85,16 @@ def estate(states: dict[str, str]) -> dict[str, System]:
 
 @pytest.fixture
 def viewer(client: Client) -> Client:
-    client.force_login(User.objects.create_user("viewer@example.com", "viewer@example.com"))
+    user = User.objects.create_user("viewer@example.com", "viewer@example.com")
+    assign_role(user, "viewer")
+    client.force_login(user)
     return client
+
+
+def test_a_user_without_a_role_may_not_see_the_graph(client: Client, estate: Any) -> None:
+    client.force_login(User.objects.create_user("norole@example.com", "norole@example.com"))
+    assert client.get("/graph/").status_code == 403
+    assert client.get("/graph/estate.dot").status_code == 403
 
 
 @pytest.fixture
