@@ -144,7 +144,7 @@ def test_too_many_pings_in_a_minute_is_429_with_retry_after(client, integration,
     refused = post(client, url)
     assert statuses == [200, 200, 200]
     assert refused.status_code == 429
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert 0 < int(refused["Retry-After"]) <= 60
     assert state_snapshot(integration) == before
 
 

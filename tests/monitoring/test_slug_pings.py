@@ -224,7 +224,7 @@ def test_too_many_pings_to_one_unknown_slug_is_429(client, db, settings):
     refused = post(client, f"/ping/{KEY}/shadow-export")
     assert statuses == [202, 202]
     assert refused.status_code == 429
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert 0 < int(refused["Retry-After"]) <= 60
     assert written() == before
 
 
