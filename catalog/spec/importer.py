@@ -6,31 +6,26 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import models, transaction
-from django.utils import timezone
-
-from catalog.completeness import assess, encode_missing, refresh_completeness
-from catalog.models import (
-    ChangeRecord,
-    GoLive,
-    GoLiveIntegration,
-    Integration,
-    Mapping,
-    Person,
-    System,
-    SystemVersion,
-)
-from catalog.models.systems import version_change
-from catalog.signals import specs_changed
-from catalog.spec import documents
+from catalog.models import ChangeRecord
 from catalog.spec.loader import BrokenYaml, RawDocument, read_documents
-from catalog.spec.schema import KINDS, WRITE_ORDER, CleanDocument, Kind, validate
+from catalog.spec.schema import KINDS, CleanDocument, validate
+from catalog.spec.writer import Entry, ImportReport, apply_entries, stored_objects
 
-CHUNK = 2000
+__all__ = [
+    "ImportFailed",
+    "ImportReport",
+    "SpecError",
+    "apply_entries",
+    "import_paths",
+    "import_sources",
+    "jsonable",
+    "parse_data",
+    "parse_sources",
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -50,26 +45,6 @@ class ImportFailed(Exception):
     def __init__(self, errors: list[SpecError]) -> None:
         self.errors = sorted(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
-
-
-@dataclass
-class ImportReport:
-    created: list[tuple[str, str]] = field(default_factory=list)
-    updated: list[tuple[str, str]] = field(default_factory=list)
-    unchanged: list[tuple[str, str]] = field(default_factory=list)
-    dry_run: bool = False
-
-    def summary(self) -> str:
-        would = "would be " if self.dry_run else ""
-        return (
-            f"{len(self.created)} {would}created, {len(self.updated)} {would}updated, {len(self.unchanged)} unchanged"
-        )
-
-
-@dataclass
-class _Entry:
-    clean: CleanDocument
-    raw: RawDocument | None
 
 
 def read_paths(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
@@ -111,10 +86,10 @@ def _check_document(raw: RawDocument, errors: list[SpecError]) -> CleanDocument 
     return clean
 
 
-def parse_sources(sources: Sequence[tuple[str, str]]) -> list[_Entry]:
+def parse_sources(sources: Sequence[tuple[str, str]]) -> list[Entry]:
     """Validate every document of every source; raise ImportFailed with all errors."""
     errors: list[SpecError] = []
-    entries: list[_Entry] = []
+    entries: list[Entry] = []
     seen: dict[tuple[str, str], RawDocument] = {}
     for name, text in sources:
         try:
@@ -140,29 +115,14 @@ def parse_sources(sources: Sequence[tuple[str, str]]) -> list[_Entry]:
                 )
                 continue
             seen[(clean.kind.name, clean.key)] = raw
-            entries.append(_Entry(clean, raw))
+            entries.append(Entry(clean, raw))
     errors += _reference_errors(entries)
     if errors:
         raise ImportFailed(errors)
     return entries
 
 
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _stored(kind: Kind, keys: Sequence[str], related: Sequence[str] = ()) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for chunk in _chunks(list(keys)):
-        queryset = kind.model._default_manager.filter(**{f"{kind.key_attr}__in": chunk})
-        if related:
-            queryset = queryset.prefetch_related(*related)
-        found.update({getattr(obj, kind.key_attr): obj for obj in queryset})
-    return found
-
-
-def _reference_errors(entries: list[_Entry]) -> list[SpecError]:
+def _reference_errors(entries: list[Entry]) -> list[SpecError]:
     """Every reference must name a document of this import or one already stored."""
     in_import: dict[str, dict[str, CleanDocument]] = defaultdict(dict)
     for entry in entries:
@@ -172,7 +132,7 @@ def _reference_errors(entries: list[_Entry]) -> list[SpecError]:
         for _path, kind, key in entry.clean.references():
             if key not in in_import[kind]:
                 wanted[kind].add(key)
-    stored = {kind: _stored(KINDS[kind], sorted(keys)) for kind, keys in wanted.items()}
+    stored = {kind: stored_objects(KINDS[kind], sorted(keys)) for kind, keys in wanted.items()}
     errors: list[SpecError] = []
     for entry in entries:
         clean, raw = entry.clean, entry.raw
@@ -202,174 +162,6 @@ def _reference_errors(entries: list[_Entry]) -> list[SpecError]:
     return errors
 
 
-class _Writer:
-    """Upserts clean documents kind by kind, recording changes and the report."""
-
-    def __init__(self, *, dry_run: bool, actor: Any, via: str) -> None:
-        self.dry_run = dry_run
-        self.actor = actor
-        self.via = via
-        self.now = timezone.now()
-        self.report = ImportReport(dry_run=dry_run)
-        self.changes: list[ChangeRecord] = []
-        self.pks: dict[str, dict[str, int]] = {}
-
-    def _load_pks(self, kind_name: str) -> None:
-        kind = KINDS[kind_name]
-        self.pks[kind_name] = dict(kind.model._default_manager.values_list(kind.key_attr, "pk"))
-
-    def run(self, entries: list[_Entry]) -> ImportReport:
-        by_kind: dict[str, list[CleanDocument]] = defaultdict(list)
-        for entry in entries:
-            by_kind[entry.clean.kind.name].append(entry.clean)
-        keys = documents.ref_keys("Person", "System", "PlatformAccount", "Integration")
-        if not self.dry_run:
-            for ref in documents.REF_MODELS:
-                self._load_pks(ref)
-        for kind_name in WRITE_ORDER:
-            self._upsert(KINDS[kind_name], by_kind.get(kind_name, []), keys)
-            if not self.dry_run and kind_name in documents.REF_MODELS:
-                # Later kinds reference this one, whose new keys now have pks.
-                self._load_pks(kind_name)
-        if not self.dry_run:
-            ChangeRecord.objects.bulk_create(self.changes, batch_size=1000)
-            self._refresh_owned_by_changed_people()
-        return self.report
-
-    def _refresh_owned_by_changed_people(self) -> None:
-        # Imported integrations got their completeness while written; the one outside input
-        # is whether the owner is active, which a Person document of this import may change.
-        emails = [key for kind, key in self.report.created + self.report.updated if kind == "Person"]
-        for chunk in _chunks(emails):
-            refresh_completeness(Integration.objects.filter(owner__email__in=chunk))
-
-    def _assess(self, integrations: list[tuple[Any, CleanDocument]]) -> None:
-        """Store each written integration's completeness, computed from its document."""
-        people = Person.objects.in_bulk([obj.owner_id for obj, _ in integrations if obj.owner_id])
-        for obj, clean in integrations:
-            obj.owner = people.get(obj.owner_id) if obj.owner_id else None
-            has_mapping = any(row.get("source") and row.get("target") for row in clean.mappings)
-            result = assess(obj, has_complete_mapping=has_mapping)
-            obj.completeness_score = result.score
-            obj.completeness_missing = encode_missing(result.missing)
-
-    def _upsert(self, kind: Kind, cleans: list[CleanDocument], keys: documents.RefKeys) -> None:
-        related = {"Integration": ("mappings",), "GoLive": ("scope__integration",)}.get(kind.name, ())
-        stored = _stored(kind, [c.key for c in cleans], related)
-        created: list[tuple[models.Model, CleanDocument]] = []
-        updated: list[tuple[models.Model, CleanDocument, dict[str, Any]]] = []
-        for clean in cleans:
-            new_doc = documents.clean_to_document(clean)
-            obj = stored.get(clean.key)
-            if obj is None:
-                created.append((kind.model(), clean))
-                self._record("create", clean, None, new_doc)
-                continue
-            old_doc = _document_of(obj, kind, keys)
-            if old_doc == new_doc:
-                self.report.unchanged.append((kind.name, clean.key))
-            else:
-                updated.append((obj, clean, old_doc))
-                self._record("update", clean, old_doc, new_doc)
-        if self.dry_run:
-            return
-        self._write(kind, created, updated)
-
-    def _record(self, action: str, clean: CleanDocument, before: Any, after: Any) -> None:
-        bucket = self.report.created if action == "create" else self.report.updated
-        bucket.append((clean.kind.name, clean.key))
-        if not self.dry_run:
-            self.changes.append(
-                ChangeRecord(
-                    at=self.now,
-                    actor=self.actor,
-                    via=self.via,
-                    kind=clean.kind.name,
-                    key=clean.key,
-                    action=action,
-                    before=before,
-                    after=after,
-                )
-            )
-
-    def _write(
-        self,
-        kind: Kind,
-        created: list[tuple[models.Model, CleanDocument]],
-        updated: list[tuple[models.Model, CleanDocument, dict[str, Any]]],
-    ) -> None:
-        self_ref = kind.name == "Person"
-        pks = self.pks
-        if self_ref:
-            # Managers may be people created by this same import: link them in a second pass.
-            pks = {**self.pks, "Person": _OrNone(self.pks["Person"])}
-        old_versions = {obj.pk: obj.version for obj, _, _ in updated if isinstance(obj, System)}
-        for obj, clean in created:
-            documents.apply(obj, clean, pks)
-        for obj, clean, _ in updated:
-            documents.apply(obj, clean, pks)
-            obj.updated_at = self.now  # type: ignore[attr-defined]
-        columns = [f.attr for f in kind.fields] + ["updated_at"]
-        if kind.name == "Integration":
-            self._assess([*created, *((obj, clean) for obj, clean, _ in updated)])
-            columns += ["completeness_score", "completeness_missing"]
-        kind.model._default_manager.bulk_create([obj for obj, _ in created], batch_size=1000)
-        kind.model._default_manager.bulk_update([obj for obj, _, _ in updated], columns, batch_size=500)
-        pairs = [(obj, clean) for obj, clean in created] + [(obj, clean) for obj, clean, _ in updated]
-        if self_ref:
-            self._load_pks("Person")
-            for obj, clean in pairs:
-                documents.apply(obj, clean, self.pks)
-            kind.model._default_manager.bulk_update([obj for obj, _ in pairs], ["manager"], batch_size=500)
-        if kind.name == "System":
-            self._record_versions(created, updated, old_versions)
-        if kind.name == "Integration":
-            self._replace_children(Mapping, "integration", pairs, documents.build_mappings)
-        if kind.name == "GoLive":
-            self._replace_children(GoLiveIntegration, "golive", pairs, self._build_scope)
-
-    def _build_scope(self, golive: GoLive, clean: CleanDocument) -> list[GoLiveIntegration]:
-        integration_pks = self.pks["Integration"]
-        return [
-            GoLiveIntegration(golive=golive, integration_id=integration_pks[key], position=index)
-            for index, key in enumerate(clean.integrations)
-        ]
-
-    def _replace_children(self, model: Any, parent: str, pairs: list[Any], build: Any) -> None:
-        parent_pks = [obj.pk for obj, _ in pairs]
-        for chunk in _chunks(parent_pks):
-            model._default_manager.filter(**{f"{parent}__in": chunk}).delete()
-        rows = [row for obj, clean in pairs for row in build(obj, clean)]
-        model._default_manager.bulk_create(rows, batch_size=1000)
-
-    def _record_versions(self, created: list[Any], updated: list[Any], old: dict[int, str]) -> None:
-        rows: list[SystemVersion] = []
-        changed_major: list[System] = []
-        for system, previous in [(system, "") for system, _ in created] + [(s, old[s.pk]) for s, _, _ in updated]:
-            if row := version_change(system, previous, self.now):
-                rows.append(row)
-                if row.major_change:
-                    changed_major.append(system)
-        SystemVersion.objects.bulk_create(rows, batch_size=1000)
-        System.objects.bulk_update(changed_major, ["major_version_changed_at"])
-
-
-class _OrNone(dict[str, Any]):
-    """A key -> pk map answering None for keys not written yet."""
-
-    def __missing__(self, key: str) -> None:
-        return None
-
-
-def _document_of(obj: Any, kind: Kind, keys: documents.RefKeys) -> dict[str, Any]:
-    if kind.name == "Integration":
-        return documents.to_document(obj, kind, keys, mappings=list(obj.mappings.all()))
-    if kind.name == "GoLive":
-        scope = [row.integration.key for row in obj.scope.all()]
-        return documents.to_document(obj, kind, keys, integration_keys=scope)
-    return documents.to_document(obj, kind, keys)
-
-
 def import_sources(
     sources: Sequence[tuple[str, str]],
     *,
@@ -380,14 +172,6 @@ def import_sources(
     """Import spec documents from (name, text) sources. Raises ImportFailed, writing nothing."""
     entries = parse_sources(sources)
     return apply_entries(entries, dry_run=dry_run, actor=actor, via=via)
-
-
-def apply_entries(entries: list[_Entry], *, dry_run: bool, actor: Any, via: str) -> ImportReport:
-    with transaction.atomic():
-        report = _Writer(dry_run=dry_run, actor=actor, via=via).run(entries)
-        if not dry_run and (report.created or report.updated):
-            transaction.on_commit(lambda: specs_changed.send(sender=ImportReport, report=report))
-    return report
 
 
 def import_paths(paths: Iterable[str | Path], **options: Any) -> ImportReport:
@@ -405,7 +189,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def parse_data(source: str, data: Any) -> list[_Entry]:
+def parse_data(source: str, data: Any) -> list[Entry]:
     """Validate one document given as data (an API request body) exactly as parse_sources
     validates a file's documents; its references may name stored documents. Errors carry
     line 0. Raises ImportFailed."""
@@ -414,7 +198,7 @@ def parse_data(source: str, data: Any) -> list[_Entry]:
     clean = _check_document(raw, errors)
     if clean is None:
         raise ImportFailed(errors)
-    entries = [_Entry(clean, raw)]
+    entries = [Entry(clean, raw)]
     if errors := _reference_errors(entries):
         raise ImportFailed(errors)
     return entries

@@ -1,0 +1,243 @@
+"""Writing validated spec documents: upsert by (kind, key) kind by kind, recording every change
+with before/after documents and each integration's completeness. Called by the importer inside
+one transaction; a dry run compares and reports without writing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from catalog.completeness import assess, encode_missing, refresh_completeness
+from catalog.models import (
+    ChangeRecord,
+    GoLive,
+    GoLiveIntegration,
+    Integration,
+    Mapping,
+    Person,
+    System,
+    SystemVersion,
+)
+from catalog.models.systems import version_change
+from catalog.signals import specs_changed
+from catalog.spec import documents
+from catalog.spec.loader import RawDocument
+from catalog.spec.schema import KINDS, WRITE_ORDER, CleanDocument, Kind
+
+CHUNK = 2000
+
+
+@dataclass
+class ImportReport:
+    created: list[tuple[str, str]] = field(default_factory=list)
+    updated: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: list[tuple[str, str]] = field(default_factory=list)
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        would = "would be " if self.dry_run else ""
+        return (
+            f"{len(self.created)} {would}created, {len(self.updated)} {would}updated, {len(self.unchanged)} unchanged"
+        )
+
+
+@dataclass
+class Entry:
+    clean: CleanDocument
+    raw: RawDocument | None
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def stored_objects(kind: Kind, keys: Sequence[str], related: Sequence[str] = ()) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for chunk in chunks(list(keys)):
+        queryset = kind.model._default_manager.filter(**{f"{kind.key_attr}__in": chunk})
+        if related:
+            queryset = queryset.prefetch_related(*related)
+        found.update({getattr(obj, kind.key_attr): obj for obj in queryset})
+    return found
+
+
+class Writer:
+    """Upserts clean documents kind by kind, recording changes and the report."""
+
+    def __init__(self, *, dry_run: bool, actor: Any, via: str) -> None:
+        self.dry_run = dry_run
+        self.actor = actor
+        self.via = via
+        self.now = timezone.now()
+        self.report = ImportReport(dry_run=dry_run)
+        self.changes: list[ChangeRecord] = []
+        self.pks: dict[str, dict[str, int]] = {}
+
+    def _load_pks(self, kind_name: str) -> None:
+        kind = KINDS[kind_name]
+        self.pks[kind_name] = dict(kind.model._default_manager.values_list(kind.key_attr, "pk"))
+
+    def run(self, entries: list[Entry]) -> ImportReport:
+        by_kind: dict[str, list[CleanDocument]] = defaultdict(list)
+        for entry in entries:
+            by_kind[entry.clean.kind.name].append(entry.clean)
+        keys = documents.ref_keys("Person", "System", "PlatformAccount", "Integration")
+        if not self.dry_run:
+            for ref in documents.REF_MODELS:
+                self._load_pks(ref)
+        for kind_name in WRITE_ORDER:
+            self._upsert(KINDS[kind_name], by_kind.get(kind_name, []), keys)
+            if not self.dry_run and kind_name in documents.REF_MODELS:
+                # Later kinds reference this one, whose new keys now have pks.
+                self._load_pks(kind_name)
+        if not self.dry_run:
+            ChangeRecord.objects.bulk_create(self.changes, batch_size=1000)
+            self._refresh_owned_by_changed_people()
+        return self.report
+
+    def _refresh_owned_by_changed_people(self) -> None:
+        # Imported integrations got their completeness while written; the one outside input
+        # is whether the owner is active, which a Person document of this import may change.
+        emails = [key for kind, key in self.report.created + self.report.updated if kind == "Person"]
+        for chunk in chunks(emails):
+            refresh_completeness(Integration.objects.filter(owner__email__in=chunk))
+
+    def _assess(self, integrations: list[tuple[Any, CleanDocument]]) -> None:
+        """Store each written integration's completeness, computed from its document."""
+        people = Person.objects.in_bulk([obj.owner_id for obj, _ in integrations if obj.owner_id])
+        for obj, clean in integrations:
+            obj.owner = people.get(obj.owner_id) if obj.owner_id else None
+            has_mapping = any(row.get("source") and row.get("target") for row in clean.mappings)
+            result = assess(obj, has_complete_mapping=has_mapping)
+            obj.completeness_score = result.score
+            obj.completeness_missing = encode_missing(result.missing)
+
+    def _upsert(self, kind: Kind, cleans: list[CleanDocument], keys: documents.RefKeys) -> None:
+        related = {"Integration": ("mappings",), "GoLive": ("scope__integration",)}.get(kind.name, ())
+        stored = stored_objects(kind, [c.key for c in cleans], related)
+        created: list[tuple[models.Model, CleanDocument]] = []
+        updated: list[tuple[models.Model, CleanDocument, dict[str, Any]]] = []
+        for clean in cleans:
+            new_doc = documents.clean_to_document(clean)
+            obj = stored.get(clean.key)
+            if obj is None:
+                created.append((kind.model(), clean))
+                self._record("create", clean, None, new_doc)
+                continue
+            old_doc = _document_of(obj, kind, keys)
+            if old_doc == new_doc:
+                self.report.unchanged.append((kind.name, clean.key))
+            else:
+                updated.append((obj, clean, old_doc))
+                self._record("update", clean, old_doc, new_doc)
+        if self.dry_run:
+            return
+        self._write(kind, created, updated)
+
+    def _record(self, action: str, clean: CleanDocument, before: Any, after: Any) -> None:
+        bucket = self.report.created if action == "create" else self.report.updated
+        bucket.append((clean.kind.name, clean.key))
+        if not self.dry_run:
+            self.changes.append(
+                ChangeRecord(
+                    at=self.now,
+                    actor=self.actor,
+                    via=self.via,
+                    kind=clean.kind.name,
+                    key=clean.key,
+                    action=action,
+                    before=before,
+                    after=after,
+                )
+            )
+
+    def _write(
+        self,
+        kind: Kind,
+        created: list[tuple[models.Model, CleanDocument]],
+        updated: list[tuple[models.Model, CleanDocument, dict[str, Any]]],
+    ) -> None:
+        self_ref = kind.name == "Person"
+        pks = self.pks
+        if self_ref:
+            # Managers may be people created by this same import: link them in a second pass.
+            pks = {**self.pks, "Person": _OrNone(self.pks["Person"])}
+        old_versions = {obj.pk: obj.version for obj, _, _ in updated if isinstance(obj, System)}
+        for obj, clean in created:
+            documents.apply(obj, clean, pks)
+        for obj, clean, _ in updated:
+            documents.apply(obj, clean, pks)
+            obj.updated_at = self.now  # type: ignore[attr-defined]
+        columns = [f.attr for f in kind.fields] + ["updated_at"]
+        if kind.name == "Integration":
+            self._assess([*created, *((obj, clean) for obj, clean, _ in updated)])
+            columns += ["completeness_score", "completeness_missing"]
+        kind.model._default_manager.bulk_create([obj for obj, _ in created], batch_size=1000)
+        kind.model._default_manager.bulk_update([obj for obj, _, _ in updated], columns, batch_size=500)
+        pairs = [(obj, clean) for obj, clean in created] + [(obj, clean) for obj, clean, _ in updated]
+        if self_ref:
+            self._load_pks("Person")
+            for obj, clean in pairs:
+                documents.apply(obj, clean, self.pks)
+            kind.model._default_manager.bulk_update([obj for obj, _ in pairs], ["manager"], batch_size=500)
+        if kind.name == "System":
+            self._record_versions(created, updated, old_versions)
+        if kind.name == "Integration":
+            self._replace_children(Mapping, "integration", pairs, documents.build_mappings)
+        if kind.name == "GoLive":
+            self._replace_children(GoLiveIntegration, "golive", pairs, self._build_scope)
+
+    def _build_scope(self, golive: GoLive, clean: CleanDocument) -> list[GoLiveIntegration]:
+        integration_pks = self.pks["Integration"]
+        return [
+            GoLiveIntegration(golive=golive, integration_id=integration_pks[key], position=index)
+            for index, key in enumerate(clean.integrations)
+        ]
+
+    def _replace_children(self, model: Any, parent: str, pairs: list[Any], build: Any) -> None:
+        parent_pks = [obj.pk for obj, _ in pairs]
+        for chunk in chunks(parent_pks):
+            model._default_manager.filter(**{f"{parent}__in": chunk}).delete()
+        rows = [row for obj, clean in pairs for row in build(obj, clean)]
+        model._default_manager.bulk_create(rows, batch_size=1000)
+
+    def _record_versions(self, created: list[Any], updated: list[Any], old: dict[int, str]) -> None:
+        rows: list[SystemVersion] = []
+        changed_major: list[System] = []
+        for system, previous in [(system, "") for system, _ in created] + [(s, old[s.pk]) for s, _, _ in updated]:
+            if row := version_change(system, previous, self.now):
+                rows.append(row)
+                if row.major_change:
+                    changed_major.append(system)
+        SystemVersion.objects.bulk_create(rows, batch_size=1000)
+        System.objects.bulk_update(changed_major, ["major_version_changed_at"])
+
+
+class _OrNone(dict[str, Any]):
+    """A key -> pk map answering None for keys not written yet."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+def _document_of(obj: Any, kind: Kind, keys: documents.RefKeys) -> dict[str, Any]:
+    if kind.name == "Integration":
+        return documents.to_document(obj, kind, keys, mappings=list(obj.mappings.all()))
+    if kind.name == "GoLive":
+        scope = [row.integration.key for row in obj.scope.all()]
+        return documents.to_document(obj, kind, keys, integration_keys=scope)
+    return documents.to_document(obj, kind, keys)
+
+
+def apply_entries(entries: list[Entry], *, dry_run: bool, actor: Any, via: str) -> ImportReport:
+    with transaction.atomic():
+        report = Writer(dry_run=dry_run, actor=actor, via=via).run(entries)
+        if not dry_run and (report.created or report.updated):
+            transaction.on_commit(lambda: specs_changed.send(sender=ImportReport, report=report))
+    return report
