@@ -1,4 +1,4 @@
-"""Monitoring's settings: a Django setting of the same name wins, else the environment, else a default."""
+"""Monitoring's settings, read from Django settings (plumbline/settings.py reads them from the environment)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.urls.converters import UUIDConverter
 
 
 def _get(name: str, default: str) -> Any:
-    value = getattr(settings, name, None)
-    return value if value is not None else os.environ.get(name, default)
+    # plumbline/settings.py reads every PLUMBLINE_ setting from the environment once.
+    return getattr(settings, name, default)
 
 
 def ping_rate_per_minute() -> int:

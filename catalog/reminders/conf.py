@@ -1,15 +1,12 @@
-"""Reminder settings: a Django setting of the same name wins, else the environment, else a default."""
+"""Reminder settings, read from Django settings (plumbline/settings.py reads them from the environment)."""
 
 from __future__ import annotations
-
-import os
 
 from django.conf import settings
 
 
 def _get(name: str, default: str) -> str:
-    value = getattr(settings, name, None)
-    return str(value) if value is not None else os.environ.get(name, default)
+    return str(getattr(settings, name, default))
 
 
 def reminder_days() -> int:
@@ -24,4 +21,4 @@ def link_days() -> int:
 
 def base_url() -> str:
     """Absolute URL of this Plumbline for links in emails (the same setting alerts use)."""
-    return _get("PLUMBLINE_BASE_URL", "").rstrip("/") or "http://localhost:8000"
+    return _get("PLUMBLINE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
