@@ -42,7 +42,7 @@ def _counts(field: str, labels: dict[str, str]) -> list[tuple[str, int, str, str
             labels.get(value, value),
             found[value],
             value,
-            f"/integrations/?{field if field != 'connector_platform' else 'platform'}={value}",
+            f"/integrations/?{field}={value}",
         )
         for value in labels
         if found.get(value)
