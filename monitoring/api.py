@@ -15,6 +15,7 @@ from catalog.filters import StrictFilterSet
 from catalog.models import Integration
 from monitoring.models import Run
 from monitoring.models.choices import RunStatus
+from monitoring.pending_pings import apply_before_reading
 
 
 class RunFilterSet(StrictFilterSet):
@@ -63,6 +64,7 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet[Run]):
     permission_classes = [ReadAnyRole]
 
     def get_queryset(self) -> QuerySet[Any]:
+        apply_before_reading()
         return Run.objects.select_related("integration").order_by("-run_at", "-id")
 
 

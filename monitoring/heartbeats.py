@@ -1,34 +1,37 @@
-"""Recording heartbeats: a ping (`/ping/<uuid>[/start|/fail]`, or `/ping/<key>/<slug>[/start|/fail]`
-under the platform ping key) becomes a run of its integration, stored through recording.py like a
-poll's runs, at most N per minute per ping URL. A slug ping no integration answers to is an observed
-connection instead: something running that no spec describes."""
+"""Accepting heartbeats: a ping (`/ping/<uuid>[/start|/fail]`, or `/ping/<key>/<slug>[/start|/fail]`
+under the platform ping key) is checked (known, a heartbeat source, under the rate limit of N per
+minute per ping URL), counted, and appended to the pending pings in one statement; the runs and
+the state it means are stored by monitoring/pending_pings.py, in batches, moments later. A ping
+is mostly round trips, so accepting one is a single round trip on PostgreSQL.
+
+A slug ping no integration answers to is an observed connection instead: something running that
+no spec describes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
+import time
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from catalog.choices import HealthKind
 from catalog.models import Integration
 from catalog.signals import health_changed
 from monitoring import conf
-from monitoring.models import HealthSource, ObservedConnection, Run
-from monitoring.models.choices import RunStatus
-from monitoring.observations import FailedRecordObservation, RunObservation
+from monitoring.models import HealthSource, ObservedConnection, PendingPing
 from monitoring.pings import PingBody
-from monitoring.recording import (
-    LOCKED,
-    STORED_FIELDS,
-    RecordOutcome,
-    finish_recording,
-    locked_source,
-    store_observations,
-)
+from monitoring.recording import NotMonitored
+from monitoring.sources import ensure_source
 
-PINGED_FIELDS = [*STORED_FIELDS, "last_ping_at", "ping_window_start", "ping_window_count"]
+logger = logging.getLogger(__name__)
+
+# Pings wait at most about this long for a worker to apply them (see schedule_apply).
+APPLY_DELAY_SECONDS = 1.0
 
 
 class WrongKind(Exception):
@@ -49,43 +52,113 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-def record_ping(
-    integration: Integration, signal: str, body: PingBody, *, now: dt.datetime | None = None
-) -> RecordOutcome:
-    """A heartbeat: `signal` is "start", "success" or "fail". Raises WrongKind, NotMonitored or
-    RateLimited having written nothing."""
-    now = now or timezone.now()
+def accept_ping_to(ping_uuid: uuid.UUID | str, signal: str, body: PingBody, *, now: dt.datetime | None = None) -> None:
+    """Accept a ping for the integration with this ping uuid (`signal`: start, success or fail).
+    Raises UnknownPing, WrongKind, NotMonitored or RateLimited having written nothing."""
+    _accept("ping_uuid", uuid.UUID(str(ping_uuid)), signal, body, now or timezone.now())
+
+
+def accept_ping_by_key(slug: str, signal: str, body: PingBody, *, now: dt.datetime | None = None) -> None:
+    """accept_ping_to for the integration with this key (a slug ping under the platform ping key)."""
+    _accept("key", slug, signal, body, now or timezone.now())
+
+
+def _accept(field: str, value: uuid.UUID | str, signal: str, body: PingBody, now: dt.datetime) -> None:
+    if connection.vendor == "postgresql" and _accept_in_one_statement(field, value, signal, body, now):
+        return
+    # Elsewhere, and to say why PostgreSQL's statement took nothing: the same steps, one by one.
+    _accept_step_by_step(field, value, signal, body, now)
+
+
+def _accept_step_by_step(field: str, value: uuid.UUID | str, signal: str, body: PingBody, now: dt.datetime) -> None:
     with transaction.atomic():
-        return _record_ping(locked_source(integration), signal, body, now)
-
-
-def record_ping_to(
-    ping_uuid: uuid.UUID | str, signal: str, body: PingBody, *, now: dt.datetime | None = None
-) -> RecordOutcome:
-    """record_ping for the integration with this ping uuid; raises UnknownPing too."""
-    return _record_ping_found("ping_uuid", ping_uuid, signal, body, now or timezone.now())
-
-
-def record_ping_by_key(slug: str, signal: str, body: PingBody, *, now: dt.datetime | None = None) -> RecordOutcome:
-    """record_ping for the integration with this key (a slug ping under the platform ping key);
-    raises UnknownPing when no integration has it."""
-    return _record_ping_found("key", slug, signal, body, now or timezone.now())
-
-
-def _record_ping_found(
-    field: str, value: uuid.UUID | str, signal: str, body: PingBody, now: dt.datetime
-) -> RecordOutcome:
-    """The integration found by its unique `field`, its state row found and locked in the same query
-    (a ping is mostly round trips)."""
-    with transaction.atomic():
-        found = LOCKED.filter(**{f"integration__{field}": value}).order_by()  # unique: no ORDER BY
-        source = next(iter(found), None)
+        locked = HealthSource.objects.select_for_update(of=("self",)).only(
+            "integration_id", "kind", "ping_window_start", "ping_window_count"
+        )
+        source = locked.filter(**{f"integration__{field}": value}).first()
         if source is None:
             integration = Integration.objects.filter(**{field: value}).first()
             if integration is None:
                 raise UnknownPing(str(value))
-            source = locked_source(integration)
-        return _record_ping(source, signal, body, now)
+            if ensure_source(integration) is None:
+                raise NotMonitored(integration.key)
+            source = locked.get(integration=integration)
+        if source.kind != HealthKind.HEARTBEAT:
+            raise WrongKind(source.kind)
+        _count_ping(source, now)
+        source.last_ping_at = now
+        source.save(update_fields=["last_ping_at", "ping_window_start", "ping_window_count"])
+        PendingPing.objects.create(
+            integration_id=source.integration_id, signal=signal, body=body.to_json(), received_at=now
+        )
+
+
+@functools.cache
+def _one_statement_sql(field: str) -> str:
+    """Count the ping on its heartbeat source's row unless over the limit, and append it; a row
+    back means accepted. Only quoted model names are formatted in; every value is a parameter."""
+    quote = connection.ops.quote_name
+    source, integration, pending = (quote(model._meta.db_table) for model in (HealthSource, Integration, PendingPing))
+    return f"""
+        WITH counted AS (
+            UPDATE {source} AS hs SET
+                ping_window_count = CASE WHEN hs.ping_window_start = %(window)s
+                    THEN hs.ping_window_count + 1 ELSE 1 END,
+                ping_window_start = %(window)s,
+                last_ping_at = %(now)s
+            FROM {integration} AS i
+            WHERE i.{quote(field)} = %(value)s AND hs.integration_id = i.id AND hs.kind = %(kind)s
+                AND (hs.ping_window_start IS DISTINCT FROM %(window)s OR hs.ping_window_count < %(limit)s)
+            RETURNING hs.integration_id
+        )
+        INSERT INTO {pending} (integration_id, signal, body, received_at)
+        SELECT integration_id, %(signal)s, %(body)s, %(now)s FROM counted
+        RETURNING id
+    """  # noqa: S608
+
+
+def _accept_in_one_statement(field: str, value: uuid.UUID | str, signal: str, body: PingBody, now: dt.datetime) -> bool:
+    """PostgreSQL: the whole acceptance as one prepared statement (a parsed and planned statement
+    costs more than the ping's other work). False when it took nothing: unknown, not a heartbeat,
+    over the limit, or no source row yet."""
+    params = {
+        "window": now.replace(second=0, microsecond=0),
+        "now": now,
+        "value": value,
+        "kind": HealthKind.HEARTBEAT.value,
+        "limit": conf.ping_rate_per_minute(),
+        "signal": signal,
+        "body": body.to_json(),
+    }
+    connection.ensure_connection()
+    # Django's cursors bind parameters client-side, so nothing they run is ever prepared: this
+    # statement goes through a server-binding cursor of the same connection (and transaction),
+    # prepared once per connection (settings.py allows it with prepare_threshold).
+    import psycopg
+
+    assert connection.connection is not None
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        return cursor.execute(_one_statement_sql(field), params, prepare=True).fetchone() is not None
+
+
+_next_apply_at = 0.0
+
+
+def schedule_apply() -> None:
+    """Have a worker apply pending pings within about APPLY_DELAY_SECONDS: at most one task per
+    web process per delay, so a burst of pings costs one task, not one each. A ping a task just
+    missed is applied by the next one, by the beat's apply_pings, or by the next read of health."""
+    global _next_apply_at
+    clock = time.monotonic()
+    if clock < _next_apply_at:
+        return
+    _next_apply_at = clock + APPLY_DELAY_SECONDS
+    from monitoring.tasks import apply_pings
+
+    try:
+        apply_pings.apply_async(countdown=APPLY_DELAY_SECONDS)
+    except Exception:  # the broker is down: the ping is stored, the beat or a read applies it
+        logger.warning("could not queue apply_pings; pending pings wait for the next pass", exc_info=True)
 
 
 # Observed heartbeats as recording takes them: locked.
@@ -98,16 +171,16 @@ def observe_heartbeat(slug: str, *, now: dt.datetime | None = None) -> ObservedC
     loop cannot flood the table; RateLimited otherwise, having written nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        connection = _OBSERVED_HEARTBEATS.filter(ref=slug).first()
-        if connection is None:
-            connection = _new_observed_heartbeat(slug, now)
-        if connection is None:  # another ping created it meanwhile
-            connection = _OBSERVED_HEARTBEATS.get(ref=slug)
-        _count_ping(connection, now)
-        connection.last_seen_at = now
-        connection.ping_count += 1
-        connection.save(update_fields=["last_seen_at", "ping_count", "ping_window_start", "ping_window_count"])
-    return connection
+        observed = _OBSERVED_HEARTBEATS.filter(ref=slug).first()
+        if observed is None:
+            observed = _new_observed_heartbeat(slug, now)
+        if observed is None:  # another ping created it meanwhile
+            observed = _OBSERVED_HEARTBEATS.get(ref=slug)
+        _count_ping(observed, now)
+        observed.last_seen_at = now
+        observed.ping_count += 1
+        observed.save(update_fields=["last_seen_at", "ping_count", "ping_window_start", "ping_window_count"])
+    return observed
 
 
 def _new_observed_heartbeat(slug: str, now: dt.datetime) -> ObservedConnection | None:
@@ -120,29 +193,12 @@ def _new_observed_heartbeat(slug: str, now: dt.datetime) -> ObservedConnection |
         raise RateLimited(retry_after=60 - now.second)
     try:
         with transaction.atomic():
-            connection = ObservedConnection.objects.create(ref=slug, name=slug, first_seen_at=now, last_seen_at=now)
+            observed = ObservedConnection.objects.create(ref=slug, name=slug, first_seen_at=now, last_seen_at=now)
     except IntegrityError:
         return None
     # A new undocumented connection is a finding: have stored findings refreshed as after a flip.
     transaction.on_commit(lambda: health_changed.send(sender=ObservedConnection, integration_ids=[]))
-    return connection
-
-
-def _record_ping(source: HealthSource, signal: str, body: PingBody, now: dt.datetime) -> RecordOutcome:
-    if source.kind != HealthKind.HEARTBEAT:
-        raise WrongKind(source.kind)
-    _count_ping(source, now)
-    source.last_ping_at = now
-    run, known = _ping_run(source.integration_id, signal, body, now)
-    failed = [
-        FailedRecordObservation(
-            key=item.key, error=item.error, occurred_at=item.occurred_at, run_external_id=run.external_id
-        )
-        for item in body.failed_records
-    ]
-    outcome = store_observations([(source, [run], failed)], now, known)[0]
-    finish_recording([source], [outcome], now, PINGED_FIELDS)
-    return outcome
+    return observed
 
 
 def _count_ping(source: HealthSource | ObservedConnection, now: dt.datetime) -> None:
@@ -155,46 +211,3 @@ def _count_ping(source: HealthSource | ObservedConnection, now: dt.datetime) -> 
     else:
         source.ping_window_start = window
         source.ping_window_count = 1
-
-
-def _ping_run(
-    integration_id: int, signal: str, body: PingBody, now: dt.datetime
-) -> tuple[RunObservation, dict[tuple[int, str], Run | None]]:
-    """The run a ping reports, and the stored run it is (None: a new one) when that is already known.
-    Without a run_id, an end ping closes the latest run a start ping opened."""
-    external_id = body.run_id
-    started_at = now if signal == "start" else None
-    known: dict[tuple[int, str], Run | None] = {}
-    if external_id is None and signal != "start":
-        open_run = (
-            Run.objects.filter(
-                integration_id=integration_id, source_kind=HealthKind.HEARTBEAT, status=RunStatus.RUNNING
-            )
-            .order_by("-run_at", "-id")
-            .first()
-        )
-        if open_run:
-            external_id, started_at = open_run.external_id, open_run.started_at
-            known[(integration_id, external_id)] = open_run
-    if external_id is None:
-        external_id = f"ping-{uuid.uuid4().hex}"
-        known[(integration_id, external_id)] = None  # made up just now: nothing stored has it
-    if signal == "start":
-        observation = RunObservation(
-            external_id=external_id, status="running", started_at=started_at, message=body.message
-        )
-        return observation, known
-    records_failed = body.records_failed
-    if records_failed is None and body.failed_records:
-        records_failed = len(body.failed_records)
-    observation = RunObservation(
-        external_id=external_id,
-        status="success" if signal == "success" else "failed",
-        started_at=started_at,
-        finished_at=now,
-        records_in=body.records_in,
-        records_out=body.records_out,
-        records_failed=records_failed,
-        message=body.message,
-    )
-    return observation, known

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from monitoring.alerting.planning import plan_pending
 from monitoring.models import Flip, HealthSource
+from monitoring.pending_pings import apply_before_reading
 from monitoring.transitions import SETTLED_FIELDS, settle
 
 BATCH = 5000
@@ -25,6 +26,8 @@ class LatenessReport:
 
 
 def evaluate_due(now: dt.datetime | None = None, limit: int = BATCH) -> LatenessReport:
+    # A pending ping may be the success that keeps a source from being late.
+    apply_before_reading()
     now = now or timezone.now()
     evaluation = uuid.uuid4()
     report = LatenessReport()

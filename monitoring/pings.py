@@ -34,6 +34,24 @@ class PingBody:
     message: str = ""
     failed_records: list[PingFailedRecord] = field(default_factory=list)
 
+    def to_json(self) -> str:
+        """The body as parse_ping_body reads it back (the same PingBody); "" for an empty body."""
+        if self == EMPTY_BODY:
+            return ""
+        data: dict[str, Any] = {"message": self.message} if self.message else {}
+        if self.run_id is not None:
+            data["run_id"] = self.run_id
+        data |= {name: getattr(self, name) for name in COUNT_FIELDS if getattr(self, name) is not None}
+        if self.failed_records:
+            data["failed_records"] = [
+                {"key": r.key, "error": r.error, "occurred_at": r.occurred_at.isoformat() if r.occurred_at else None}
+                for r in self.failed_records
+            ]
+        return json.dumps(data, separators=(",", ":"))
+
+
+EMPTY_BODY = PingBody()
+
 
 def parse_ping_body(raw: bytes) -> PingBody:
     """An empty body is an empty PingBody; anything else must be the documented JSON object."""

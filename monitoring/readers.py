@@ -9,10 +9,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from catalog import health
 from catalog.models import Integration
 from monitoring.models import HealthSource, ObservedConnection
+from monitoring.pending_pings import apply_before_reading
 
 
 def read_health(integration_ids: Sequence[int]) -> dict[int, health.HealthFacts]:
-    """Current health of the given integrations, in one query of the denormalised state rows."""
+    """Current health of the given integrations, in one query of the denormalised state rows
+    (after applying pings still pending, if any)."""
+    apply_before_reading()
     sources = HealthSource.objects.filter(integration_id__in=list(integration_ids)).only(
         "integration_id",
         "kind",

@@ -2,10 +2,10 @@
 updated and any flip made, all in one transaction holding the state row.
 
 Pulls (`record_poll`, or `record_polls` for a batch, from adapters' PollResults) are recorded here;
-heartbeats (monitoring/heartbeats.py) lock and store through the same `locked_sources`,
-`store_observations` and `finish_recording`. A batch is stored exactly as its polls one by one
-would be, but in one transaction and a few queries for all of them: what caps polls per second is
-database round trips, not the polls themselves.
+heartbeats (applied in batches by monitoring/pending_pings.py) lock their state rows with the same
+`LOCKED` query and store through the same `store_observations` and `finish_recording`. A batch is
+stored exactly as its polls one by one would be, but in one transaction and a few queries for all
+of them: what caps polls per second is database round trips, not the polls themselves.
 """
 
 from __future__ import annotations
@@ -97,10 +97,6 @@ def record_poll_error(integration_id: int, error: str, now: dt.datetime | None =
 
 # State rows as recording takes them: locked, with the latest finished run the state depends on.
 LOCKED = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run")
-
-
-def locked_source(integration: Integration) -> HealthSource:
-    return locked_sources([integration])[integration.pk]
 
 
 def locked_sources(integrations: Sequence[Integration]) -> dict[int, HealthSource]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # The ping endpoint queues apply_pings itself; this catches a ping a queued task just missed.
+    "monitoring.apply_pings": {"task": "monitoring.apply_pings", "schedule": 10.0},
     "monitoring.poll_due_sources": {"task": "monitoring.poll_due_sources", "schedule": 60.0},
     "monitoring.evaluate_lateness": {"task": "monitoring.evaluate_lateness", "schedule": 60.0},
     "monitoring.send_alerts": {"task": "monitoring.send_alerts", "schedule": 30.0},

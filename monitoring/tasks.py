@@ -38,6 +38,14 @@ def poll_due_sources() -> int:
     return enqueue_due(poll_sources.delay)
 
 
+@shared_task(name="monitoring.apply_pings", ignore_result=True, soft_time_limit=50, time_limit=60)
+def apply_pings() -> int:
+    """Store accepted heartbeats as runs and state; a killed worker's batch stays pending and is applied again."""
+    from monitoring.pending_pings import apply_pending_pings
+
+    return apply_pending_pings()
+
+
 @shared_task(name="monitoring.evaluate_lateness", ignore_result=True, soft_time_limit=50, time_limit=60)
 def evaluate_lateness() -> int:
     from monitoring.alerting.delivery import send_pending

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitoring.models.alerts import Alert, Flip, MaintenanceWindow
-from monitoring.models.health import HealthSource, ObservedConnection
+from monitoring.models.health import HealthSource, ObservedConnection, PendingPing
 from monitoring.models.runs import FailedRecord, ResyncRequest, Run
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "HealthSource",
     "MaintenanceWindow",
     "ObservedConnection",
+    "PendingPing",
     "ResyncRequest",
     "Run",
 ]

@@ -93,3 +93,25 @@ class ObservedConnection(models.Model):
     def source(self) -> str:
         """As catalog.health.ObservedConnection names it: the platform account's key, or "heartbeat"."""
         return self.account.key if self.account is not None else HEARTBEAT_SOURCE
+
+
+class PendingPing(models.Model):
+    """A heartbeat accepted but not yet applied: the ping endpoint only validates, counts and
+    appends here (one statement), and monitoring/pending_pings.py turns these into runs and state
+    in batches, in the order received. A row is deleted in the transaction that applies it."""
+
+    # No constraint in the database: checking it would cost every ping a lock on the integration's
+    # row. Deleting an integration still deletes its pending pings (Django cascades), and a ping
+    # whose state row is gone when applied is discarded.
+    integration = models.ForeignKey(
+        "catalog.Integration", on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+    signal = models.CharField(max_length=10)  # start | success | fail
+    body = models.TextField(blank=True)  # the ping's JSON body as PingBody.to_json() writes it
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.integration_id}: {self.signal} at {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -20,6 +20,7 @@ from monitoring import timeline
 from monitoring.alerting.escalation import acknowledge
 from monitoring.models import Alert, FailedRecord, Flip, HealthSource, ResyncRequest, Run
 from monitoring.models.choices import ResyncStatus
+from monitoring.pending_pings import apply_before_reading
 from monitoring.recording import refresh_failed_counts
 from monitoring.resync import request_resync, settle
 from monitoring.state import OBSERVATION_WINDOW, failing_reason
@@ -50,6 +51,7 @@ def _back(integration: Integration) -> HttpResponseRedirect:
 @role_required
 def health_page(request: HttpRequest, key: str) -> HttpResponse:
     integration = _integration(key)
+    apply_before_reading()
     source = HealthSource.objects.filter(integration=integration).first()
     now = timezone.now()
     runs = list(

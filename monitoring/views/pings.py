@@ -1,11 +1,13 @@
 """Heartbeat endpoints: /ping/<uuid> (success), /ping/<uuid>/start, /ping/<uuid>/fail; and, under
 the platform-wide ping key (PLUMBLINE_PING_KEY), /ping/<key>/<slug>[/start|/fail].
 
-No login and no CSRF: the secret is the uuid, or the ping key. Refusals (400 bad JSON, 413 body
-over 100 KB, 404 unknown uuid or wrong/unset ping key, 409 not a heartbeat source, 429 over the
-rate limit) write nothing. A ping for an integration whose health kind is not heartbeat is refused
-with 409 rather than mixed into runs another source reports; with kind none (unmonitored) there is
-no source: 409 too. A slug no integration has is recorded as an observed connection (202).
+No login and no CSRF: the secret is the uuid, or the ping key. "OK" means the ping is stored: its
+run and state are applied moments later (monitoring/pending_pings.py), and before any page or API
+call reads health. Refusals (400 bad JSON, 413 body over 100 KB, 404 unknown uuid or wrong/unset
+ping key, 409 not a heartbeat source, 429 over the rate limit) write nothing. A ping for an
+integration whose health kind is not heartbeat is refused with 409 rather than mixed into runs
+another source reports; with kind none (unmonitored) there is no source: 409 too. A slug no
+integration has is recorded as an observed connection (202).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from monitoring.heartbeats import (
     RateLimited,
     UnknownPing,
     WrongKind,
+    accept_ping_by_key,
+    accept_ping_to,
     observe_heartbeat,
-    record_ping_by_key,
-    record_ping_to,
+    schedule_apply,
 )
 from monitoring.pings import MAX_BODY_BYTES, BadPing, PingBody, parse_ping_body
 from monitoring.recording import NotMonitored
@@ -38,7 +41,7 @@ def _text(body: str, status: int = 200) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ping(request: HttpRequest, ping_uuid: str, signal: str = "success") -> HttpResponse:
     def record(body: PingBody) -> None:
-        record_ping_to(ping_uuid, signal, body)
+        accept_ping_to(ping_uuid, signal, body)
 
     return _answer(request, record)
 
@@ -53,7 +56,7 @@ def slug_ping(request: HttpRequest, ping_key: str, slug: str, signal: str = "suc
 
     def record(body: PingBody) -> HttpResponse | None:
         try:
-            record_ping_by_key(slug, signal, body)
+            accept_ping_by_key(slug, signal, body)
         except UnknownPing:
             observe_heartbeat(slug)
             return _text(f"Accepted, but no spec describes {slug!r}: recorded as an undocumented connection.", 202)
@@ -90,4 +93,7 @@ def _answer(request: HttpRequest, record: Callable[[PingBody], HttpResponse | No
         return _text(str(exc), 409)
     except NotMonitored:
         return _text("health kind is none, not heartbeat", 409)
-    return answered or _text("OK")
+    if answered:
+        return answered
+    schedule_apply()
+    return _text("OK")

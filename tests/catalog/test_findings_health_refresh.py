@@ -13,23 +13,27 @@ from django.core.cache import cache
 from catalog.signals import health_changed
 
 
-def refresh_messages() -> list[Path]:
+def messages(task: str) -> list[Path]:
     folder = Path(settings.CELERY_BROKER_FOLDER)
     found = []
     for path in folder.glob("*.msg"):
-        if "catalog.tasks.refresh_findings" in json.loads(path.read_text()).get("headers", {}).get("task", ""):
+        if task == json.loads(path.read_text()).get("headers", {}).get("task", ""):
             found.append(path)
     return found
+
+
+def refresh_messages() -> list[Path]:
+    return messages("catalog.tasks.refresh_findings")
 
 
 @pytest.fixture
 def broker():
     if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
         pytest.fail("these tests read the embedded filesystem broker; run them without REDIS_URL")
-    for path in refresh_messages():
+    for path in [*refresh_messages(), *messages("monitoring.apply_pings")]:
         path.unlink()
     yield
-    for path in refresh_messages():
+    for path in [*refresh_messages(), *messages("monitoring.apply_pings")]:
         path.unlink()
 
 
@@ -47,9 +51,11 @@ def test_after_the_delay_a_new_flip_schedules_again(broker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_committed_flip_schedules_a_findings_refresh(broker, client):
+def test_a_committed_flip_schedules_a_findings_refresh(broker, client, monkeypatch):
     from catalog.models import Integration
     from catalog.spec.importer import import_sources
+    from monitoring import heartbeats
+    from monitoring.pending_pings import apply_pending_pings
 
     import_sources(
         [
@@ -62,5 +68,11 @@ def test_a_committed_flip_schedules_a_findings_refresh(broker, client):
     )
     cache.clear()
     uuid = Integration.objects.get(key="payroll").ping_uuid
+    monkeypatch.setattr(heartbeats, "_next_apply_at", 0.0)  # no earlier ping in this process queued one
     assert client.post(f"/ping/{uuid}", b"", content_type="text/plain").status_code == 200
+    assert len(messages("monitoring.apply_pings")) == 1  # the ping has a worker apply it...
+    assert refresh_messages() == []
+    apply_pending_pings()  # ...as the worker does here
     assert len(refresh_messages()) == 1  # unknown -> up
+    assert client.post(f"/ping/{uuid}", b"", content_type="text/plain").status_code == 200
+    assert len(messages("monitoring.apply_pings")) == 1  # a second ping within the delay queues no other

@@ -9,6 +9,7 @@ import pytest
 
 from catalog.models import Integration, Person, System
 from monitoring.models import HealthSource
+from monitoring.pending_pings import apply_before_reading
 from monitoring.sources import sync_sources
 
 T0 = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
@@ -64,6 +65,8 @@ def make_integration(
 
 
 def source_of(integration: Integration) -> HealthSource:
+    """The state row as readers see it: pings still pending applied first."""
+    apply_before_reading()
     return HealthSource.objects.get(integration=integration)
 
 

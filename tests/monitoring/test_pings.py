@@ -8,15 +8,20 @@ import uuid
 import pytest
 from django.test import Client
 
-from monitoring.models import FailedRecord, Flip, HealthSource, Run
+from monitoring.models import FailedRecord, Flip, HealthSource, PendingPing, Run
+from monitoring.pending_pings import apply_pending_pings
 from tests.monitoring.conftest import make_integration, source_of
 
 pytestmark = pytest.mark.django_db
 
 
 def post(client: Client, path: str, body: object = None, raw: bytes | None = None):
+    """POST a ping, then apply it as the worker the endpoint queues would (see test_pending_pings.py
+    for what happens in between)."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-    return client.post(path, data=data, content_type="application/json")
+    response = client.post(path, data=data, content_type="application/json")
+    apply_pending_pings()
+    return response
 
 
 def state_snapshot(integration) -> tuple:
@@ -28,6 +33,7 @@ def state_snapshot(integration) -> tuple:
         Run.objects.count(),
         FailedRecord.objects.count(),
         Flip.objects.count(),
+        PendingPing.objects.count(),
     )
 
 

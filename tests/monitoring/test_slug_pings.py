@@ -15,7 +15,8 @@ from catalog import health
 from catalog.models import Integration, PlatformAccount
 from catalog.signals import health_changed
 from catalog.spec.importer import import_sources
-from monitoring.models import FailedRecord, Flip, HealthSource, ObservedConnection, Run
+from monitoring.models import FailedRecord, Flip, HealthSource, ObservedConnection, PendingPing, Run
+from monitoring.pending_pings import apply_pending_pings
 from tests.monitoring.conftest import make_integration, source_of
 from tests.pages.estate import make_user
 
@@ -30,8 +31,11 @@ def ping_key(settings):
 
 
 def post(client: Client, path: str, body: object = None, raw: bytes | None = None):
+    """POST a ping, then apply it as the worker the endpoint queues would."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-    return client.post(path, data=data, content_type="application/json")
+    response = client.post(path, data=data, content_type="application/json")
+    apply_pending_pings()
+    return response
 
 
 def written() -> tuple:
@@ -42,6 +46,7 @@ def written() -> tuple:
         FailedRecord.objects.count(),
         Flip.objects.count(),
         list(ObservedConnection.objects.values_list("ref", "last_seen_at", "ping_count", "ping_window_count")),
+        PendingPing.objects.count(),
     )
 
 

@@ -151,3 +151,24 @@ def test_two_workers_racing_to_send_the_same_alerts_send_each_once(tmp_path):
     mailed = alert_ids_mailed(tmp_path)
     assert set(mailed) == expected
     assert max(mailed.values()) == 1
+
+
+def test_a_worker_applies_the_pings_the_endpoint_queues(monkeypatch):
+    from django.test import Client
+
+    from monitoring import heartbeats
+    from monitoring.models import PendingPing
+
+    payroll = make_integration("payroll")
+    monkeypatch.setattr(heartbeats, "_next_apply_at", 0.0)  # no earlier ping in this process queued one
+    url = f"/ping/{payroll.ping_uuid}"
+    stored = HealthSource.objects.filter(integration=payroll)  # read as stored: nothing applied by reading
+    with celery_worker("mon-pings"), redis_broker():
+        assert Client().post(url + "/start", b"", content_type="application/json").status_code == 200
+        assert Client().post(url, b'{"records_out": 5}', content_type="application/json").status_code == 200
+        # Neither ping is applied by this process; the task the first one queued applies both.
+        assert wait_for(lambda: not PendingPing.objects.exists(), timeout=30)
+        assert stored.get().state == "up"
+    run = Run.objects.get()
+    assert (run.status, run.records_out) == ("success", 5)
+    assert run.started_at is not None and run.finished_at > run.started_at

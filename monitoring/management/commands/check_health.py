@@ -1,4 +1,5 @@
-"""manage.py check_health [KEY...]: poll now, synchronously, and print each integration's health state."""
+"""manage.py check_health [KEY...]: apply pending pings, poll now, synchronously, and print each
+integration's health state."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from catalog.models import Integration
 from monitoring.models import HealthSource
+from monitoring.pending_pings import apply_pending_pings
 from monitoring.polling import poll_source
 from monitoring.sources import PULLED_KINDS, sync_sources
 from monitoring.transitions import settle_and_save
@@ -27,6 +29,7 @@ class Command(BaseCommand):
             if unknown := sorted(set(keys) - known):
                 raise CommandError(f"unknown integration(s): {', '.join(unknown)}")
         sync_sources(keys or None)
+        apply_pending_pings()
         sources = HealthSource.objects.select_related("integration").order_by("integration__key")
         if keys:
             sources = sources.filter(integration__key__in=keys)

@@ -1,0 +1,175 @@
+"""Applying accepted heartbeats: each pending ping becomes a run of its integration (a start opens
+one, a success or fail closes the latest open one, or its run_id's), stored with the state row,
+flips and alerts exactly as a poll's runs are (recording.py), then deleted, all in one transaction.
+
+Pings are applied oldest first, one applier at a time, in batches: a batch holds each source's
+pings in "rounds" (its first ping in round one, its second in round two...), and each round is
+stored in a few queries whatever its size. A worker that dies mid-batch rolls it back, and the
+pings stay pending for the next applier: none is lost or applied twice.
+
+Who applies: a worker task queued by the ping endpoint (heartbeats.schedule_apply), the beat's
+`apply_pings`, and every reader of health (pages, API, lateness, findings, check_health) before it
+reads, so a page shown after a ping's "OK" already shows what the ping changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from catalog.choices import HealthKind
+from monitoring.models import PendingPing, Run
+from monitoring.models.choices import RunStatus
+from monitoring.observations import FailedRecordObservation, RunObservation
+from monitoring.pings import BadPing, PingBody, parse_ping_body
+from monitoring.recording import LOCKED, STORED_FIELDS, finish_recording, store_observations
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+# pg_advisory_xact_lock key: "plumbline apply pings" (any constant other code does not use).
+_APPLY_LOCK = 0x706C756D62706E67
+
+
+def has_pending() -> bool:
+    return PendingPing.objects.exists()
+
+
+def apply_pending_pings(*, batch: int = BATCH) -> int:
+    """Apply every ping accepted so far, in batches; how many were applied (or discarded)."""
+    applied = 0
+    while taken := _apply_batch(batch):
+        applied += taken
+        if taken < batch:
+            break
+    return applied
+
+
+def _apply_batch(size: int) -> int:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One applier at a time, so a source's pings are stored in the order received. (SQLite
+            # transactions here begin IMMEDIATE: they are one at a time already.)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPLY_LOCK])
+        pings = list(PendingPing.objects.order_by("id")[:size])
+        if not pings:
+            return 0
+        now = timezone.now()
+        for ping_round in _rounds(pings):
+            _apply_round(ping_round, now)
+        PendingPing.objects.filter(id__in=[ping.pk for ping in pings]).delete()
+    return len(pings)
+
+
+def _rounds(pings: Sequence[PendingPing]) -> list[list[PendingPing]]:
+    """Split pings (in received order) so that each round has at most one ping per source and a
+    source's pings come in their order, round after round."""
+    rounds: list[list[PendingPing]] = []
+    seen: dict[int, int] = {}
+    for ping in pings:
+        n = seen.get(ping.integration_id, 0)
+        seen[ping.integration_id] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(ping)
+    return rounds
+
+
+def _latest_open_run() -> Subquery:
+    """The id of the source's latest heartbeat run still running (what an end ping without run_id closes)."""
+    runs = Run.objects.filter(
+        integration_id=OuterRef("integration_id"), source_kind=HealthKind.HEARTBEAT, status=RunStatus.RUNNING
+    )
+    return Subquery(runs.order_by("-run_at", "-id").values("id")[:1])
+
+
+def _apply_round(pings: Sequence[PendingPing], now: dt.datetime) -> None:
+    """Store one ping per source: their state rows locked in one query, their runs in a few."""
+    ids = [ping.integration_id for ping in pings]
+    locked = (
+        LOCKED.filter(integration_id__in=ids)
+        .annotate(open_run_id=Subquery(_latest_open_run()))
+        .order_by("integration_id")
+    )
+    sources = {source.integration_id: source for source in locked}
+    open_ids = [source.open_run_id for source in sources.values() if source.open_run_id]
+    open_runs = Run.objects.in_bulk(open_ids) if open_ids else {}
+    batch = []
+    known: dict[tuple[int, str], Run | None] = {}
+    for ping in pings:
+        source = sources.get(ping.integration_id)
+        body = _body(ping)
+        if source is None or source.kind != HealthKind.HEARTBEAT or body is None:
+            # The spec changed between the ping and now (no longer a heartbeat), or a body this
+            # version cannot read: nothing to store it as.
+            logger.warning("discarding ping %s of integration %s", ping.pk, ping.integration_id)
+            continue
+        open_run = open_runs.get(source.open_run_id)
+        run, run_known = _ping_run(ping, body, open_run)
+        known.update(run_known)
+        # No time given: stored as now, but left out of the dedupe key, so a repeated ping adds none.
+        failed = [
+            FailedRecordObservation(
+                key=item.key, error=item.error, occurred_at=item.occurred_at, run_external_id=run.external_id
+            )
+            for item in body.failed_records
+        ]
+        batch.append((source, [run], failed))
+    if batch:
+        outcomes = store_observations(batch, now, known)
+        finish_recording([source for source, _, _ in batch], outcomes, now, STORED_FIELDS)
+
+
+def _body(ping: PendingPing) -> PingBody | None:
+    try:
+        return parse_ping_body(ping.body.encode())
+    except BadPing:
+        return None
+
+
+def _ping_run(
+    ping: PendingPing, body: PingBody, open_run: Run | None
+) -> tuple[RunObservation, dict[tuple[int, str], Run | None]]:
+    """The run a ping reports, and the stored run it is (None: a new one) when that is already known.
+    Without a run_id, an end ping closes the latest run a start ping opened."""
+    external_id = body.run_id
+    received = ping.received_at
+    started_at = received if ping.signal == "start" else None
+    known: dict[tuple[int, str], Run | None] = {}
+    if external_id is None and ping.signal != "start" and open_run is not None:
+        external_id, started_at = open_run.external_id, open_run.started_at
+        known[(ping.integration_id, external_id)] = open_run
+    if external_id is None:
+        external_id = f"ping-{uuid.uuid4().hex}"
+        known[(ping.integration_id, external_id)] = None  # made up just now: nothing stored has it
+    if ping.signal == "start":
+        return RunObservation(
+            external_id=external_id, status="running", started_at=started_at, message=body.message
+        ), known
+    records_failed = body.records_failed
+    if records_failed is None and body.failed_records:
+        records_failed = len(body.failed_records)
+    observation = RunObservation(
+        external_id=external_id,
+        status="success" if ping.signal == "success" else "failed",
+        started_at=started_at,
+        finished_at=received,
+        records_in=body.records_in,
+        records_out=body.records_out,
+        records_failed=records_failed,
+        message=body.message,
+    )
+    return observation, known
+
+
+def apply_before_reading() -> None:
+    """What readers of health call first; one cheap query when nothing is pending."""
+    if has_pending():
+        apply_pending_pings()
