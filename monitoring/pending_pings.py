@@ -19,7 +19,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -170,6 +170,11 @@ def _ping_run(
 
 
 def apply_before_reading() -> None:
-    """What readers of health call first; one cheap query when nothing is pending."""
-    if has_pending():
+    """What readers of health call first; one cheap query when nothing is pending. A read is never
+    refused for a failed apply: it shows what is stored, and a worker applies the pings later."""
+    if not has_pending():
+        return
+    try:
         apply_pending_pings()
+    except DatabaseError:
+        logger.exception("could not apply pending pings before reading health; showing what is stored")

@@ -202,3 +202,19 @@ def test_check_health_applies_pending_pings(integration):
     assert "up" in out.getvalue().split()
     assert source_of(integration).last_success_at is not None
     assert timezone.now() - source_of(integration).last_success_at < dt.timedelta(minutes=1)
+
+
+def test_a_read_shows_what_is_stored_when_applying_fails(integration, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    from catalog.health import read_health
+
+    ping(f"/ping/{integration.ping_uuid}")
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(pending_pings, "_apply_batch", locked)
+    assert read_health([integration.pk])[integration.pk].state == "unknown"
+    assert PendingPing.objects.count() == 1  # still there for the worker
+    assert "could not apply pending pings" in caplog.text
