@@ -3,7 +3,8 @@ second through gunicorn compared with a plain Django "OK" view.
 
     cd /work/main && .venv/bin/python bench/health_bench.py [--sources 5000] [--concurrency 2]
         [--database-url postgres://postgres@127.0.0.1:5432/plumbline_health_bench]
-        [--redis-url redis://127.0.0.1:6379/13] [--pings 4000] [--rounds 3] [--skip-polls] [--skip-pings]
+        [--redis-url redis://127.0.0.1:6379/13] [--pings 4000] [--rounds 3]
+        [--skip-polls] [--skip-pings] [--skip-history]
 
 Polls: N http sources point at a stand-in status page on 127.0.0.1 (each poll returns one new
 run and two already seen, so every poll upserts); all are made due and enqueued at once, and a
@@ -14,6 +15,7 @@ plumbline.wsgi, POST /ping/<uuid> with a JSON body, against the same gunicorn se
 csrf-exempt Django view that only returns "OK", in turns; target: the median ping rate >= 50% of
 the median OK rate. A ping is accepted in one statement and applied later in batches
 (monitoring/pending_pings.py): the backlog left is then applied and that rate reported too.
+History: what recording one run costs a source with a week of one-minute successes.
 
 SQLite runs in a temporary PLUMBLINE_VAR_DIR; with --database-url the named PostgreSQL database
 is created for the run and dropped afterwards. Tasks go to a queue of their own on Redis.
@@ -93,6 +95,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--skip-polls", action="store_true")
     parser.add_argument("--skip-pings", action="store_true")
+    parser.add_argument("--skip-history", action="store_true")
     return parser.parse_args()
 
 
@@ -340,6 +343,58 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> bool:
     return passed and applied == pending == runs
 
 
+def bench_history() -> None:
+    """What a week of history costs a recorded run: a one-minute heartbeat has 10,080 successes in
+    the observed-interval window, read at most every OBSERVED_REFRESH (monitoring/recording.py)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from catalog.models import Integration, System
+    from monitoring.models import HealthSource, Run
+    from monitoring.observations import PollResult, RunObservation
+    from monitoring.recording import record_poll
+    from monitoring.sources import sync_sources
+
+    system, _ = System.objects.get_or_create(key="bench-history")
+    busy = Integration.objects.create(key="week-of-minutes", source=system, target=system, health_kind="heartbeat")
+    sync_sources([busy.key])
+    now = timezone.now()
+    Run.objects.bulk_create(
+        (
+            Run(
+                integration=busy,
+                external_id=f"h-{k}",
+                source_kind="heartbeat",
+                status="success",
+                run_at=at,
+                finished_at=at,
+            )
+            for k in range(1, 10081)
+            for at in [now - dt.timedelta(minutes=k)]
+        ),
+        batch_size=2000,
+    )
+
+    def record(n: int) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            record_poll(
+                busy,
+                PollResult(runs=[RunObservation(f"new-{uuid.uuid4().hex}", "success", finished_at=timezone.now())]),
+            )
+        return (time.perf_counter() - started) / n * 1000
+
+    record(1)  # computes the observed interval once
+    usual = record(50)
+    HealthSource.objects.filter(integration=busy).update(observed_refreshed_at=None)
+    recompute = record(1)
+    print(
+        f"a run of a source with a week of one-minute successes: {usual:.1f} ms "
+        f"({recompute:.0f} ms when its observed interval is recomputed, at most every 10 minutes)"
+    )
+
+
 def main() -> int:
     args = parse_args()
     work = Path(tempfile.mkdtemp(prefix="plumbline-health-bench-"))
@@ -381,6 +436,8 @@ def main() -> int:
             print(f"target {TARGET_POLLS_PER_SECOND} polls/s: {'met' if passed else 'NOT met'}")
         if not args.skip_pings:
             passed &= bench_pings(args, env)
+        if not args.skip_history:
+            bench_history()
         return 0 if passed else 1
     finally:
         from django.db import connections

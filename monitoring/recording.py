@@ -27,7 +27,7 @@ from monitoring.models import FailedRecord, Flip, HealthSource, Run
 from monitoring.models.choices import RunStatus
 from monitoring.observations import FailedRecordObservation, PollResult, RunObservation
 from monitoring.sources import ensure_source
-from monitoring.state import OBSERVATION_WINDOW, observed_interval
+from monitoring.state import OBSERVATION_WINDOW, OBSERVED_REFRESH, observed_interval
 from monitoring.transitions import SETTLED_FIELDS, settle_all
 
 FINISHED = (RunStatus.SUCCESS, RunStatus.FAILED)
@@ -39,6 +39,7 @@ STORED_FIELDS = [
     "last_success_at",
     "observed_median_minutes",
     "observed_p95_minutes",
+    "observed_refreshed_at",
     "open_failed_records",
     "oldest_open_failed_at",
     "failed_record_seq",
@@ -137,7 +138,7 @@ def store_observations(
             if source.last_success_at is None or max(successes) > source.last_success_at:
                 source.last_success_at = max(successes)
             succeeded.append(source)
-    _refresh_observed_intervals(succeeded, now)
+    _refresh_observed_intervals([source for source in succeeded if observation_due(source, now)], now)
     for (source, _, failed_records), outcome in zip(batch, outcomes, strict=True):
         outcome.new_failed_records = _store_failed_records(source, failed_records, now)
         if outcome.new_failed_records:
@@ -270,6 +271,17 @@ def _upsert_runs(
     return touched
 
 
+def observation_due(source: HealthSource, now: dt.datetime) -> bool:
+    """Whether a new success should recompute the source's observed interval: when it has none yet
+    (fewer than two successes: a cheap query), or its last recomputation is OBSERVED_REFRESH old.
+    A week of a one-minute heartbeat is 10,080 successes to read; a median over a week moves
+    little in ten minutes, and reading them for every run would cost each run ten times more."""
+    refreshed = source.observed_refreshed_at
+    if refreshed is None or source.observed_median_minutes is None:
+        return True
+    return not refreshed <= now < refreshed + OBSERVED_REFRESH
+
+
 def _refresh_observed_intervals(sources: Sequence[HealthSource], now: dt.datetime) -> None:
     """Recompute the observed interval of each source from its successes in the window (one query)."""
     if not sources:
@@ -286,6 +298,7 @@ def _refresh_observed_intervals(sources: Sequence[HealthSource], now: dt.datetim
         observed = observed_interval(times[source.integration_id])
         source.observed_median_minutes = observed.median_minutes
         source.observed_p95_minutes = observed.p95_minutes
+        source.observed_refreshed_at = now
 
 
 def dedupe_key(obs: FailedRecordObservation) -> str:

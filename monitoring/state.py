@@ -21,6 +21,8 @@ DEFAULT_GRACE_MINUTES = 30
 TICK = dt.timedelta(microseconds=1)
 
 OBSERVATION_WINDOW = dt.timedelta(days=7)
+# How stale the stored observed interval may grow while successes keep coming (recording.py).
+OBSERVED_REFRESH = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class HealthSource(models.Model):
 
     observed_median_minutes = models.FloatField(null=True, blank=True)
     observed_p95_minutes = models.FloatField(null=True, blank=True)
+    observed_refreshed_at = models.DateTimeField(null=True, blank=True, help_text="When the two above were computed.")
     open_failed_records = models.PositiveIntegerField(default=0)
     oldest_open_failed_at = models.DateTimeField(null=True, blank=True)
     failed_record_seq = models.PositiveBigIntegerField(default=0, help_text="Last position given to a failed record.")

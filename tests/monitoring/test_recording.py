@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from monitoring.models import FailedRecord, Flip, Run
 from monitoring.observations import FailedRecordObservation, PollResult, RunObservation, RunStatus
@@ -89,6 +91,22 @@ def test_observed_interval_is_kept_on_the_state_row(polled):
     source = source_of(polled)
     assert (source.observed_median_minutes, source.observed_p95_minutes) == (20.0, 20.0)
     assert source.last_success_at == T0 + minutes(100)
+
+
+def test_the_observed_interval_is_recomputed_at_most_every_ten_minutes(polled):
+    record_poll(polled, PollResult(runs=[run("r-0", T0), run("r-1", T0 + minutes(10))]), now=T0 + minutes(10))
+    assert (source_of(polled).observed_median_minutes, source_of(polled).observed_p95_minutes) == (10.0, 10.0)
+    # A minute later: not recomputed (the gaps would now be 10 and 1), and the week's successes not read.
+    with CaptureQueriesContext(connection) as queries:
+        record_poll(polled, PollResult(runs=[run("r-2", T0 + minutes(11))]), now=T0 + minutes(11))
+    assert source_of(polled).observed_p95_minutes == 10.0
+    assert not [q for q in queries.captured_queries if '"run_at" >=' in q["sql"]]
+    # Ten minutes after the last computation it is recomputed with every success of the window.
+    record_poll(polled, PollResult(runs=[run("r-3", T0 + minutes(40))]), now=T0 + minutes(40))
+    source = source_of(polled)
+    assert source.observed_median_minutes == 10.0  # gaps 10, 1, 29
+    assert source.observed_p95_minutes > 20
+    assert source.observed_refreshed_at == T0 + minutes(40)
 
 
 def test_the_cursor_is_stored_and_poll_errors_cleared(polled):
