@@ -146,6 +146,8 @@ EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# Seconds; an SMTP relay that never answers must not hold an alert past its claim's lease.
+EMAIL_TIMEOUT = int(env_str("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "plumbline@localhost")
 
 # Rate-limit counters and rendered graphs are shared by every process: Redis in production,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from monitoring.alerting import delivery
 from monitoring.alerting.escalation import acknowledge, escalate_due
@@ -130,6 +132,32 @@ def test_only_one_claim_of_an_alert_succeeds(integration):
     fail(integration)
     alert = Alert.objects.get()
     assert [delivery.claim(alert.pk, T0), delivery.claim(alert.pk, T0)] == [True, False]
+
+
+def test_an_alert_a_dead_worker_claimed_is_sent_after_the_lease(integration, settings):
+    settings.PLUMBLINE_ALERT_MAX_ATTEMPTS = 3
+    fail(integration)
+    alert = Alert.objects.get()
+    now = timezone.now()
+    # A worker claimed it a minute ago and may still be sending: left alone.
+    Alert.objects.filter(pk=alert.pk).update(claimed_at=now - dt.timedelta(minutes=1))
+    assert delivery.send_pending() == 0
+    # Its claim is older than the lease: that worker died between claim and send.
+    Alert.objects.filter(pk=alert.pk).update(claimed_at=now - delivery.CLAIM_LEASE - dt.timedelta(seconds=1))
+    assert delivery.send_pending() == 1
+    assert delivery.send_pending() == 0
+    assert len(mail.outbox) == 1
+    alert.refresh_from_db()
+    assert alert.sent_at is not None and alert.attempts == 1  # the dead worker's try is counted
+
+
+def test_an_abandoned_claim_is_not_taken_once_attempts_are_used_up(integration, settings):
+    settings.PLUMBLINE_ALERT_MAX_ATTEMPTS = 2
+    fail(integration)
+    stale = timezone.now() - delivery.CLAIM_LEASE - dt.timedelta(minutes=1)
+    Alert.objects.update(claimed_at=stale, attempts=2)
+    assert delivery.send_pending() == 0
+    assert mail.outbox == []
 
 
 class WebhookReceiver(StandIn):
