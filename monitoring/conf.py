@@ -42,6 +42,11 @@ def escalate_after_minutes() -> int:
     return int(_get("PLUMBLINE_ESCALATE_AFTER_MINUTES", "60"))
 
 
+def history_days() -> int:
+    """Days of runs, flips, alerts and resolved failed records kept (monitoring/retention.py); 0: all."""
+    return int(_get("PLUMBLINE_HISTORY_DAYS", "400"))
+
+
 def alert_max_attempts() -> int:
     return int(_get("PLUMBLINE_ALERT_MAX_ATTEMPTS", "3"))
 

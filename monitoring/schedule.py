@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery.schedules import crontab
+
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # The ping endpoint queues apply_pings itself; this catches a ping a queued task just missed.
     "monitoring.apply_pings": {"task": "monitoring.apply_pings", "schedule": 10.0},
@@ -13,6 +15,7 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "monitoring.escalate_alerts": {"task": "monitoring.escalate_alerts", "schedule": 300.0},
     "monitoring.discover_platforms": {"task": "monitoring.discover_platforms", "schedule": 3600.0},
     "monitoring.settle_resyncs": {"task": "monitoring.settle_resyncs", "schedule": 300.0},
+    "monitoring.prune_history": {"task": "monitoring.prune_history", "schedule": crontab(hour=3, minute=30)},
 }
 
 

@@ -85,6 +85,14 @@ def discover_platforms() -> int:
     return discover().seen
 
 
+@shared_task(name="monitoring.prune_history", ignore_result=True, soft_time_limit=3000, time_limit=3300)
+def prune_history() -> str:
+    """Forget history older than PLUMBLINE_HISTORY_DAYS; an interrupted pass continues the next night."""
+    from monitoring.retention import prune_history as prune
+
+    return str(prune())
+
+
 @shared_task(name="monitoring.replay_resync", ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
 def replay_resync(resync_id: int) -> str:
     """Send a re-sync request's failed records again; the request is claimed first, so a redelivery sends nothing."""
