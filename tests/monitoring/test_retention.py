@@ -12,7 +12,7 @@ from django.utils import timezone
 from monitoring import retention
 from monitoring.alerting import delivery
 from monitoring.models import Alert, FailedRecord, Flip, ResyncRequest, Run
-from monitoring.observations import FailedRecordObservation, PollResult, RunObservation
+from monitoring.observations import FailedRecordObservation, PollResult, RunObservation, RunStatus
 from monitoring.recording import record_poll
 from tests.monitoring.conftest import make_integration, source_of
 
@@ -26,7 +26,9 @@ def days_ago(n: float) -> dt.datetime:
     return NOW - dt.timedelta(days=n)
 
 
-def poll(integration, run_id: str, at: dt.datetime, status: str = "success", failed: list[str] | None = None) -> None:
+def poll(
+    integration, run_id: str, at: dt.datetime, status: RunStatus = "success", failed: list[str] | None = None
+) -> None:
     records = [FailedRecordObservation(key=key, error="refused", run_external_id=run_id) for key in failed or []]
     result = PollResult(runs=[RunObservation(run_id, status, finished_at=at)], failed_records=records)
     record_poll(integration, result, now=at)
