@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +65,36 @@ def iter_documents() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 class ExportReport:
     files: int
     documents: int
+    # Files an earlier export wrote that this one did not (their documents are gone from the
+    # estate): re-importing the folder would bring those back. Deleted when pruning.
+    stale: list[Path] = field(default_factory=list)
 
 
-def export_to(directory: str | Path) -> ExportReport:
-    """Write the estate below `directory` (created if needed); files of ours are overwritten."""
+def export_to(directory: str | Path, *, prune: bool = False) -> ExportReport:
+    """Write the estate below `directory` (created if needed); files of ours are overwritten, and
+    with `prune` our files of documents no longer in the estate are deleted (never a file that does
+    not start with our header)."""
     root = Path(directory)
     (root / "integrations").mkdir(parents=True, exist_ok=True)
-    files = count = 0
+    written: set[Path] = set()
+    count = 0
     for name, docs in iter_documents():
-        (root / name).write_text(HEADER + dump_documents(docs), encoding="utf-8")
-        files += 1
+        path = root / name
+        path.write_text(HEADER + dump_documents(docs), encoding="utf-8")
+        written.add(path)
         count += len(docs)
-    return ExportReport(files=files, documents=count)
+    stale = [path for path in _exported_files(root) if path not in written]
+    if prune:
+        for path in stale:
+            path.unlink()
+    return ExportReport(files=len(written), documents=count, stale=stale)
+
+
+def _exported_files(root: Path) -> list[Path]:
+    """The files below `root` an export wrote: where exports write, starting with our header."""
+    found = []
+    for path in sorted([*root.glob("*.yaml"), *(root / "integrations").glob("*.yaml")]):
+        with path.open(encoding="utf-8", errors="replace") as file:
+            if file.readline() == HEADER:
+                found.append(path)
+    return found

@@ -338,3 +338,31 @@ def test_dry_run_lists_what_would_be_left_unchanged(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "would leave integration chargebee-invoices-to-netsuite unchanged" in out
     assert "Dry run: 0 would be created, 0 would be updated, 8 unchanged" in out
+
+
+def test_export_names_files_of_deleted_documents_and_prune_deletes_them(tmp_path):
+    import io
+
+    call_command("import_specs", str(EXAMPLE_ESTATE))
+    out = tmp_path / "specs"
+    call_command("export_specs", str(out))
+    gone = sorted((out / "integrations").glob("*.yaml"))[0]
+    hand_written = out / "integrations" / "notes.yaml"
+    hand_written.write_text("# kept: not written by an export\n")
+    Integration.objects.get(key=gone.stem).delete()
+
+    said = io.StringIO()
+    call_command("export_specs", str(out), stdout=said)
+    assert gone.exists()  # without --prune nothing is deleted, but the file is named
+    assert "1 files from an earlier export hold documents no longer in the estate" in said.getvalue()
+    assert str(gone) in said.getvalue()
+
+    said = io.StringIO()
+    call_command("export_specs", str(out), "--prune", stdout=said)
+    assert not gone.exists()
+    assert hand_written.exists()
+    assert f"Deleted 1 files of documents no longer in the estate:\n  {gone}\n" in said.getvalue()
+    # What is left imports back with nothing to change.
+    hand_written.unlink()
+    report = import_paths([out])
+    assert report.created == [] and report.updated == []

@@ -12,7 +12,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory")
+        parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="delete files an earlier export wrote for documents no longer in the estate",
+        )
 
-    def handle(self, *args: Any, directory: str, **options: Any) -> None:
-        report = export_to(directory)
+    def handle(self, *args: Any, directory: str, prune: bool, **options: Any) -> None:
+        report = export_to(directory, prune=prune)
         self.stdout.write(f"Exported {report.documents} documents in {report.files} files to {directory}")
+        if report.stale and prune:
+            self.stdout.write(f"Deleted {len(report.stale)} files of documents no longer in the estate:")
+        elif report.stale:
+            self.stdout.write(
+                f"{len(report.stale)} files from an earlier export hold documents no longer in the estate "
+                "(importing the folder would bring them back; --prune deletes them):"
+            )
+        for path in report.stale:
+            self.stdout.write(f"  {path}")
