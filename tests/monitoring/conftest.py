@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+from django.test import Client
 
 from catalog.models import Integration, Person, System
+from monitoring import outbound
 from monitoring.models import HealthSource
-from monitoring.pending_pings import apply_before_reading
+from monitoring.pending_pings import apply_before_reading, apply_pending_pings
 from monitoring.sources import sync_sources
 
 T0 = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
@@ -68,6 +73,22 @@ def source_of(integration: Integration) -> HealthSource:
     """The state row as readers see it: pings still pending applied first."""
     apply_before_reading()
     return HealthSource.objects.get(integration=integration)
+
+
+def post_ping(client: Client, path: str, body: object = None, raw: bytes | None = None) -> Any:
+    """POST a ping, then apply it as the worker the endpoint queues would (test_pending_pings.py
+    shows what happens in between)."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+    response = client.post(path, data=data, content_type="application/json")
+    apply_pending_pings()
+    return response
+
+
+@pytest.fixture
+def outbound_client() -> Iterator[httpx.Client]:
+    """The guarded client adapters are given (monitoring/outbound.py), as polling makes it."""
+    with outbound.make_client() as client:
+        yield client
 
 
 @pytest.fixture

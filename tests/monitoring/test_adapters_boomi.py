@@ -25,12 +25,6 @@ def loopback_allowed(settings, monkeypatch):
     monkeypatch.setenv(ENV, f"{USER}:{TOKEN}")
 
 
-@pytest.fixture
-def client():
-    with outbound.make_client() as client:
-        yield client
-
-
 def execution(execution_id: str, time: str, status: str = "COMPLETE", process: str = "proc-1", **extra) -> dict:
     return {
         "@type": "ExecutionRecord",
@@ -70,10 +64,10 @@ FIVE = [
 ]
 
 
-def test_executions_are_read_across_query_and_query_more_pages(client):
+def test_executions_are_read_across_query_and_query_more_pages(outbound_client):
     server = standin(FIVE)
     with server as base_url:
-        result = boomi.poll(target(base_url), client)
+        result = boomi.poll(target(base_url), outbound_client)
     assert [r.external_id for r in result.runs] == [f"execution-{i}" for i in range(1, 6)]
     paths = [r.path.rsplit("/", 1)[1] for r in server.requests]
     assert paths == ["query", "queryMore", "queryMore"]
@@ -87,9 +81,9 @@ def test_executions_are_read_across_query_and_query_more_pages(client):
     }
 
 
-def test_an_execution_becomes_a_run_with_counts_times_and_message(client):
+def test_an_execution_becomes_a_run_with_counts_times_and_message(outbound_client):
     with standin([execution("execution-9", "2026-05-01T10:00:00Z", "ERROR", message="Map failed")]) as base_url:
-        result = boomi.poll(target(base_url), client)
+        result = boomi.poll(target(base_url), outbound_client)
     started = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
     assert result.runs == [
         RunObservation(
@@ -120,24 +114,24 @@ def test_an_execution_becomes_a_run_with_counts_times_and_message(client):
         ("ENQUEUED", {}, "running"),
     ],
 )
-def test_boomi_statuses_map_to_run_statuses(client, status, extra, expected):
+def test_boomi_statuses_map_to_run_statuses(outbound_client, status, extra, expected):
     with standin([execution("execution-1", "2026-05-01T10:00:00Z", status, **extra)]) as base_url:
-        assert boomi.poll(target(base_url), client).runs[0].status == expected
+        assert boomi.poll(target(base_url), outbound_client).runs[0].status == expected
 
 
-def test_counts_may_be_plain_numbers_or_long_pairs(client):
+def test_counts_may_be_plain_numbers_or_long_pairs(outbound_client):
     record = execution("e", "2026-05-01T10:00:00Z", inboundDocumentCount=["Long", 12], outboundDocumentCount=11)
     record["inboundErrorDocumentCount"] = ["Long", 1]
     with standin([record]) as base_url:
-        run = boomi.poll(target(base_url), client).runs[0]
+        run = boomi.poll(target(base_url), outbound_client).runs[0]
     assert (run.records_in, run.records_out, run.records_failed) == (12, 11, 1)
 
 
-def test_the_cursor_is_the_latest_execution_time_and_a_repeat_poll_returns_nothing(client):
+def test_the_cursor_is_the_latest_execution_time_and_a_repeat_poll_returns_nothing(outbound_client):
     server = standin(FIVE)
     with server as base_url:
-        first = boomi.poll(target(base_url), client)
-        second = boomi.poll(target(base_url, cursor=first.cursor), client)
+        first = boomi.poll(target(base_url), outbound_client)
+        second = boomi.poll(target(base_url, cursor=first.cursor), outbound_client)
     assert first.cursor == "2026-05-01T11:00:00Z"
     assert second.runs == []
     assert second.cursor == first.cursor
@@ -145,64 +139,64 @@ def test_the_cursor_is_the_latest_execution_time_and_a_repeat_poll_returns_nothi
     assert since == {"argument": ["2026-05-01T11:00:00Z"], "operator": "GREATER_THAN", "property": "executionTime"}
 
 
-def test_a_poll_from_the_cursor_returns_only_later_executions(client):
+def test_a_poll_from_the_cursor_returns_only_later_executions(outbound_client):
     server = standin(FIVE[:2])
     with server as base_url:
-        cursor = boomi.poll(target(base_url), client).cursor
+        cursor = boomi.poll(target(base_url), outbound_client).cursor
         server.executions.append(execution("execution-3", "2026-05-01T10:30:00Z"))
-        result = boomi.poll(target(base_url, cursor=cursor), client)
+        result = boomi.poll(target(base_url, cursor=cursor), outbound_client)
     assert [r.external_id for r in result.runs] == ["execution-3"]
 
 
-def test_the_cursor_stays_before_an_execution_still_running(client):
+def test_the_cursor_stays_before_an_execution_still_running(outbound_client):
     server = standin([execution("e-1", "2026-05-01T10:00:00Z", "INPROCESS"), execution("e-2", "2026-05-01T10:05:00Z")])
     with server as base_url:
-        first = boomi.poll(target(base_url), client)
+        first = boomi.poll(target(base_url), outbound_client)
         assert first.cursor == "2026-05-01T09:59:59Z"
         server.executions[0]["status"] = "COMPLETE"
-        second = boomi.poll(target(base_url, cursor=first.cursor), client)
+        second = boomi.poll(target(base_url, cursor=first.cursor), outbound_client)
     assert [(r.external_id, r.status) for r in second.runs] == [("e-1", "success"), ("e-2", "success")]
     assert second.cursor == "2026-05-01T10:05:00Z"
 
 
-def test_paging_stops_at_the_page_bound(client, monkeypatch):
+def test_paging_stops_at_the_page_bound(outbound_client, monkeypatch):
     monkeypatch.setattr(outbound, "MAX_PAGES", 2)
     server = standin(FIVE)
     with server as base_url:
-        result = boomi.poll(target(base_url), client)
+        result = boomi.poll(target(base_url), outbound_client)
     assert len(server.requests) == 2
     assert [r.external_id for r in result.runs] == ["execution-1", "execution-2", "execution-3", "execution-4"]
 
 
-def test_refused_credentials_are_a_poll_error_without_the_secret(client, monkeypatch, caplog):
+def test_refused_credentials_are_a_poll_error_without_the_secret(outbound_client, monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv(ENV, f"{USER}:wrong-secret-value")
     with standin(FIVE) as base_url, pytest.raises(PollError, match="credentials refused") as raised:
-        boomi.poll(target(base_url), client)
+        boomi.poll(target(base_url), outbound_client)
     assert "wrong-secret-value" not in str(raised.value)
     assert "wrong-secret-value" not in caplog.text
     assert TOKEN not in caplog.text
 
 
-def test_the_secret_is_read_from_the_environment_at_call_time(client, monkeypatch):
+def test_the_secret_is_read_from_the_environment_at_call_time(outbound_client, monkeypatch):
     with standin(FIVE) as base_url:
         monkeypatch.delenv(ENV)
         with pytest.raises(PollError, match=f"environment variable {ENV} is not set"):
-            boomi.poll(target(base_url), client)
+            boomi.poll(target(base_url), outbound_client)
         monkeypatch.setenv(ENV, f"{USER}:{TOKEN}")
-        assert len(boomi.poll(target(base_url), client).runs) == 5
+        assert len(boomi.poll(target(base_url), outbound_client).runs) == 5
 
 
-def test_a_secret_without_user_and_token_is_a_poll_error_that_does_not_show_it(client, monkeypatch):
+def test_a_secret_without_user_and_token_is_a_poll_error_that_does_not_show_it(outbound_client, monkeypatch):
     monkeypatch.setenv(ENV, "just-a-token-value")
     with standin(FIVE) as base_url, pytest.raises(PollError, match="must hold 'user:token'") as raised:
-        boomi.poll(target(base_url), client)
+        boomi.poll(target(base_url), outbound_client)
     assert "just-a-token-value" not in str(raised.value)
 
 
-def test_a_missing_account_id_is_a_poll_error(client):
+def test_a_missing_account_id_is_a_poll_error(outbound_client):
     with pytest.raises(PollError, match="needs a base_url and an account_id"):
-        boomi.poll(target("http://127.0.0.1:9", account_id=""), client)
+        boomi.poll(target("http://127.0.0.1:9", account_id=""), outbound_client)
 
 
 @pytest.mark.parametrize(
@@ -215,27 +209,27 @@ def test_a_missing_account_id_is_a_poll_error(client):
         ({**execution("e", "2026-05-01T10:00:00Z"), "executionId": None}, "executionId must be"),
     ],
 )
-def test_a_malformed_execution_record_is_a_poll_error(client, record, complaint):
+def test_a_malformed_execution_record_is_a_poll_error(outbound_client, record, complaint):
     with standin([record]) as base_url, pytest.raises(PollError, match=complaint):
-        boomi.poll(target(base_url), client)
+        boomi.poll(target(base_url), outbound_client)
 
 
-def test_a_result_that_is_not_a_list_is_a_poll_error(client):
+def test_a_result_that_is_not_a_list_is_a_poll_error(outbound_client):
     server = standin([])
     server.override("POST", r".*/ExecutionRecord/query", lambda r, m: Answer(200, {"result": {"executionId": "e"}}))
     with server as base_url, pytest.raises(PollError, match="result: expected a JSON array"):
-        boomi.poll(target(base_url), client)
+        boomi.poll(target(base_url), outbound_client)
 
 
-def test_a_query_token_that_is_not_a_string_is_a_poll_error(client):
+def test_a_query_token_that_is_not_a_string_is_a_poll_error(outbound_client):
     server = standin([])
     server.override("POST", r".*/ExecutionRecord/query", lambda r, m: Answer(200, {"result": [], "queryToken": 7}))
     with server as base_url, pytest.raises(PollError, match="queryToken must be a string"):
-        boomi.poll(target(base_url), client)
+        boomi.poll(target(base_url), outbound_client)
 
 
-def test_discover_lists_every_process_across_pages(client):
+def test_discover_lists_every_process_across_pages(outbound_client):
     processes = [{"@type": "Process", "id": f"proc-{i}", "name": f"Process {i}"} for i in range(1, 6)]
     with standin([], processes=processes) as base_url:
-        found = boomi.discover(target(base_url), client)
+        found = boomi.discover(target(base_url), outbound_client)
     assert found == [DiscoveredProcess(ref=f"proc-{i}", name=f"Process {i}") for i in range(1, 6)]

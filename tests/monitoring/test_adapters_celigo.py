@@ -7,7 +7,6 @@ import logging
 
 import pytest
 
-from monitoring import outbound
 from monitoring.adapters import celigo
 from monitoring.observations import DiscoveredProcess, FailedRecordObservation, PollError, PollTarget, RunObservation
 from tests.monitoring.standins import Answer, CeligoStandIn
@@ -24,12 +23,6 @@ LOOKUP = "5f0a00000000000000000e02"
 def loopback_allowed(settings, monkeypatch):
     settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
     monkeypatch.setenv(ENV, TOKEN)
-
-
-@pytest.fixture
-def client():
-    with outbound.make_client() as client:
-        yield client
 
 
 def job(job_id: str, minute: int, status: str = "completed", flow: str = FLOW, **extra) -> dict:
@@ -100,10 +93,10 @@ def target(base_url: str, cursor: str | None = None) -> PollTarget:
     return PollTarget(kind="celigo", ref=FLOW, base_url=base_url, secret_env=ENV, cursor=cursor)
 
 
-def test_flow_jobs_are_read_across_link_header_pages(client):
+def test_flow_jobs_are_read_across_link_header_pages(outbound_client):
     server = standin()
     with server as base_url:
-        result = celigo.poll(target(base_url), client)
+        result = celigo.poll(target(base_url), outbound_client)
     assert [r.external_id for r in result.runs] == ["job-5", "job-4", "job-3", "job-2", "job-1"]
     jobs_requests = server.requests_to("/v1/jobs")
     assert [r.query.get("skip") for r in jobs_requests] == [None, "2", "4"]
@@ -111,9 +104,9 @@ def test_flow_jobs_are_read_across_link_header_pages(client):
     assert {r.headers["authorization"] for r in server.requests} == {f"Bearer {TOKEN}"}
 
 
-def test_a_job_becomes_a_run_with_counts_and_times(client):
+def test_a_job_becomes_a_run_with_counts_and_times(outbound_client):
     with standin(jobs=[job("job-1", 10, numSuccess=8, numError=0, numIgnore=2)]) as base_url:
-        result = celigo.poll(target(base_url), client)
+        result = celigo.poll(target(base_url), outbound_client)
     assert result.runs == [
         RunObservation(
             external_id="job-1",
@@ -139,19 +132,19 @@ def test_a_job_becomes_a_run_with_counts_and_times(client):
         ("retrying", 0, "running"),
     ],
 )
-def test_celigo_statuses_map_to_run_statuses(client, status, num_error, expected):
+def test_celigo_statuses_map_to_run_statuses(outbound_client, status, num_error, expected):
     with standin(jobs=[job("job-1", 10, status, numError=num_error)], errors={}) as base_url:
-        assert celigo.poll(target(base_url), client).runs[0].status == expected
+        assert celigo.poll(target(base_url), outbound_client).runs[0].status == expected
 
 
-def test_failed_records_come_from_the_open_errors_of_every_flow_step(client):
+def test_failed_records_come_from_the_open_errors_of_every_flow_step(outbound_client):
     errors = {
         (FLOW, IMPORT): [error("INV-1", 1), error("INV-2", 2), error("INV-3", 3)],
         (FLOW, EXPORT): [error("INV-9", 9, retryDataKey=None)],
     }
     server = standin(errors=errors)
     with server as base_url:
-        result = celigo.poll(target(base_url), client)
+        result = celigo.poll(target(base_url), outbound_client)
     assert result.failed_records[0] == FailedRecordObservation(
         key="INV-9",
         error="invalid_field: Invoice INV-9: subsidiary is required",
@@ -169,20 +162,20 @@ def test_failed_records_come_from_the_open_errors_of_every_flow_step(client):
     assert error_requests[0].query["occurredAt_gte"] == "2026-05-01T10:40:00.000Z"  # the failing job's creation
 
 
-def test_no_errors_are_read_when_no_new_job_reports_errors(client):
+def test_no_errors_are_read_when_no_new_job_reports_errors(outbound_client):
     server = standin(jobs=[job("job-1", 10), job("job-2", 20, "failed")])
     with server as base_url:
-        result = celigo.poll(target(base_url), client)
+        result = celigo.poll(target(base_url), outbound_client)
     assert result.failed_records == []
     assert server.requests_to("/v1/flows") == []
 
 
-def test_the_cursor_is_the_newest_creation_and_a_repeat_poll_returns_nothing(client):
+def test_the_cursor_is_the_newest_creation_and_a_repeat_poll_returns_nothing(outbound_client):
     server = standin(errors={(FLOW, IMPORT): [error("INV-1", 1)]})
     with server as base_url:
-        first = celigo.poll(target(base_url), client)
+        first = celigo.poll(target(base_url), outbound_client)
         server.requests.clear()
-        second = celigo.poll(target(base_url, cursor=first.cursor), client)
+        second = celigo.poll(target(base_url, cursor=first.cursor), outbound_client)
     assert first.cursor == "2026-05-01T10:50:00.000Z"
     assert second.runs == []
     assert second.failed_records == []
@@ -190,47 +183,47 @@ def test_the_cursor_is_the_newest_creation_and_a_repeat_poll_returns_nothing(cli
     assert [r.query.get("createdAt_gte") for r in server.requests] == ["2026-05-01T10:50:00.000Z"]
 
 
-def test_a_poll_from_the_cursor_returns_only_later_jobs(client):
+def test_a_poll_from_the_cursor_returns_only_later_jobs(outbound_client):
     server = standin(jobs=five_jobs()[:2])
     with server as base_url:
-        cursor = celigo.poll(target(base_url), client).cursor
+        cursor = celigo.poll(target(base_url), outbound_client).cursor
         server.jobs.append(job("job-9", 59))
-        result = celigo.poll(target(base_url, cursor=cursor), client)
+        result = celigo.poll(target(base_url, cursor=cursor), outbound_client)
     assert [r.external_id for r in result.runs] == ["job-9"]
 
 
-def test_the_cursor_stays_before_a_job_still_running(client):
+def test_the_cursor_stays_before_a_job_still_running(outbound_client):
     server = standin(jobs=[job("job-1", 10, "running"), job("job-2", 20)])
     with server as base_url:
-        first = celigo.poll(target(base_url), client)
+        first = celigo.poll(target(base_url), outbound_client)
         assert first.cursor == "2026-05-01T10:09:59.999Z"
         server.jobs[0] = job("job-1", 10, "completed")
-        second = celigo.poll(target(base_url, cursor=first.cursor), client)
+        second = celigo.poll(target(base_url, cursor=first.cursor), outbound_client)
     assert [(r.external_id, r.status) for r in second.runs] == [("job-2", "success"), ("job-1", "success")]
 
 
-def test_a_next_page_link_to_another_origin_is_refused(client):
+def test_a_next_page_link_to_another_origin_is_refused(outbound_client):
     server = standin()
     server.override(
         "GET", "/v1/jobs", lambda r, m: Answer(200, [], {"Link": '<http://127.0.0.2:9/v1/jobs?skip=2>; rel="next"'})
     )
     with server as base_url, pytest.raises(PollError, match="next-page link leaves"):
-        celigo.poll(target(base_url), client)
+        celigo.poll(target(base_url), outbound_client)
 
 
-def test_refused_credentials_are_a_poll_error_without_the_secret(client, monkeypatch, caplog):
+def test_refused_credentials_are_a_poll_error_without_the_secret(outbound_client, monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv(ENV, "wrong-celigo-secret")
     with standin() as base_url, pytest.raises(PollError, match="credentials refused") as raised:
-        celigo.poll(target(base_url), client)
+        celigo.poll(target(base_url), outbound_client)
     assert "wrong-celigo-secret" not in str(raised.value)
     assert "wrong-celigo-secret" not in caplog.text
 
 
-def test_a_missing_secret_is_a_poll_error_naming_the_variable(client, monkeypatch):
+def test_a_missing_secret_is_a_poll_error_naming_the_variable(outbound_client, monkeypatch):
     monkeypatch.delenv(ENV)
     with pytest.raises(PollError, match=f"environment variable {ENV} is not set"):
-        celigo.poll(target("http://127.0.0.1:9"), client)
+        celigo.poll(target("http://127.0.0.1:9"), outbound_client)
 
 
 @pytest.mark.parametrize(
@@ -244,28 +237,28 @@ def test_a_missing_secret_is_a_poll_error_naming_the_variable(client, monkeypatc
         ([job("job-1", 10, startedAt="10am")], "startedAt must be an ISO 8601 timestamp"),
     ],
 )
-def test_a_malformed_job_list_is_a_poll_error(client, body, complaint):
+def test_a_malformed_job_list_is_a_poll_error(outbound_client, body, complaint):
     server = standin()
     server.override("GET", "/v1/jobs", lambda r, m: Answer(200, body))
     with server as base_url, pytest.raises(PollError, match=complaint):
-        celigo.poll(target(base_url), client)
+        celigo.poll(target(base_url), outbound_client)
 
 
-def test_a_malformed_error_is_a_poll_error(client):
+def test_a_malformed_error_is_a_poll_error(outbound_client):
     errors = {(FLOW, IMPORT): [{"occurredAt": "2026-05-01T10:40:00.000Z", "message": "no key at all"}]}
     with standin(errors=errors) as base_url, pytest.raises(PollError, match="no traceKey, retryDataKey or errorId"):
-        celigo.poll(target(base_url), client)
+        celigo.poll(target(base_url), outbound_client)
 
 
-def test_discover_lists_every_flow_across_link_header_pages(client):
+def test_discover_lists_every_flow_across_link_header_pages(outbound_client):
     flows = [{"_id": f"flow{i}", "name": f"Flow {i}", "disabled": False} for i in range(1, 6)]
     server = standin(flows=flows)
     with server as base_url:
-        found = celigo.discover(target(base_url), client)
+        found = celigo.discover(target(base_url), outbound_client)
     assert found == [DiscoveredProcess(ref=f"flow{i}", name=f"Flow {i}") for i in range(1, 6)]
     assert len(server.requests) == 3
 
 
-def test_discover_with_no_flows_is_empty(client):
+def test_discover_with_no_flows_is_empty(outbound_client):
     with standin(flows=[]) as base_url:
-        assert celigo.discover(target(base_url), client) == []
+        assert celigo.discover(target(base_url), outbound_client) == []

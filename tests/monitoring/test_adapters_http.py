@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from monitoring import outbound
 from monitoring.adapters import get_adapter, http
 from monitoring.observations import FailedRecordObservation, PollError, PollTarget, RunObservation
 from tests.monitoring.standins import StatusPage
@@ -15,12 +14,6 @@ from tests.monitoring.standins import StatusPage
 @pytest.fixture(autouse=True)
 def loopback_allowed(settings):
     settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
-
-
-@pytest.fixture
-def client():
-    with outbound.make_client() as client:
-        yield client
 
 
 def at(text: str) -> dt.datetime:
@@ -38,9 +31,9 @@ def run(run_id: str, status: str = "success", **extra) -> dict:
 
 
 @pytest.fixture
-def poll(client):
+def poll(outbound_client):
     def poll(base_url: str, cursor: str | None = None):
-        return http.poll(PollTarget(kind="http", url=f"{base_url}/status", cursor=cursor), client)
+        return http.poll(PollTarget(kind="http", url=f"{base_url}/status", cursor=cursor), outbound_client)
 
     return poll
 
@@ -165,13 +158,13 @@ def test_a_status_page_that_is_not_json_is_a_poll_error(poll):
         poll(base_url)
 
 
-def test_a_source_without_a_url_is_a_poll_error(client):
+def test_a_source_without_a_url_is_a_poll_error(outbound_client):
     with pytest.raises(PollError, match="has no url"):
-        http.poll(PollTarget(kind="http"), client)
+        http.poll(PollTarget(kind="http"), outbound_client)
 
 
-def test_discover_finds_nothing_for_a_status_url(client):
-    assert http.discover(PollTarget(kind="http", url="http://127.0.0.1/status"), client) == []
+def test_discover_finds_nothing_for_a_status_url(outbound_client):
+    assert http.discover(PollTarget(kind="http", url="http://127.0.0.1/status"), outbound_client) == []
 
 
 @pytest.mark.parametrize("kind", ["http", "boomi", "workato", "celigo", "mulesoft"])

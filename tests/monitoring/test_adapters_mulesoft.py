@@ -8,7 +8,6 @@ import logging
 
 import pytest
 
-from monitoring import outbound
 from monitoring.adapters import mulesoft
 from monitoring.observations import DiscoveredProcess, PollError, PollTarget
 from tests.monitoring.standins import MuleSoftStandIn
@@ -24,12 +23,6 @@ UPDATED_MS = 1_777_630_000_000
 def loopback_allowed(settings, monkeypatch):
     settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
     monkeypatch.setenv(ENV, TOKEN)
-
-
-@pytest.fixture
-def client():
-    with outbound.make_client() as client:
-        yield client
 
 
 def app(domain: str, status: str = "STARTED", updated: int | str = UPDATED_MS, **extra) -> dict:
@@ -52,11 +45,11 @@ def target(base_url: str, ref: str = "invoice-sync", account_id: str = f"{ORG}/{
     return PollTarget(kind="mulesoft", ref=ref, base_url=base_url, account_id=account_id, secret_env=ENV)
 
 
-def test_a_started_application_is_a_successful_heartbeat_run(client):
+def test_a_started_application_is_a_successful_heartbeat_run(outbound_client):
     server = standin()
     with server as base_url:
         before = dt.datetime.now(dt.UTC)
-        result = mulesoft.poll(target(base_url), client)
+        result = mulesoft.poll(target(base_url), outbound_client)
     [run] = result.runs
     assert run.external_id == f"invoice-sync@{UPDATED_MS}"
     assert run.status == "success"
@@ -82,58 +75,58 @@ def test_a_started_application_is_a_successful_heartbeat_run(client):
         ("UNDEPLOYED", "failed"),
     ],
 )
-def test_application_statuses_map_to_run_statuses(client, status, expected):
+def test_application_statuses_map_to_run_statuses(outbound_client, status, expected):
     with standin(app("invoice-sync", status)) as base_url:
-        assert mulesoft.poll(target(base_url), client).runs[0].status == expected
+        assert mulesoft.poll(target(base_url), outbound_client).runs[0].status == expected
 
 
-def test_a_failed_application_finished_when_its_status_changed(client):
+def test_a_failed_application_finished_when_its_status_changed(outbound_client):
     with standin(app("invoice-sync", "DEPLOY_FAILED")) as base_url:
-        [run] = mulesoft.poll(target(base_url), client).runs
+        [run] = mulesoft.poll(target(base_url), outbound_client).runs
     assert run.finished_at == dt.datetime.fromtimestamp(UPDATED_MS / 1000, tz=dt.UTC)
 
 
-def test_a_repeat_poll_without_a_status_change_upserts_the_same_run(client):
+def test_a_repeat_poll_without_a_status_change_upserts_the_same_run(outbound_client):
     server = standin()
     with server as base_url:
-        first = mulesoft.poll(target(base_url), client)
-        second = mulesoft.poll(dataclasses.replace(target(base_url), cursor=first.cursor), client)
+        first = mulesoft.poll(target(base_url), outbound_client)
+        second = mulesoft.poll(dataclasses.replace(target(base_url), cursor=first.cursor), outbound_client)
     assert [r.external_id for r in second.runs] == [r.external_id for r in first.runs]
 
 
-def test_a_status_change_is_a_new_run(client):
+def test_a_status_change_is_a_new_run(outbound_client):
     server = standin()
     with server as base_url:
-        first = mulesoft.poll(target(base_url), client)
+        first = mulesoft.poll(target(base_url), outbound_client)
         server.apps[0] = app("invoice-sync", "FAILED", UPDATED_MS + 60_000)
-        second = mulesoft.poll(target(base_url), client)
+        second = mulesoft.poll(target(base_url), outbound_client)
     assert second.runs[0].external_id != first.runs[0].external_id
     assert second.runs[0].status == "failed"
 
 
-def test_refused_credentials_are_a_poll_error_without_the_secret(client, monkeypatch, caplog):
+def test_refused_credentials_are_a_poll_error_without_the_secret(outbound_client, monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv(ENV, "wrong-anypoint-secret")
     with standin() as base_url, pytest.raises(PollError, match=r"credentials refused \(HTTP 401\)") as raised:
-        mulesoft.poll(target(base_url), client)
+        mulesoft.poll(target(base_url), outbound_client)
     assert "wrong-anypoint-secret" not in str(raised.value)
     assert "wrong-anypoint-secret" not in caplog.text
 
 
-def test_a_wrong_environment_is_refused_as_credentials(client):
+def test_a_wrong_environment_is_refused_as_credentials(outbound_client):
     with standin() as base_url, pytest.raises(PollError, match=r"credentials refused \(HTTP 403\)"):
-        mulesoft.poll(target(base_url, account_id=f"{ORG}/other-env"), client)
+        mulesoft.poll(target(base_url, account_id=f"{ORG}/other-env"), outbound_client)
 
 
 @pytest.mark.parametrize("account_id", ["", "just-an-org", "/env", "org/"])
-def test_account_id_must_name_org_and_environment(client, account_id):
+def test_account_id_must_name_org_and_environment(outbound_client, account_id):
     with pytest.raises(PollError, match='account_id must be "<orgId>/<envId>"'):
-        mulesoft.poll(target("http://127.0.0.1:9", account_id=account_id), client)
+        mulesoft.poll(target("http://127.0.0.1:9", account_id=account_id), outbound_client)
 
 
-def test_an_unknown_application_is_a_poll_error(client):
+def test_an_unknown_application_is_a_poll_error(outbound_client):
     with standin() as base_url, pytest.raises(PollError, match="unexpected HTTP 404"):
-        mulesoft.poll(target(base_url, ref="nope"), client)
+        mulesoft.poll(target(base_url, ref="nope"), outbound_client)
 
 
 @pytest.mark.parametrize(
@@ -144,14 +137,14 @@ def test_an_unknown_application_is_a_poll_error(client):
         ({"domain": "invoice-sync", "lastUpdateTime": UPDATED_MS}, "status must be a non-empty string"),
     ],
 )
-def test_a_malformed_application_is_a_poll_error(client, record, complaint):
+def test_a_malformed_application_is_a_poll_error(outbound_client, record, complaint):
     with standin(record) as base_url, pytest.raises(PollError, match=complaint):
-        mulesoft.poll(target(base_url), client)
+        mulesoft.poll(target(base_url), outbound_client)
 
 
-def test_discover_lists_every_application(client):
+def test_discover_lists_every_application(outbound_client):
     with standin(app("invoice-sync"), app("payroll-export", "UNDEPLOYED")) as base_url:
-        found = mulesoft.discover(target(base_url), client)
+        found = mulesoft.discover(target(base_url), outbound_client)
     assert found == [
         DiscoveredProcess(ref="invoice-sync", name="invoice-sync"),
         DiscoveredProcess(ref="payroll-export", name="payroll-export"),

@@ -12,7 +12,7 @@ from monitoring.adapters import workato
 from monitoring.observations import DiscoveredProcess, PollError, PollTarget, RunObservation
 from tests.monitoring.standins import Answer, WorkatoStandIn
 
-TOKEN = "wrk-api-client-token"
+TOKEN = "wrk-api-outbound_client-token"
 ENV = "PLUMBLINE_TEST_WORKATO"
 
 
@@ -20,12 +20,6 @@ ENV = "PLUMBLINE_TEST_WORKATO"
 def loopback_allowed(settings, monkeypatch):
     settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
     monkeypatch.setenv(ENV, TOKEN)
-
-
-@pytest.fixture
-def client():
-    with outbound.make_client() as client:
-        yield client
 
 
 def job(job_id: str | int, status: str = "succeeded", minute: int = 0, **extra) -> dict:
@@ -58,19 +52,19 @@ def target(base_url: str, cursor: str | None = None) -> PollTarget:
     return PollTarget(kind="workato", ref="42", base_url=base_url, secret_env=ENV, cursor=cursor)
 
 
-def test_jobs_are_read_across_pages_going_back_by_offset_job_id(client):
+def test_jobs_are_read_across_pages_going_back_by_offset_job_id(outbound_client):
     server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
     with server as base_url:
-        result = workato.poll(target(base_url), client)
+        result = workato.poll(target(base_url), outbound_client)
     assert [r.external_id for r in result.runs] == ["j-5", "j-4", "j-3", "j-2", "j-1"]
     assert [r.query.get("offset_job_id") for r in server.requests] == [None, "j-4", "j-2", "j-1"]
     assert {r.headers["authorization"] for r in server.requests} == {f"Bearer {TOKEN}"}
     assert server.requests[1].query["prev"] == "false"
 
 
-def test_a_job_becomes_a_run_with_times_and_error_message(client):
+def test_a_job_becomes_a_run_with_times_and_error_message(outbound_client):
     with WorkatoStandIn(token=TOKEN, jobs={"42": [job("j-1", "failed", 10)]}) as base_url:
-        result = workato.poll(target(base_url), client)
+        result = workato.poll(target(base_url), outbound_client)
     assert result.runs == [
         RunObservation(
             external_id="j-1",
@@ -85,9 +79,9 @@ def test_a_job_becomes_a_run_with_times_and_error_message(client):
 @pytest.mark.parametrize(
     ("status", "expected"), [("succeeded", "success"), ("failed", "failed"), ("pending", "running")]
 )
-def test_workato_statuses_map_to_run_statuses(client, status, expected):
+def test_workato_statuses_map_to_run_statuses(outbound_client, status, expected):
     with WorkatoStandIn(token=TOKEN, jobs={"42": [job("j-1", status)]}) as base_url:
-        assert workato.poll(target(base_url), client).runs[0].status == expected
+        assert workato.poll(target(base_url), outbound_client).runs[0].status == expected
 
 
 @pytest.mark.parametrize(
@@ -98,80 +92,80 @@ def test_workato_statuses_map_to_run_statuses(client, status, expected):
         ({"is_error": False, "completed_at": None}, "running"),
     ],
 )
-def test_without_a_status_field_the_status_comes_from_is_error_and_completed_at(client, fields, expected):
+def test_without_a_status_field_the_status_comes_from_is_error_and_completed_at(outbound_client, fields, expected):
     record = {k: v for k, v in job("j-1").items() if k != "status"} | fields
     with WorkatoStandIn(token=TOKEN, jobs={"42": [record]}) as base_url:
-        assert workato.poll(target(base_url), client).runs[0].status == expected
+        assert workato.poll(target(base_url), outbound_client).runs[0].status == expected
 
 
-def test_numeric_job_ids_are_read_as_strings(client):
+def test_numeric_job_ids_are_read_as_strings(outbound_client):
     with WorkatoStandIn(token=TOKEN, jobs={"42": [job(1234)]}) as base_url:
-        assert workato.poll(target(base_url), client).runs[0].external_id == "1234"
+        assert workato.poll(target(base_url), outbound_client).runs[0].external_id == "1234"
 
 
-def test_a_repeat_poll_with_the_cursor_returns_nothing_and_reads_one_page(client):
+def test_a_repeat_poll_with_the_cursor_returns_nothing_and_reads_one_page(outbound_client):
     server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
     with server as base_url:
-        first = workato.poll(target(base_url), client)
+        first = workato.poll(target(base_url), outbound_client)
         server.requests.clear()
-        second = workato.poll(target(base_url, cursor=first.cursor), client)
+        second = workato.poll(target(base_url, cursor=first.cursor), outbound_client)
     assert first.cursor == "j-5"
     assert second.runs == []
     assert second.cursor == "j-5"
     assert len(server.requests) == 1
 
 
-def test_a_poll_from_the_cursor_returns_only_newer_jobs(client):
+def test_a_poll_from_the_cursor_returns_only_newer_jobs(outbound_client):
     server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
     with server as base_url:
-        cursor = workato.poll(target(base_url), client).cursor
+        cursor = workato.poll(target(base_url), outbound_client).cursor
         server.jobs["42"][:0] = [job("j-8", minute=58), job("j-7", minute=57), job("j-6", minute=56)]
-        result = workato.poll(target(base_url, cursor=cursor), client)
+        result = workato.poll(target(base_url, cursor=cursor), outbound_client)
     assert [r.external_id for r in result.runs] == ["j-8", "j-7", "j-6"]
     assert result.cursor == "j-8"
 
 
-def test_the_cursor_stays_below_a_pending_job_until_it_finishes(client):
+def test_the_cursor_stays_below_a_pending_job_until_it_finishes(outbound_client):
     server = WorkatoStandIn(token=TOKEN, jobs={"42": [job("j-6", "pending", 55), *five_jobs()]})
     with server as base_url:
-        first = workato.poll(target(base_url), client)
+        first = workato.poll(target(base_url), outbound_client)
         assert first.cursor == "j-5"
         server.jobs["42"][0] = job("j-6", "failed", 55)
-        second = workato.poll(target(base_url, cursor=first.cursor), client)
+        second = workato.poll(target(base_url, cursor=first.cursor), outbound_client)
     assert [(r.external_id, r.status) for r in second.runs] == [("j-6", "failed")]
     assert second.cursor == "j-6"
 
 
-def test_paging_stops_at_the_page_bound(client, monkeypatch):
+def test_paging_stops_at_the_page_bound(outbound_client, monkeypatch):
     monkeypatch.setattr(outbound, "MAX_PAGES", 2)
     server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
     with server as base_url:
-        result = workato.poll(target(base_url), client)
+        result = workato.poll(target(base_url), outbound_client)
     assert len(server.requests) == 2
     assert [r.external_id for r in result.runs] == ["j-5", "j-4", "j-3", "j-2"]
 
 
-def test_refused_credentials_are_a_poll_error_without_the_secret(client, monkeypatch, caplog):
+def test_refused_credentials_are_a_poll_error_without_the_secret(outbound_client, monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv(ENV, "wrong-workato-secret")
     server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
     with server as base_url, pytest.raises(PollError, match=r"credentials refused \(HTTP 401\)") as raised:
-        workato.poll(target(base_url), client)
+        workato.poll(target(base_url), outbound_client)
     assert "wrong-workato-secret" not in str(raised.value)
     assert "wrong-workato-secret" not in caplog.text
 
 
-def test_a_missing_secret_is_a_poll_error_naming_the_variable(client, monkeypatch):
+def test_a_missing_secret_is_a_poll_error_naming_the_variable(outbound_client, monkeypatch):
     monkeypatch.delenv(ENV)
     with pytest.raises(PollError, match=f"environment variable {ENV} is not set"):
-        workato.poll(target("http://127.0.0.1:9"), client)
+        workato.poll(target("http://127.0.0.1:9"), outbound_client)
 
 
-def test_a_server_error_is_a_poll_error(client):
+def test_a_server_error_is_a_poll_error(outbound_client):
     server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
     server.override("GET", r"/api/recipes/42/jobs", lambda r, m: Answer(502, {"message": "bad gateway"}))
     with server as base_url, pytest.raises(PollError, match=r"server error \(HTTP 502\)"):
-        workato.poll(target(base_url), client)
+        workato.poll(target(base_url), outbound_client)
 
 
 @pytest.mark.parametrize(
@@ -185,17 +179,17 @@ def test_a_server_error_is_a_poll_error(client):
         ({"items": [job("j-1", "failed", error=["x"])]}, "error must be a string or an object"),
     ],
 )
-def test_a_malformed_job_list_is_a_poll_error(client, body, complaint):
+def test_a_malformed_job_list_is_a_poll_error(outbound_client, body, complaint):
     server = WorkatoStandIn(token=TOKEN, jobs={"42": []})
     server.override("GET", r"/api/recipes/42/jobs", lambda r, m: Answer(200, body))
     with server as base_url, pytest.raises(PollError, match=complaint):
-        workato.poll(target(base_url), client)
+        workato.poll(target(base_url), outbound_client)
 
 
-def test_discover_lists_every_recipe_across_pages(client):
+def test_discover_lists_every_recipe_across_pages(outbound_client):
     recipes = [{"id": i, "name": f"Recipe {i}", "running": True} for i in range(1, 151)]
     server = WorkatoStandIn(token=TOKEN, jobs={}, recipes=recipes)
     with server as base_url:
-        found = workato.discover(target(base_url), client)
+        found = workato.discover(target(base_url), outbound_client)
     assert found == [DiscoveredProcess(ref=str(i), name=f"Recipe {i}") for i in range(1, 151)]
     assert [(r.query["page"], r.query["per_page"]) for r in server.requests] == [("1", "100"), ("2", "100")]

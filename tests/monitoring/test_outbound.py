@@ -31,14 +31,8 @@ def loopback_allowed(settings):
     settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
 
 
-@pytest.fixture
-def client():
-    with outbound.make_client() as client:
-        yield client
-
-
-def get(client, url):
-    return outbound.send(client, "GET", url, what="test call")
+def get(outbound_client, url):
+    return outbound.send(outbound_client, "GET", url, what="test call")
 
 
 @pytest.mark.parametrize(
@@ -85,106 +79,110 @@ def test_public_addresses_are_not_blocked(address):
         "http://[::ffff:127.0.0.1]:{port}/status",
     ],
 )
-def test_private_loopback_and_metadata_urls_are_refused_before_connecting(nothing_allowed, client, url):
+def test_private_loopback_and_metadata_urls_are_refused_before_connecting(nothing_allowed, outbound_client, url):
     page = StatusPage(STATUS)
     with page as base_url:
         port = base_url.rsplit(":", 1)[1]
         with pytest.raises(OutboundBlocked, match="refusing to connect"):
-            get(client, url.format(port=port))
+            get(outbound_client, url.format(port=port))
     assert page.requests == []
 
 
-def test_loopback_is_reachable_when_the_allow_list_has_its_cidr(loopback_allowed, client):
+def test_loopback_is_reachable_when_the_allow_list_has_its_cidr(loopback_allowed, outbound_client):
     with StatusPage(STATUS) as base_url:
-        reply = get(client, f"{base_url}/status")
+        reply = get(outbound_client, f"{base_url}/status")
     assert reply.status_code == 200
     assert reply.json("test call") == STATUS
 
 
-def test_an_allowed_cidr_does_not_open_other_private_addresses(loopback_allowed, client):
+def test_an_allowed_cidr_does_not_open_other_private_addresses(loopback_allowed, outbound_client):
     with pytest.raises(OutboundBlocked, match=r"10\.0\.0\.1, a private address"):
-        get(client, "http://10.0.0.1/status")
+        get(outbound_client, "http://10.0.0.1/status")
 
 
-def test_a_host_name_on_the_allow_list_may_resolve_to_loopback(settings, client):
+def test_a_host_name_on_the_allow_list_may_resolve_to_loopback(settings, outbound_client):
     settings.PLUMBLINE_OUTBOUND_ALLOW = ["localhost"]
     with StatusPage(STATUS) as base_url:
         port = base_url.rsplit(":", 1)[1]
-        reply = get(client, f"http://localhost:{port}/status")
+        reply = get(outbound_client, f"http://localhost:{port}/status")
     assert reply.status_code == 200
 
 
-def test_allow_list_is_read_at_call_time(settings, client):
+def test_allow_list_is_read_at_call_time(settings, outbound_client):
     settings.PLUMBLINE_OUTBOUND_ALLOW = []
     with StatusPage(STATUS) as base_url:
         with pytest.raises(OutboundBlocked):
-            get(client, f"{base_url}/status")
+            get(outbound_client, f"{base_url}/status")
         settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
-        assert get(client, f"{base_url}/status").status_code == 200
+        assert get(outbound_client, f"{base_url}/status").status_code == 200
 
 
 @pytest.mark.parametrize(
     "location",
     ["http://169.254.169.254/latest/meta-data/", "http://[::1]:{port}/status", "http://10.0.0.1/"],
 )
-def test_a_redirect_from_an_allowed_server_to_a_blocked_address_is_refused(loopback_allowed, client, location):
+def test_a_redirect_from_an_allowed_server_to_a_blocked_address_is_refused(loopback_allowed, outbound_client, location):
     server = StatusPage(STATUS)
     with server as base_url:
         port = base_url.rsplit(":", 1)[1]
         server.route("GET", "/hop", lambda r, m: Answer(302, headers={"Location": location.format(port=port)}))
         with pytest.raises(OutboundBlocked, match="refusing to connect"):
-            get(client, f"{base_url}/hop")
+            get(outbound_client, f"{base_url}/hop")
     assert [r.path for r in server.requests] == ["/hop"]
 
 
-def test_a_redirect_to_a_file_url_is_refused(loopback_allowed, client):
+def test_a_redirect_to_a_file_url_is_refused(loopback_allowed, outbound_client):
     server = StandIn()
     server.route("GET", "/hop", lambda r, m: Answer(302, headers={"Location": "file:///etc/passwd"}))
     with server as base_url, pytest.raises(OutboundBlocked, match="only http and https"):
-        get(client, f"{base_url}/hop")
+        get(outbound_client, f"{base_url}/hop")
 
 
-def test_redirects_within_allowed_addresses_are_followed(loopback_allowed, client):
+def test_redirects_within_allowed_addresses_are_followed(loopback_allowed, outbound_client):
     server = StatusPage(STATUS)
     server.route("GET", "/hop", lambda r, m: Answer(301, headers={"Location": "/status"}))
     with server as base_url:
-        reply = get(client, f"{base_url}/hop")
+        reply = get(outbound_client, f"{base_url}/hop")
     assert reply.json("test call") == STATUS
     assert str(reply.url).endswith("/status")
 
 
-def test_more_than_five_redirects_is_an_error(loopback_allowed, client):
+def test_more_than_five_redirects_is_an_error(loopback_allowed, outbound_client):
     server = StandIn()
     server.route("GET", r"/hop/(\d+)", lambda r, m: Answer(302, headers={"Location": f"/hop/{int(m[1]) + 1}"}))
     with server as base_url, pytest.raises(PollError, match="more than 5 redirects"):
-        get(client, f"{base_url}/hop/0")
+        get(outbound_client, f"{base_url}/hop/0")
     assert len(server.requests) == 6
 
 
-def test_a_redirect_to_another_origin_drops_the_credential(loopback_allowed, client):
+def test_a_redirect_to_another_origin_drops_the_credential(loopback_allowed, outbound_client):
     other = StatusPage(STATUS)
     with other as other_url:
         first = StandIn()
         first.route("GET", "/hop", lambda r, m: Answer(307, headers={"Location": f"{other_url}/status"}))
         with first as base_url:
-            outbound.send(client, "GET", f"{base_url}/hop", what="t", headers={"Authorization": "Bearer s3cr3t"})
+            outbound.send(
+                outbound_client, "GET", f"{base_url}/hop", what="t", headers={"Authorization": "Bearer s3cr3t"}
+            )
     assert first.requests[0].headers["authorization"] == "Bearer s3cr3t"
     assert "authorization" not in other.requests[0].headers
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/status", "file:///etc/passwd", "gopher://example.com/"])
-def test_only_http_and_https_schemes_are_allowed(nothing_allowed, client, url):
+def test_only_http_and_https_schemes_are_allowed(nothing_allowed, outbound_client, url):
     with pytest.raises(OutboundBlocked, match="only http and https"):
-        get(client, url)
+        get(outbound_client, url)
 
 
-def test_the_transport_itself_refuses_blocked_addresses(nothing_allowed, client):
-    # A plain client.get() without send() still goes through the guarded transport.
+def test_the_transport_itself_refuses_blocked_addresses(nothing_allowed, outbound_client):
+    # A plain outbound_client.get() without send() still goes through the guarded transport.
     with pytest.raises(OutboundBlocked):
-        client.get("http://169.254.169.254/latest/meta-data/")
+        outbound_client.get("http://169.254.169.254/latest/meta-data/")
 
 
-def test_connects_to_the_address_that_was_checked_and_keeps_the_host_header(loopback_allowed, client, monkeypatch):
+def test_connects_to_the_address_that_was_checked_and_keeps_the_host_header(
+    loopback_allowed, outbound_client, monkeypatch
+):
     real_getaddrinfo = socket.getaddrinfo
     answers = iter(["127.0.0.1", "10.0.0.1", "10.0.0.1"])  # a rebinding resolver: the second answer is private
     lookups = []
@@ -199,13 +197,15 @@ def test_connects_to_the_address_that_was_checked_and_keeps_the_host_header(loop
     page = StatusPage(STATUS)
     with page as base_url:
         port = base_url.rsplit(":", 1)[1]
-        reply = get(client, f"http://status.example.test:{port}/status")
+        reply = get(outbound_client, f"http://status.example.test:{port}/status")
     assert reply.status_code == 200
     assert lookups == ["status.example.test"]  # resolved once, at connect time
     assert page.requests[0].headers["host"] == f"status.example.test:{port}"
 
 
-def test_https_sends_the_host_name_as_sni_and_verifies_the_certificate(loopback_allowed, client, monkeypatch, tmp_path):
+def test_https_sends_the_host_name_as_sni_and_verifies_the_certificate(
+    loopback_allowed, outbound_client, monkeypatch, tmp_path
+):
     assert shutil.which("openssl"), "bin/setup installs openssl: it makes this test's certificate"
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key)]
@@ -226,26 +226,26 @@ def test_https_sends_the_host_name_as_sni_and_verifies_the_certificate(loopback_
         port = base_url.rsplit(":", 1)[1]
         # The stand-in's certificate is self-signed, so verification (which stays on) refuses it.
         with pytest.raises(PollError, match="failed: ConnectError"):
-            get(client, f"https://status.example.test:{port}/status")
+            get(outbound_client, f"https://status.example.test:{port}/status")
     assert page.sni_names == ["status.example.test"]
     assert page.requests == []
 
 
-def test_a_declared_oversized_response_is_refused(loopback_allowed, client, monkeypatch):
+def test_a_declared_oversized_response_is_refused(loopback_allowed, outbound_client, monkeypatch):
     monkeypatch.setattr(outbound, "MAX_RESPONSE_BYTES", 1000)
     server = StandIn()
     server.route("GET", "/big", lambda r, m: Answer(200, b"x" * 2000))
     with server as base_url, pytest.raises(PollError, match="larger than 1000 bytes"):
-        get(client, f"{base_url}/big")
+        get(outbound_client, f"{base_url}/big")
 
 
-def test_a_compressed_response_is_capped_after_decoding(loopback_allowed, client, monkeypatch):
+def test_a_compressed_response_is_capped_after_decoding(loopback_allowed, outbound_client, monkeypatch):
     monkeypatch.setattr(outbound, "MAX_RESPONSE_BYTES", 1000)
     bomb = gzip.compress(b"0" * 100_000)
     server = StandIn()
     server.route("GET", "/bomb", lambda r, m: Answer(200, bomb, {"Content-Encoding": "gzip"}))
     with server as base_url, pytest.raises(PollError, match="larger than 1000 bytes"):
-        get(client, f"{base_url}/bomb")
+        get(outbound_client, f"{base_url}/bomb")
 
 
 def test_a_slow_server_times_out_as_a_poll_error(loopback_allowed, monkeypatch):
@@ -257,30 +257,30 @@ def test_a_slow_server_times_out_as_a_poll_error(loopback_allowed, monkeypatch):
 
     server = StandIn()
     server.route("GET", "/slow", slow)
-    with server as base_url, outbound.make_client() as client, pytest.raises(PollError, match="timed out"):
-        get(client, f"{base_url}/slow")
+    with server as base_url, outbound.make_client() as outbound_client, pytest.raises(PollError, match="timed out"):
+        get(outbound_client, f"{base_url}/slow")
 
 
 @pytest.mark.parametrize(("status", "message"), [(401, "credentials refused"), (403, "credentials refused")])
-def test_refused_credentials_are_a_poll_error(loopback_allowed, client, status, message):
+def test_refused_credentials_are_a_poll_error(loopback_allowed, outbound_client, status, message):
     server = StandIn()
     server.route("GET", "/x", lambda r, m: Answer(status, {"message": "no"}))
     with server as base_url, pytest.raises(PollError, match=f"{message} \\(HTTP {status}\\)"):
-        get(client, f"{base_url}/x")
+        get(outbound_client, f"{base_url}/x")
 
 
-def test_a_server_error_is_a_poll_error(loopback_allowed, client):
+def test_a_server_error_is_a_poll_error(loopback_allowed, outbound_client):
     server = StandIn()
     server.route("GET", "/x", lambda r, m: Answer(503, {"message": "down"}))
     with server as base_url, pytest.raises(PollError, match=r"server error \(HTTP 503\)"):
-        get(client, f"{base_url}/x")
+        get(outbound_client, f"{base_url}/x")
 
 
-def test_a_response_that_is_not_json_is_a_poll_error(loopback_allowed, client):
+def test_a_response_that_is_not_json_is_a_poll_error(loopback_allowed, outbound_client):
     server = StandIn()
     server.route("GET", "/x", lambda r, m: Answer(200, b"<html>oops</html>"))
     with server as base_url:
-        reply = get(client, f"{base_url}/x")
+        reply = get(outbound_client, f"{base_url}/x")
     with pytest.raises(PollError, match="not valid JSON"):
         reply.json("test call")
 
@@ -316,11 +316,13 @@ def test_read_secret_without_a_name_is_a_poll_error():
         outbound.read_secret("")
 
 
-def test_a_refused_credential_never_shows_the_secret(loopback_allowed, client, caplog):
+def test_a_refused_credential_never_shows_the_secret(loopback_allowed, outbound_client, caplog):
     caplog.set_level(logging.DEBUG)
     server = StandIn()
     server.route("GET", "/x", lambda r, m: Answer(401, {"message": "bad token"}))
     with server as base_url, pytest.raises(PollError) as raised:
-        outbound.send(client, "GET", f"{base_url}/x", what="t", headers={"Authorization": "Bearer sup3r-s3cret"})
+        outbound.send(
+            outbound_client, "GET", f"{base_url}/x", what="t", headers={"Authorization": "Bearer sup3r-s3cret"}
+        )
     assert "sup3r-s3cret" not in str(raised.value)
     assert "sup3r-s3cret" not in caplog.text

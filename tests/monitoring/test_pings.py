@@ -9,19 +9,10 @@ import pytest
 from django.test import Client
 
 from monitoring.models import FailedRecord, Flip, HealthSource, PendingPing, Run
-from monitoring.pending_pings import apply_pending_pings
 from tests.monitoring.conftest import make_integration, source_of
+from tests.monitoring.conftest import post_ping as post
 
 pytestmark = pytest.mark.django_db
-
-
-def post(client: Client, path: str, body: object = None, raw: bytes | None = None):
-    """POST a ping, then apply it as the worker the endpoint queues would (see test_pending_pings.py
-    for what happens in between)."""
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-    response = client.post(path, data=data, content_type="application/json")
-    apply_pending_pings()
-    return response
 
 
 def state_snapshot(integration) -> tuple:

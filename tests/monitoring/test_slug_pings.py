@@ -16,8 +16,8 @@ from catalog.models import Integration, PlatformAccount
 from catalog.signals import health_changed
 from catalog.spec.importer import import_sources
 from monitoring.models import FailedRecord, Flip, HealthSource, ObservedConnection, PendingPing, Run
-from monitoring.pending_pings import apply_pending_pings
 from tests.monitoring.conftest import make_integration, source_of
+from tests.monitoring.conftest import post_ping as post
 from tests.pages.estate import make_user
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +28,6 @@ KEY = "pl-ping-7f3c9a1e5b2d"
 @pytest.fixture(autouse=True)
 def ping_key(settings):
     settings.PLUMBLINE_PING_KEY = KEY
-
-
-def post(client: Client, path: str, body: object = None, raw: bytes | None = None):
-    """POST a ping, then apply it as the worker the endpoint queues would."""
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-    response = client.post(path, data=data, content_type="application/json")
-    apply_pending_pings()
-    return response
 
 
 def written() -> tuple:
