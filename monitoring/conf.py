@@ -20,6 +20,12 @@ def ping_rate_per_minute() -> int:
     return int(_get("PLUMBLINE_PING_RATE_PER_MINUTE", "60"))
 
 
+def ping_fast_commit() -> bool:
+    """PostgreSQL: commit start/success pings without failed records without waiting for the WAL
+    flush (monitoring/heartbeats.py says what that risks); False: every ping waits."""
+    return bool(getattr(settings, "PLUMBLINE_PING_FAST_COMMIT", True))
+
+
 def ping_key() -> str:
     """The platform-wide key of slug pings (/ping/<key>/<slug>); empty: slug pings are off. A key
     shaped like a uuid is ignored, so /ping/<key>/start can never be mistaken for a uuid ping."""

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from monitoring import pending_pings
+from monitoring import heartbeats, pending_pings
 from monitoring.lateness import evaluate_due
 from monitoring.models import FailedRecord, Flip, HealthSource, PendingPing, Run
 from monitoring.observations import PollResult, RunObservation
@@ -218,3 +218,25 @@ def test_a_read_shows_what_is_stored_when_applying_fails(integration, monkeypatc
     assert read_health([integration.pk])[integration.pk].state == "unknown"
     assert PendingPing.objects.count() == 1  # still there for the worker
     assert "could not apply pending pings" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "fast"),
+    [
+        ("", {"records_out": 3}, True),
+        ("/start", None, True),
+        ("/fail", {"message": "refused"}, False),
+        ("", {"failed_records": [{"key": "INV-1", "error": "closed period"}]}, False),
+    ],
+)
+def test_only_pings_that_report_no_failure_skip_the_wal_flush(integration, settings, path, body, fast):
+    assert ping(f"/ping/{integration.ping_uuid}{path}", body) == 200
+    if connection.vendor == "postgresql":
+        # The one statement set it for its own transaction (here the test's), which is when it counts.
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == ("off" if fast else "on")
+    pending = PendingPing.objects.get()
+    assert heartbeats._may_commit_fast(pending.signal, parse_ping_body(pending.body.encode())) is fast
+    settings.PLUMBLINE_PING_FAST_COMMIT = False
+    assert heartbeats._may_commit_fast(pending.signal, parse_ping_body(pending.body.encode())) is False
