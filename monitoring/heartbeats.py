@@ -101,7 +101,9 @@ def _one_statement_sql(field: str) -> str:
     source, integration, pending = (quote(model._meta.db_table) for model in (HealthSource, Integration, PendingPing))
     return f"""
         WITH durability AS (
-            SELECT set_config('synchronous_commit', %(synchronous_commit)s, true)
+            SELECT set_config(
+                'synchronous_commit', COALESCE(%(synchronous_commit)s, current_setting('synchronous_commit')), true
+            )
         ),
         counted AS (
             UPDATE {source} AS hs SET
@@ -132,7 +134,8 @@ def _accept_in_one_statement(field: str, value: uuid.UUID | str, signal: str, bo
         "limit": conf.ping_rate_per_minute(),
         "signal": signal,
         "body": body.to_json(),
-        "synchronous_commit": "off" if _may_commit_fast(signal, body) else "on",
+        # None: as configured (which may be stronger than "on", e.g. remote_apply).
+        "synchronous_commit": "off" if _may_commit_fast(signal, body) else None,
     }
     connection.ensure_connection()
     # Django's cursors bind parameters client-side, so nothing they run is ever prepared: this
