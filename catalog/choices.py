@@ -1,4 +1,9 @@
-"""The enum values of the plumbline/v1 spec format (spec-format.md); fixed by contract."""
+"""The vocabulary of the written estate: the enum values of the plumbline/v1 spec format
+(spec-format.md, fixed by contract) and the health states every page, rule and monitor speaks.
+
+Each concept is listed once here; monitoring, rules, graph and readiness import these enums and
+never compare bare strings. A new platform is one line in `Platform`: connector.platform,
+health.kind and PlatformAccount.platform all take it from there."""
 
 from __future__ import annotations
 
@@ -46,11 +51,18 @@ class ConnectorType(models.TextChoices):
 
 
 class Platform(models.TextChoices):
+    """The iPaaS platforms Plumbline reads runs from and discovers processes on."""
+
     BOOMI = "boomi", "Boomi"
     MULESOFT = "mulesoft", "MuleSoft"
     WORKATO = "workato", "Workato"
     CELIGO = "celigo", "Celigo"
-    OTHER = "other", "Other"
+
+
+# connector.platform: one of the platforms, or another iPaaS Plumbline does not read.
+OTHER_PLATFORM = "other"
+CONNECTOR_PLATFORM_CHOICES = [*Platform.choices, (OTHER_PLATFORM, "Other")]
+CONNECTOR_PLATFORMS = tuple(value for value, _ in CONNECTOR_PLATFORM_CHOICES)
 
 
 class MaintainedBy(models.TextChoices):
@@ -83,26 +95,39 @@ class Resync(models.TextChoices):
 
 
 class HealthKind(models.TextChoices):
+    """How health is observed when not read from a platform (health.kind is one of these or a Platform)."""
+
     NONE = "none", "None"
     HEARTBEAT = "heartbeat", "Heartbeat"
     HTTP = "http", "HTTP status"
-    BOOMI = "boomi", "Boomi"
-    MULESOFT = "mulesoft", "MuleSoft"
-    WORKATO = "workato", "Workato"
-    CELIGO = "celigo", "Celigo"
 
 
-class AccountPlatform(models.TextChoices):
-    BOOMI = "boomi", "Boomi"
-    MULESOFT = "mulesoft", "MuleSoft"
-    WORKATO = "workato", "Workato"
-    CELIGO = "celigo", "Celigo"
+# health.kind: none, heartbeat, http, or the platform whose run history is read.
+HEALTH_KIND_CHOICES = [*HealthKind.choices, *Platform.choices]
+HEALTH_KINDS = tuple(value for value, _ in HEALTH_KIND_CHOICES)
+PLATFORM_HEALTH_KINDS = frozenset(Platform.values)
+# Kinds Plumbline pulls from (a heartbeat is pushed to it).
+PULLED_HEALTH_KINDS = frozenset({HealthKind.HTTP.value, *PLATFORM_HEALTH_KINDS})
 
 
-PLATFORM_HEALTH_KINDS = frozenset(AccountPlatform.values)
+def health_kind_label(kind: str) -> str:
+    """ "HTTP status", "Boomi", ... for a health.kind value (the value itself when unknown)."""
+    return dict(HEALTH_KIND_CHOICES).get(kind, kind)
+
+
+class HealthState(models.TextChoices):
+    """Observed health of an integration (DESIGN.md "Health"); monitoring stores it, catalog reads it."""
+
+    UNKNOWN = "unknown", "Unknown"
+    UP = "up", "Up"
+    LATE = "late", "Late"
+    DOWN = "down", "Down"
+    FAILING = "failing", "Failing"
+    PAUSED = "paused", "Paused"
+
 
 # Connector types whose maintenance must name a maintainer and an SLA.
-MAINTAINED_CONNECTOR_TYPES = frozenset({"native", "ipaas", "custom-api"})
+MAINTAINED_CONNECTOR_TYPES = frozenset({ConnectorType.NATIVE, ConnectorType.IPAAS, ConnectorType.CUSTOM_API})
 
 # Data objects whose order matters: their sequence_sensitive defaults to true.
 SEQUENCE_SENSITIVE_OBJECTS = frozenset(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from catalog.choices import MAINTAINED_CONNECTOR_TYPES
+from catalog.choices import MAINTAINED_CONNECTOR_TYPES, ErrorSurface
 from catalog.models import Integration
 
 PARTS: tuple[str, ...] = (
@@ -48,7 +48,7 @@ def _error_handling_present(integration: Integration) -> bool:
     surface = integration.error_surface
     if not surface or not integration.resync:
         return False
-    return surface == "none" or bool(integration.error_notify)
+    return surface == ErrorSurface.NONE or bool(integration.error_notify)
 
 
 def _maintenance_present(integration: Integration) -> bool:

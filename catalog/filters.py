@@ -46,13 +46,17 @@ class StrictFilterSet(filters.FilterSet):
         return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in self.errors.items())
 
 
+# What Django's NullBooleanSelect sends for "neither yes nor no".
+NEITHER = "unknown"
+
+
 class _StrictBooleanSelect(forms.NullBooleanSelect):
     """Passes a value it does not recognise on to the field, instead of reading it as "any"."""
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         value = super().value_from_datadict(data, files, name)
         raw = data.get(name)
-        return raw if value is None and raw not in (None, "", "unknown") else value
+        return raw if value is None and raw not in (None, "", NEITHER) else value
 
 
 class _StrictBooleanField(forms.NullBooleanField):
@@ -60,7 +64,7 @@ class _StrictBooleanField(forms.NullBooleanField):
 
     def to_python(self, value: Any) -> bool | None:  # type: ignore[override]  # the stubs miss None
         result = super().to_python(value)
-        if result is None and value not in (None, "", "unknown"):
+        if result is None and value not in (None, "", NEITHER):
             raise forms.ValidationError("Enter true or false.", code="invalid")
         return result
 
@@ -105,10 +109,12 @@ class IntegrationFilterSet(StrictFilterSet):
         widget=forms.TextInput,
     )
     connector_type = filters.ChoiceFilter(choices=choices.ConnectorType.choices, label="Connector type")
-    platform = filters.ChoiceFilter(field_name="connector_platform", choices=choices.Platform.choices, label="Platform")
+    platform = filters.ChoiceFilter(
+        field_name="connector_platform", choices=choices.CONNECTOR_PLATFORM_CHOICES, label="Platform"
+    )
     lifecycle = filters.ChoiceFilter(choices=choices.Lifecycle.choices)
     phase = filters.ChoiceFilter(choices=choices.Phase.choices)
-    health_kind = filters.ChoiceFilter(choices=choices.HealthKind.choices, label="Health source")
+    health_kind = filters.ChoiceFilter(choices=choices.HEALTH_KIND_CHOICES, label="Health source")
     complete = StrictBooleanFilter(method="by_complete", label="Spec complete")
     missing = filters.ChoiceFilter(
         method="by_missing", choices=[(p, p.replace("_", " ")) for p in PARTS], label="Missing part"
@@ -177,7 +183,7 @@ class PersonFilterSet(StrictFilterSet):
 
 
 class PlatformAccountFilterSet(StrictFilterSet):
-    platform = filters.ChoiceFilter(choices=choices.AccountPlatform.choices)
+    platform = filters.ChoiceFilter(choices=choices.Platform.choices)
     ordering = filters.OrderingFilter(fields=(("key", "key"), ("platform", "platform")))
 
     class Meta:

@@ -10,6 +10,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from catalog.admin import SpecForm
+from catalog.filters import NEITHER
 from catalog.models import Integration, Person, PlatformAccount, System
 from catalog.spec.checks import Invalid
 from catalog.spec.schema import INTEGRATION, MAPPING_FIELDS
@@ -158,7 +159,7 @@ class IntegrationForm(SpecForm):
                 related = getattr(self.instance, name)
                 self.initial[name] = getattr(related, field.to_field_name or "pk") if related else None
             if isinstance(field.widget, forms.NullBooleanSelect):
-                field.widget.choices = [("unknown", "Derived from the data objects"), ("true", "Yes"), ("false", "No")]
+                field.widget.choices = [(NEITHER, "Derived from the data objects"), ("true", "Yes"), ("false", "No")]
             elif isinstance(field, forms.ModelChoiceField):
                 field.empty_label = NOT_STATED
             elif isinstance(field, forms.ChoiceField) and field.required is False:

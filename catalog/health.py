@@ -11,7 +11,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-HEALTH_STATES = ("unknown", "up", "late", "down", "failing", "paused")
+from catalog.choices import HealthKind
+
+# ObservedConnection.source of a heartbeat to a slug no integration has (else a platform account key).
+HEARTBEAT_SOURCE = HealthKind.HEARTBEAT.value
+# What pages and the graph show for an integration with no health source (health kind none).
+UNMONITORED = "unmonitored"
 
 
 @dataclass(frozen=True)
@@ -19,7 +24,7 @@ class HealthFacts:
     """Monitoring's denormalised current state of one integration."""
 
     kind: str
-    state: str  # one of HEALTH_STATES
+    state: str  # a HealthState value
     last_success_at: dt.datetime | None = None
     observed_median_minutes: float | None = None
     observed_p95_minutes: float | None = None
@@ -32,7 +37,7 @@ class HealthFacts:
 class ObservedConnection:
     """A running process/recipe/flow or heartbeat that no spec describes."""
 
-    source: str  # "celigo-prod" (platform account key) or "heartbeat"
+    source: str  # "celigo-prod" (platform account key) or HEARTBEAT_SOURCE
     ref: str  # the platform's id for it
     name: str
     first_seen_at: dt.datetime | None = None

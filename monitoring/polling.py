@@ -16,12 +16,13 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.choices import PULLED_HEALTH_KINDS
 from catalog.models import Integration
 from monitoring import conf
 from monitoring.models import HealthSource
 from monitoring.observations import PollError, PollResult, PollTarget
 from monitoring.recording import RecordOutcome, record_poll_error, record_polls
-from monitoring.sources import PULLED_KINDS, next_poll_at
+from monitoring.sources import next_poll_at
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def poll_sources(integration_ids: Sequence[int], now: dt.datetime | None = None)
     http = shared_client()
     for n, integration_id in enumerate(integration_ids):
         source = sources.get(integration_id)
-        if source is None or source.kind not in PULLED_KINDS or source.paused:
+        if source is None or source.kind not in PULLED_HEALTH_KINDS or source.paused:
             outcomes[n] = PollOutcome(integration_id, polled=False)
             continue
         result = _pull(source, http)
@@ -106,7 +107,7 @@ def claim_due(now: dt.datetime | None = None, limit: int = 10000) -> list[int]:
     with transaction.atomic():
         due = list(
             HealthSource.objects.select_for_update(skip_locked=True)
-            .filter(kind__in=PULLED_KINDS, paused=False, next_poll_at__lte=now)
+            .filter(kind__in=PULLED_HEALTH_KINDS, paused=False, next_poll_at__lte=now)
             .order_by("next_poll_at")
             .only("pk", "integration_id", "kind", "interval_minutes", "next_poll_at")[:limit]
         )

@@ -11,15 +11,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.choices import PLATFORM_HEALTH_KINDS, HealthKind, Lifecycle
+from catalog.choices import PULLED_HEALTH_KINDS, HealthKind, Lifecycle
 from catalog.models import Integration
 from monitoring import conf
 from monitoring.models import HealthSource
 from monitoring.state import DEFAULT_GRACE_MINUTES, declared_interval
 from monitoring.transitions import settle_and_save
-
-# Kinds Plumbline pulls from; a heartbeat is pushed to it.
-PULLED_KINDS = frozenset({HealthKind.HTTP.value, *PLATFORM_HEALTH_KINDS})
 
 SPEC_FIELDS = ("kind", "interval_minutes", "grace_minutes", "min_records_per_run")
 
@@ -59,7 +56,7 @@ def poll_every(source: HealthSource) -> dt.timedelta:
 
 def next_poll_at(source: HealthSource, now: dt.datetime) -> dt.datetime | None:
     """Now plus the poll interval with ±10 % jitter, so thousands of sources do not poll in step."""
-    if source.kind not in PULLED_KINDS:
+    if source.kind not in PULLED_HEALTH_KINDS:
         return None
     every = poll_every(source)
     return now + every * random.uniform(0.9, 1.1)
@@ -98,7 +95,9 @@ def sync_sources(keys: Iterable[str] | None = None, now: dt.datetime | None = No
         if source is None:
             source = HealthSource(integration=integration, **values)
             # Spread first polls over one poll interval.
-            source.next_poll_at = now + poll_every(source) * random.random() if source.kind in PULLED_KINDS else None
+            source.next_poll_at = (
+                now + poll_every(source) * random.random() if source.kind in PULLED_HEALTH_KINDS else None
+            )
             new.append(source)
         elif any(getattr(source, name) != value for name, value in values.items()):
             _apply_spec(source.pk, values, now)
@@ -128,7 +127,7 @@ def ensure_source(integration: Integration) -> HealthSource | None:
     if not is_monitored(integration):
         return None
     values = spec_values(integration)
-    if values["kind"] in PULLED_KINDS:
+    if values["kind"] in PULLED_HEALTH_KINDS:
         values["next_poll_at"] = timezone.now()
     source, _ = HealthSource.objects.get_or_create(integration=integration, defaults=values)
     return source

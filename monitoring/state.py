@@ -11,7 +11,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitoring.models.choices import HealthState, RunStatus
+from catalog.choices import HealthState, Trigger
+from monitoring.models.choices import RunStatus
 
 # Used when a spec declares no health.grace_minutes.
 DEFAULT_GRACE_MINUTES = 30
@@ -44,9 +45,9 @@ class Verdict:
 
 def declared_interval(trigger: str, interval_minutes: int | None, max_latency_minutes: int | None) -> int | None:
     """The interval a spec promises: max latency for event triggers, none for manual (never late)."""
-    if trigger == "manual":
+    if trigger == Trigger.MANUAL:
         return None
-    if trigger == "event":
+    if trigger == Trigger.EVENT:
         return max_latency_minutes
     return interval_minutes
 

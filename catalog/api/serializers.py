@@ -18,6 +18,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
+from catalog.choices import HealthKind, HealthState
 from catalog.completeness import PARTS
 from catalog.health import HealthFacts, read_health
 from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, Integration
@@ -283,7 +284,7 @@ class IntegrationSerializer(SpecSerializer):
         """Monitoring's current state (DESIGN.md "Interfaces"), read for the whole page at once."""
         facts = self._health_facts(obj)
         observed: dict[str, Any] = {
-            "state": facts.state if facts else "unknown",
+            "state": facts.state if facts else HealthState.UNKNOWN,
             "last_success_at": facts.last_success_at.isoformat() if facts and facts.last_success_at else None,
             "observed_interval_minutes": {
                 "median": facts.observed_median_minutes if facts else None,
@@ -292,7 +293,7 @@ class IntegrationSerializer(SpecSerializer):
             "open_failed_records": facts.open_failed_records if facts else 0,
         }
         request = self.context.get("request")
-        if obj.health_kind == "heartbeat" and request is not None and can_edit(request.user, obj):
+        if obj.health_kind == HealthKind.HEARTBEAT and request is not None and can_edit(request.user, obj):
             observed["ping_url"] = request.build_absolute_uri(f"/ping/{obj.ping_uuid}")
         return observed
 

@@ -31,6 +31,7 @@ from catalog.graph.style import (
     WARN,
 )
 from catalog.graph.view import GraphView
+from catalog.health import HEARTBEAT_SOURCE
 
 # Above this many edges a view is "large": labels go beside edges (xlabel, placed after layout,
 # so they cost no layout time) and dot's search limits are lowered.
@@ -236,7 +237,7 @@ class DotBuilder:
             source = self.ids.sources.get(observed.source, "")
             if not source:
                 source = self.ids.sources[observed.source] = f"o{len(self.ids.sources)}"
-                heartbeat = observed.source == "heartbeat"
+                heartbeat = observed.source == HEARTBEAT_SOURCE
                 label = "Heartbeat pings" if heartbeat else observed.source
                 what = "Heartbeats that no spec describes" if heartbeat else f"Platform account {observed.source}"
                 self.lines.append(

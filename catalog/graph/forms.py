@@ -6,12 +6,11 @@ from typing import Any
 
 from django import forms
 
-from catalog.choices import ConnectorType, Lifecycle
+from catalog.choices import ConnectorType, HealthState, Lifecycle
 from catalog.graph.model import UNMONITORED
 from catalog.graph.view import MAX_DEPTH, GraphFilter
-from catalog.health import HEALTH_STATES
 
-HEALTH_CHOICES = [(state, state) for state in HEALTH_STATES] + [(UNMONITORED, "not monitored")]
+HEALTH_CHOICES = [(state.value, state.value) for state in HealthState] + [(UNMONITORED, "not monitored")]
 
 
 class GraphFilterForm(forms.Form):

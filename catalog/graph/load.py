@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from catalog.choices import HealthKind
 from catalog.graph.model import UNMONITORED, Estate, IntegrationEdge, ObservedEdge, SystemNode
 from catalog.health import read_health, read_observed_connections
 from catalog.models import GoLiveIntegration, Integration, Person, PlatformAccount, System
@@ -58,7 +59,7 @@ def load_estate() -> Estate:
         )
     )
     # Integrations with health kind none have no health source, so monitoring has nothing on them.
-    health = read_health([row["id"] for row in rows if row["health_kind"] != "none"])
+    health = read_health([row["id"] for row in rows if row["health_kind"] != HealthKind.NONE])
     integrations = [
         IntegrationEdge(
             id=row["id"],

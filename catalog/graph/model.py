@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from catalog.choices import AccountPlatform
+from catalog.choices import Lifecycle, Platform
+from catalog.health import UNMONITORED
 
 # Lifecycles in which an integration actually moves data (and so can spread an outage).
-RUNNING_LIFECYCLES = frozenset({"live", "deprecated"})
-
-# The health state of an integration with no health source at all.
-UNMONITORED = "unmonitored"
+RUNNING_LIFECYCLES = frozenset({Lifecycle.LIVE, Lifecycle.DEPRECATED})
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class SystemNode:
         if self.category != "ipaas":
             return ""
         words = set(self.key.split("-")) | set(re.split(r"\W+", self.name.lower()))
-        return next((p for p in AccountPlatform.values if p in words), "")
+        return next((p for p in Platform.values if p in words), "")
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ class IntegrationEdge:
 class ObservedEdge:
     """A connection monitoring saw running that no spec describes."""
 
-    source: str  # a platform account key, or "heartbeat"
+    source: str  # a platform account key, or catalog.health.HEARTBEAT_SOURCE
     ref: str
     name: str
     platform: str = ""  # the account's platform, "" for heartbeats and unknown accounts

@@ -6,7 +6,7 @@ GREY (nothing flows) and FADED (outside a blast radius) are pale on purpose.
 
 from __future__ import annotations
 
-from catalog.choices import Category, ConnectorType, Platform
+from catalog.choices import Category, ConnectorType, HealthState, Lifecycle, Platform
 from catalog.graph.model import UNMONITORED
 
 FONT = "Helvetica"
@@ -18,25 +18,21 @@ BAD = "#b42318"
 WARN = "#9a6700"
 GREY = "#a8b0bc"  # planned and retired integrations: drawn, but nothing flows
 
-HEALTH_COLOURS = {
-    "up": "#1a7f37",
-    "late": WARN,
-    "down": BAD,
-    "failing": "#c4320a",
-    "paused": "#6941c6",
-    "unknown": "#5b7083",
+HEALTH_COLOURS: dict[str, str] = {
+    HealthState.UP: "#1a7f37",
+    HealthState.LATE: WARN,
+    HealthState.DOWN: BAD,
+    HealthState.FAILING: "#c4320a",
+    HealthState.PAUSED: "#6941c6",
+    HealthState.UNKNOWN: "#5b7083",
     UNMONITORED: INK,
 }
-HEALTH_LABELS = {
-    "up": "health up",
-    "late": "health late",
-    "down": "health down",
-    "failing": "health failing",
-    "paused": "health paused",
-    "unknown": "health unknown (no data yet)",
+HEALTH_LABELS: dict[str, str] = {
+    **{state.value: f"health {state.value}" for state in HealthState},
+    HealthState.UNKNOWN: "health unknown (no data yet)",
     UNMONITORED: "not monitored",
 }
-NOT_FLOWING = frozenset({"planned", "retired"})
+NOT_FLOWING = frozenset({Lifecycle.PLANNED, Lifecycle.RETIRED})
 
 # (fill colour, shape) by system category; the ERP is also drawn heavier (see build._system_attrs).
 CATEGORY_STYLES: dict[str, tuple[str, str]] = {

@@ -12,6 +12,7 @@ import hashlib
 from django.db import connection
 from django.db.models import Model
 
+from catalog.choices import HealthKind
 from catalog.health import read_health, read_observed_connections
 from catalog.models import GoLive, GoLiveIntegration, Integration, Person, PlatformAccount, System
 
@@ -51,7 +52,7 @@ def _aggregates() -> tuple[object, ...]:
 
 def monitored_ids() -> list[int]:
     """Integrations with a health source (kind none has none, so monitoring has no facts)."""
-    return list(Integration.objects.exclude(health_kind="none").values_list("id", flat=True))
+    return list(Integration.objects.exclude(health_kind=HealthKind.NONE).values_list("id", flat=True))
 
 
 def estate_version() -> str:

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db import models
 
-from catalog.choices import AccountPlatform, Category
+from catalog.choices import Category, Platform
 
 
 def major_part(version: str) -> str:
@@ -73,7 +73,7 @@ class PlatformAccount(models.Model):
     """An iPaaS tenant. Its credential is the *name* of an env var, never the value."""
 
     key = models.SlugField(unique=True, max_length=100)
-    platform = models.CharField(max_length=20, choices=AccountPlatform.choices)
+    platform = models.CharField(max_length=20, choices=Platform.choices)
     base_url = models.URLField(max_length=500)
     account_id = models.CharField(max_length=200, blank=True)
     secret_env = models.CharField(

@@ -15,9 +15,11 @@ from catalog.choices import (
     ConnectorType,
     ErrorSurface,
     HealthKind,
+    HealthState,
     MaintainedBy,
     Phase,
     Resync,
+    health_kind_label,
 )
 from catalog.completeness import assess
 from catalog.health import HealthFacts
@@ -148,12 +150,12 @@ def health_up(facts: IntegrationFacts) -> Outcome:
     kind = facts.integration.health_kind or HealthKind.NONE
     if kind == HealthKind.NONE:
         return FAIL, "no health source is set (health.kind: none)"
-    # Platform names keep their capitals; "heartbeat" reads as a common noun.
-    label = "heartbeat" if kind == HealthKind.HEARTBEAT else HealthKind(kind).label
+    # Platform names keep their capitals; a heartbeat reads as a common noun.
+    label = HealthKind.HEARTBEAT.label.lower() if kind == HealthKind.HEARTBEAT else health_kind_label(kind)
     health = facts.health
-    if health is None or health.state == "unknown":
+    if health is None or health.state == HealthState.UNKNOWN:
         return FAIL, f"the {label} health source has reported nothing yet"
-    if health.state != "up":
+    if health.state != HealthState.UP:
         since = f" since {health.state_changed_at:%Y-%m-%d %H:%M}" if health.state_changed_at else ""
         return FAIL, f"health is {health.state}{since}"
     return PASS, f"{label} health is up"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from catalog.choices import ConnectorType, Lifecycle
-from catalog.health import ObservedConnection
+from catalog.health import HEARTBEAT_SOURCE, ObservedConnection
 from catalog.models import Integration
 from catalog.models.findings import FindingCode, Severity, SubjectType
 from catalog.rules.finding import Finding, listing
@@ -18,7 +18,7 @@ def documented_refs(integrations: Iterable[Integration]) -> set[tuple[str, str]]
     """(source, ref) of every health source a spec describes, as ObservedConnection names them."""
     refs: set[tuple[str, str]] = set()
     for integration in integrations:
-        refs.add(("heartbeat", str(integration.ping_uuid)))
+        refs.add((HEARTBEAT_SOURCE, str(integration.ping_uuid)))
         if integration.health_account is not None and integration.health_ref:
             refs.add((integration.health_account.key, integration.health_ref))
     return refs
@@ -31,7 +31,7 @@ def undocumented_connections(observed: Iterable[ObservedConnection], documented:
             continue
         name = f"{connection.name!r} " if connection.name else ""
         seen = f", first seen {connection.first_seen_at.date().isoformat()}" if connection.first_seen_at else ""
-        if connection.source == "heartbeat":
+        if connection.source == HEARTBEAT_SOURCE:
             message = f"Heartbeat {name}(ref {connection.ref}) pings Plumbline but no spec describes it{seen}."
         else:
             message = f"{connection.source}: {name}(ref {connection.ref}) is running with no spec{seen}."

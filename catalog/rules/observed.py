@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from catalog.choices import HealthKind, Lifecycle
+from catalog.choices import HealthKind, HealthState, Lifecycle
 from catalog.models import Integration
 from catalog.models.findings import FindingCode, Severity
 from catalog.rules.finding import Facts, Finding, about, plural
@@ -27,7 +27,7 @@ def unmonitored(integration: Integration, facts: Facts) -> Finding | None:
 
 def health_down(integration: Integration, facts: Facts) -> Finding | None:
     health = facts.health
-    if health is None or health.state != "down":
+    if health is None or health.state != HealthState.DOWN:
         return None
     since = f" since {_when(health.state_changed_at)}" if health.state_changed_at else ""
     message = f"Health is down{since}: the last successful run was {_when(health.last_success_at)}."
@@ -37,7 +37,7 @@ def health_down(integration: Integration, facts: Facts) -> Finding | None:
 
 def health_failing(integration: Integration, facts: Facts) -> Finding | None:
     health = facts.health
-    if health is None or health.state != "failing":
+    if health is None or health.state != HealthState.FAILING:
         return None
     since = f" since {_when(health.state_changed_at)}" if health.state_changed_at else ""
     open_records = f"; {plural(health.open_failed_records, 'failed record')} open" if health.open_failed_records else ""

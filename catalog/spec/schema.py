@@ -107,7 +107,7 @@ PLATFORM_ACCOUNT = Kind(
     key_attr="key",
     key_check=checks.key,
     fields=(
-        Field("platform", "platform", checks.enum(choices.AccountPlatform.values), required=True),
+        Field("platform", "platform", checks.enum(choices.Platform.values), required=True),
         Field("base_url", "base_url", checks.url, required=True),
         Field("account_id", "account_id", _text(), default=""),
         Field("secret_env", "secret_env", checks.env_name, default=""),
@@ -130,7 +130,7 @@ INTEGRATION = Kind(
         Field("lifecycle", "lifecycle", checks.enum(choices.Lifecycle.values), default="live", always=True),
         Field("phase", "phase", checks.enum(choices.Phase.values), default="go-live", always=True),
         Field("connector.type", "connector_type", checks.enum(choices.ConnectorType.values), default=""),
-        Field("connector.platform", "connector_platform", checks.enum(choices.Platform.values), default=""),
+        Field("connector.platform", "connector_platform", checks.enum(choices.CONNECTOR_PLATFORMS), default=""),
         Field("connector.maintained_by", "maintained_by", checks.enum(choices.MaintainedBy.values), default=""),
         Field("connector.compatibility_sla_days", "compatibility_sla_days", checks.non_negative_integer),
         Field("connector.api_version", "api_version", _text(50), default=""),
@@ -155,7 +155,13 @@ INTEGRATION = Kind(
         _ref("workaround.performed_by", "workaround_performed_by", "Person"),
         Field("workaround.hours_per_month", "workaround_hours_per_month", checks.hours),
         Field("build_estimate_hours", "build_estimate_hours", checks.hours),
-        Field("health.kind", "health_kind", checks.enum(choices.HealthKind.values), default="none", always=True),
+        Field(
+            "health.kind",
+            "health_kind",
+            checks.enum(choices.HEALTH_KINDS),
+            default=choices.HealthKind.NONE.value,
+            always=True,
+        ),
         Field("health.grace_minutes", "health_grace_minutes", checks.non_negative_integer),
         Field("health.url", "health_url", checks.url, default=""),
         _ref("health.account", "health_account", "PlatformAccount"),
@@ -272,8 +278,8 @@ def _clean_mappings(value: Any, errors: FieldErrors) -> list[dict[str, Any]]:
 def _cross_checks(kind: Kind, values: dict[str, Any], errors: FieldErrors) -> None:
     if kind is not INTEGRATION:
         return
-    health = values.get("health.kind", "none")
-    if health == "http" and not values.get("health.url"):
+    health = values.get("health.kind", choices.HealthKind.NONE)
+    if health == choices.HealthKind.HTTP and not values.get("health.url"):
         errors.append(("health.url", "is required when health.kind is http"))
     if health in choices.PLATFORM_HEALTH_KINDS:
         for part in ("account", "ref"):

@@ -11,7 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from catalog import choices
-from catalog.health import HEALTH_STATES, read_health
+from catalog.choices import HealthState
+from catalog.health import UNMONITORED, read_health
 from catalog.models import Integration, StoredFinding, System
 from catalog.models.findings import Severity
 from catalog.rules.store import with_waivers
@@ -60,7 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     live_ids = list(Integration.objects.filter(lifecycle=choices.Lifecycle.LIVE).values_list("id", flat=True))
     health = Counter(facts.state for facts in read_health(live_ids).values())
-    health["unmonitored"] = len(live_ids) - sum(health.values())
+    health[UNMONITORED] = len(live_ids) - sum(health.values())
 
     findings = with_waivers(StoredFinding.objects.all(), today).filter(waived=False)  # type: ignore[misc]
     by_severity = dict(findings.values_list("severity").annotate(n=Count("id")).order_by())
@@ -93,7 +94,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "by_lifecycle": bars(_counts("lifecycle", dict(choices.Lifecycle.choices))),
         "by_connector": bars(_counts("connector_type", dict(choices.ConnectorType.choices))),
         "by_health": bars(
-            [(state, health[state], state, "") for state in (*HEALTH_STATES, "unmonitored") if health[state]]
+            [(state, health[state], state, "") for state in (*HealthState.values, UNMONITORED) if health[state]]
         ),
         "missing_parts": bars(
             [

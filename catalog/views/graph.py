@@ -53,7 +53,7 @@ def _context(form: GraphFilterForm, unknown: list[str]) -> dict[str, Any]:
     chosen = {name: str(form.data.get(name, "")) for name in ("owner", "golive", "lifecycle", "connector", "health")}
     return {
         "form": form,
-        "unknown": unknown,
+        "unknown_parameters": unknown,
         "options": {
             "systems": _options(sorted(form.systems.items())),
             "owner": _options([("", "anyone"), *sorted(form.people.items())], chosen["owner"]),

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
-from catalog.filters import StrictFilterSet
+from catalog.filters import NEITHER, StrictFilterSet
 from catalog.forms import without_blank
 
 PAGE_SIZE = 50
@@ -31,7 +31,7 @@ def without_empty_parameters(request: HttpRequest) -> HttpResponseRedirect | Non
     so links stay short and shareable."""
     kept = request.GET.copy()
     for name in list(kept):
-        values = [v for v in kept.getlist(name) if v not in ("", "unknown")]
+        values = [v for v in kept.getlist(name) if v not in ("", NEITHER)]
         if values:
             kept.setlist(name, values)
         else:
@@ -82,7 +82,7 @@ def filter_panel(filterset: StrictFilterSet) -> forms.Form:
     for field in fields.values():
         widget = field.widget
         if isinstance(widget, forms.NullBooleanSelect):
-            widget.choices = [("unknown", ANY), ("true", "Yes"), ("false", "No")]
+            widget.choices = [(NEITHER, ANY), ("true", "Yes"), ("false", "No")]
         elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
             # django-filter's choice fields add their empty_label as the first choice.
             choices = without_blank(field)

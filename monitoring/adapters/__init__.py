@@ -7,24 +7,25 @@ the database.
 
 from __future__ import annotations
 
+from catalog.choices import HealthKind, Platform
 from monitoring.adapters import boomi, celigo, http, mulesoft, workato
 from monitoring.observations import Adapter, PollError, Replayer
 
 ADAPTERS: dict[str, Adapter] = {
-    "http": http,
-    "boomi": boomi,
-    "workato": workato,
-    "celigo": celigo,
-    "mulesoft": mulesoft,
+    HealthKind.HTTP: http,
+    Platform.BOOMI: boomi,
+    Platform.WORKATO: workato,
+    Platform.CELIGO: celigo,
+    Platform.MULESOFT: mulesoft,
 }
 
 # Celigo retries flow errors, Workato repeats jobs; the rest say why a re-sync stays manual.
-REPLAYERS: dict[str, Replayer] = {"celigo": celigo, "workato": workato}
+REPLAYERS: dict[str, Replayer] = {Platform.CELIGO: celigo, Platform.WORKATO: workato}
 NO_REPLAY: dict[str, str] = {
-    "heartbeat": "a heartbeat integration reports to Plumbline, which cannot ask it to send records again",
-    "http": http.NO_REPLAY,
-    "boomi": boomi.NO_REPLAY,
-    "mulesoft": mulesoft.NO_REPLAY,
+    HealthKind.HEARTBEAT: "a heartbeat integration reports to Plumbline, which cannot ask it to send records again",
+    HealthKind.HTTP: http.NO_REPLAY,
+    Platform.BOOMI: boomi.NO_REPLAY,
+    Platform.MULESOFT: mulesoft.NO_REPLAY,
 }
 
 

@@ -14,10 +14,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.choices import HealthState
 from catalog.models import Integration, Person, System
 from monitoring import conf
 from monitoring.models import Alert, Flip, MaintenanceWindow
-from monitoring.models.choices import ALERTING_STATES, Channel, HealthState
+from monitoring.models.choices import ALERTING_STATES, Channel
 
 Recipient = tuple[str, str]  # (channel, address)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from monitoring.models.choices import Channel, HealthState
+from catalog.choices import HealthState
+from monitoring.models.choices import Channel
 
 
 class Flip(models.Model):

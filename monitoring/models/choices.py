@@ -1,17 +1,10 @@
-"""Enum values of monitoring records."""
+"""Enum values of monitoring records (health states are catalog's: catalog.choices.HealthState)."""
 
 from __future__ import annotations
 
 from django.db import models
 
-
-class HealthState(models.TextChoices):
-    UNKNOWN = "unknown", "Unknown"
-    UP = "up", "Up"
-    LATE = "late", "Late"
-    DOWN = "down", "Down"
-    FAILING = "failing", "Failing"
-    PAUSED = "paused", "Paused"
+from catalog.choices import HealthState
 
 
 class RunStatus(models.TextChoices):

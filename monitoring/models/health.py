@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from catalog.choices import HealthKind
-from monitoring.models.choices import HealthState
-
-HEARTBEAT_SOURCE = "heartbeat"  # catalog.health.ObservedConnection.source of observed heartbeats
+from catalog.choices import HEALTH_KIND_CHOICES, HealthState
+from catalog.health import HEARTBEAT_SOURCE
 
 
 class HealthSource(models.Model):
@@ -16,7 +14,7 @@ class HealthSource(models.Model):
     """
 
     integration = models.OneToOneField("catalog.Integration", on_delete=models.CASCADE, related_name="health_source")
-    kind = models.CharField(max_length=20, choices=HealthKind.choices)
+    kind = models.CharField(max_length=20, choices=HEALTH_KIND_CHOICES)
     interval_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Declared; none: never late.")
     grace_minutes = models.PositiveIntegerField(default=0)
     min_records_per_run = models.PositiveIntegerField(null=True, blank=True)
@@ -92,7 +90,7 @@ class ObservedConnection(models.Model):
 
     @property
     def source(self) -> str:
-        """As catalog.health.ObservedConnection names it: the platform account's key, or "heartbeat"."""
+        """As catalog.health.ObservedConnection names it: the platform account's key, or HEARTBEAT_SOURCE."""
         return self.account.key if self.account is not None else HEARTBEAT_SOURCE
 
 

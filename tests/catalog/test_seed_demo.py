@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.choices import AccountPlatform, Category, ConnectorType, HealthKind, Lifecycle, Phase
+from catalog.choices import HEALTH_KINDS, Category, ConnectorType, HealthKind, Lifecycle, Phase, Platform
 from catalog.completeness import PARTS
 from catalog.demo.estate import DEMO_NOTE
 from catalog.models import ChangeRecord, GoLive, Integration, Person, PlatformAccount, System
@@ -185,8 +185,8 @@ def test_every_connector_type_is_represented(seeded):
 
 def test_every_ipaas_platform_has_integrations_and_one_account(seeded):
     ipaas = Integration.objects.filter(connector_type=ConnectorType.IPAAS)
-    assert set(ipaas.values_list("connector_platform", flat=True)) == set(AccountPlatform.values) | {"other"}
-    assert sorted(PlatformAccount.objects.values_list("platform", flat=True)) == sorted(AccountPlatform.values)
+    assert set(ipaas.values_list("connector_platform", flat=True)) == set(Platform.values) | {"other"}
+    assert sorted(PlatformAccount.objects.values_list("platform", flat=True)) == sorted(Platform.values)
 
 
 def test_every_lifecycle_and_phase_is_represented(seeded):
@@ -195,13 +195,11 @@ def test_every_lifecycle_and_phase_is_represented(seeded):
 
 
 def test_every_health_kind_is_represented(seeded):
-    assert set(Integration.objects.values_list("health_kind", flat=True)) == set(HealthKind.values)
+    assert set(Integration.objects.values_list("health_kind", flat=True)) == set(HEALTH_KINDS)
 
 
 def test_platform_health_reads_an_account_of_the_same_platform(seeded):
-    platform_health = Integration.objects.filter(health_kind__in=AccountPlatform.values).select_related(
-        "health_account"
-    )
+    platform_health = Integration.objects.filter(health_kind__in=Platform.values).select_related("health_account")
     assert platform_health.count() == 14
     for integration in platform_health:
         assert integration.health_account is not None

@@ -9,11 +9,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.choices import PULLED_HEALTH_KINDS
 from catalog.models import Integration
 from monitoring.models import HealthSource
 from monitoring.pending_pings import apply_pending_pings
 from monitoring.polling import poll_source
-from monitoring.sources import PULLED_KINDS, sync_sources
+from monitoring.sources import sync_sources
 from monitoring.transitions import settle_and_save
 
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         for source in sources:
             key = source.integration.key
             error = ""
-            if source.kind in PULLED_KINDS:
+            if source.kind in PULLED_HEALTH_KINDS:
                 error = poll_source(source.integration_id).error
             with transaction.atomic():
                 locked = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run")
