@@ -8,7 +8,8 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from plumbline.accounts.roles import can_edit, can_view, is_admin
+from catalog.ownership import can_edit
+from plumbline.accounts.roles import can_view, is_admin
 
 
 class ReadAnyRole(BasePermission):

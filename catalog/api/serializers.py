@@ -22,11 +22,11 @@ from catalog.choices import HealthKind, HealthState
 from catalog.completeness import PARTS
 from catalog.health import HealthFacts, read_health
 from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, Integration
+from catalog.ownership import can_edit
 from catalog.spec import documents
 from catalog.spec.edits import instance_keys
 from catalog.spec.importer import ImportFailed, SpecError, apply_entries, jsonable, parse_data
 from catalog.spec.schema import API_VERSION, GOLIVE, INTEGRATION, KINDS, PERSON, PLATFORM_ACCOUNT, SYSTEM, Field, Kind
-from plumbline.accounts.roles import can_edit
 
 from .history import FieldChange, changed_fields
 

@@ -29,8 +29,8 @@ from catalog.api.serializers import (
     SystemSerializer,
 )
 from catalog.models import ChangeRecord
+from catalog.ownership import owns_document
 from catalog.spec import edits
-from plumbline.accounts.roles import owns_document
 
 
 class InUse(APIException):

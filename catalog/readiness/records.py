@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from catalog.models import Attestation, GoLive, Integration, SignOff
+from catalog.ownership import can_edit
 from catalog.readiness.checklist import Readiness
-from plumbline.accounts.roles import can_edit, email_of, is_admin
+from plumbline.accounts.roles import email_of, is_admin
 
 
 class SignOffRefused(Exception):

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import ChangeRecord, Integration, Reminder, ReviewSnooze
+from catalog.ownership import person_of
 from catalog.spec.edits import document_of, record_change
-from plumbline.accounts.roles import email_of, is_admin, person_of
+from plumbline.accounts.roles import email_of, is_admin
 
 CONFIRM_NOTE = "confirmed still accurate"
 

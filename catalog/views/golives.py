@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from catalog.models import Attestation, GoLive, SignOff
+from catalog.ownership import person_of
 from catalog.readiness.checklist import Readiness
 from catalog.readiness.export import CSV_HEADER, csv_rows
 from catalog.readiness.forms import AttestationForm, SignOffForm
@@ -23,7 +24,7 @@ from catalog.readiness.load import readiness_by_golive
 from catalog.readiness.records import SignOffRefused, attest, may_attest, may_sign_off, sign_off
 from catalog.rules.export import write_csv
 from catalog.rules.finding import plural
-from plumbline.accounts.roles import person_of, role_required
+from plumbline.accounts.roles import role_required
 
 
 @role_required

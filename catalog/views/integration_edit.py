@@ -13,9 +13,10 @@ from django.shortcuts import redirect, render
 
 from catalog.forms import IntegrationForm, mapping_formset, ordered_mappings
 from catalog.models import ChangeRecord, Integration, Mapping
+from catalog.ownership import can_edit, person_of
 from catalog.spec.edits import document_of, record_change
 from catalog.views.integrations import get_integration
-from plumbline.accounts.roles import can_edit, is_admin, person_of, role_required
+from plumbline.accounts.roles import is_admin, role_required
 
 
 @role_required

@@ -12,11 +12,12 @@ from django.shortcuts import render
 from catalog.filters import IntegrationFilterSet
 from catalog.health import read_health
 from catalog.models import Integration
+from catalog.ownership import can_edit
 from catalog.spec.edits import document_of
 from catalog.spec.exporter import HEADER, dump_documents
 from catalog.views import listing
 from catalog.views.history import history_of
-from plumbline.accounts.roles import can_edit, role_required
+from plumbline.accounts.roles import role_required
 
 CSV_HEADER = (
     "key",

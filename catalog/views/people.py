@@ -13,10 +13,11 @@ from django.utils.http import urlencode
 
 from catalog.filters import PersonFilterSet
 from catalog.models import Integration, Person, Reminder, ReviewSnooze
+from catalog.ownership import person_of
 from catalog.views import listing
 from catalog.views.history import history_of
 from catalog.views.systems import integration_count
-from plumbline.accounts.roles import person_of, role_required
+from plumbline.accounts.roles import role_required
 
 INTEGRATION_ROW_RELATED = ("source", "target", "owner")
 

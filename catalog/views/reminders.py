@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from catalog.models import Integration, Reminder, ReviewSnooze, StoredFinding
 from catalog.models.findings import SubjectType
+from catalog.ownership import person_of
 from catalog.reminders import conf
 from catalog.reminders.forms import SnoozeForm
 from catalog.reminders.links import LinkRefused, ReviewLink, read_token
 from catalog.reminders.review import active_snooze, confirm_review, may_review, record_answer, snooze
 from catalog.rules.store import ordered, with_waivers
-from plumbline.accounts.roles import email_of, is_admin, person_of, role_required
+from plumbline.accounts.roles import email_of, is_admin, role_required
 
 PAGE_SIZE = 100
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from catalog.forms import SystemForm
 from catalog.models import ChangeRecord, System
 from catalog.models.systems import version_change
+from catalog.ownership import can_edit
 from catalog.spec.edits import document_of, record_change
-from plumbline.accounts.roles import can_edit, role_required
+from plumbline.accounts.roles import role_required
 
 
 @role_required

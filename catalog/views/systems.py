@@ -11,9 +11,10 @@ from django.utils.http import urlencode
 
 from catalog.filters import SystemFilterSet
 from catalog.models import Integration, System
+from catalog.ownership import can_edit
 from catalog.views import listing
 from catalog.views.history import history_of
-from plumbline.accounts.roles import can_edit, role_required
+from plumbline.accounts.roles import role_required
 
 INTEGRATION_ROW_RELATED = ("source", "target", "owner")
 

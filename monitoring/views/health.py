@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.choices import HealthKind
 from catalog.models import Integration
+from catalog.ownership import can_edit
 from monitoring import timeline
 from monitoring.alerting.escalation import acknowledge
 from monitoring.models import Alert, FailedRecord, Flip, HealthSource, ResyncRequest, Run
@@ -25,7 +26,7 @@ from monitoring.recording import refresh_failed_counts
 from monitoring.resync import request_resync, settle
 from monitoring.state import OBSERVATION_WINDOW, failing_reason
 from monitoring.transitions import run_facts, settle_and_save
-from plumbline.accounts.roles import can_edit, role_required
+from plumbline.accounts.roles import role_required
 
 RECENT = 50
 

@@ -1,23 +1,20 @@
-"""Roles and the permission checks shared by pages, the API and the admin.
+"""Roles and the role checks shared by pages, the API and the admin.
 
-A user's role lives in accounts.Profile; superusers are always admins. Owners may
-edit the integrations they own or back up, and the systems they own, matched by
-the email of the catalog Person.
+A user's role lives in accounts.Profile; superusers are always admins. Which documents an
+owner may edit is the catalog's rule (catalog/ownership.py): accounts knows users, roles and
+tokens only, and imports nothing from catalog.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-
-if TYPE_CHECKING:
-    from catalog.models import Person
 
 ROLES = ("viewer", "owner", "admin")
 VIEWER, OWNER, ADMIN = ROLES
@@ -48,54 +45,6 @@ def is_admin(user: Any) -> bool:
 def email_of(user: Any) -> str:
     """The user's email, lowercased (users are keyed by email: username == email)."""
     return (getattr(user, "email", "") or getattr(user, "username", "") or "").strip().lower()
-
-
-def person_of(user: Any) -> Person | None:
-    """The catalog Person whose email is the user's email, or None."""
-    from catalog.models import Person
-
-    email = email_of(user)
-    if not email or not getattr(user, "is_authenticated", False):
-        return None
-    return Person.objects.filter(email=email).first()
-
-
-# Which references make a user the owner of a document, by kind: the same rule for a stored
-# object (can_edit) and for a document about to be created (owns_document).
-OWNER_REFERENCES: dict[str, tuple[str, ...]] = {
-    "Integration": ("owner", "backup_owner"),
-    "System": ("owner",),
-}
-
-
-def can_edit(user: Any, obj: Any = None) -> bool:
-    """Admins edit anything; owners edit their integrations (owner or backup owner) and
-    their systems; viewers edit nothing. With obj=None: may the user edit anything at all
-    (i.e. is an owner or admin), e.g. to show an "edit" or "new" button."""
-    role = role_of(user)
-    if role == ADMIN:
-        return True
-    if role != OWNER:
-        return False
-    if obj is None:
-        return True
-    email = email_of(user)
-    for attr in OWNER_REFERENCES.get(type(obj).__name__, ()):
-        person = getattr(obj, attr, None)
-        if person is not None and email and person.email.lower() == email:
-            return True
-    return False
-
-
-def owns_document(user: Any, kind: str, values: dict[str, Any]) -> bool:
-    """May the user write a new document with these values (dotted path -> value)?"""
-    role = role_of(user)
-    if role == ADMIN:
-        return True
-    if role != OWNER:
-        return False
-    email = email_of(user)
-    return bool(email) and any(values.get(path) == email for path in OWNER_REFERENCES.get(kind, ()))
 
 
 @transaction.atomic

@@ -10,17 +10,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from catalog.models import Integration, Person, System
-from plumbline.accounts.roles import (
-    admin_required,
-    assign_role,
-    can_edit,
-    can_view,
-    is_admin,
-    owns_document,
-    person_of,
-    role_of,
-    role_required,
-)
+from catalog.ownership import can_edit, owns_document, person_of
+from plumbline.accounts.roles import admin_required, assign_role, can_view, is_admin, role_of, role_required
 
 pytestmark = pytest.mark.django_db
 

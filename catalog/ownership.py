@@ -1,0 +1,57 @@
+"""Who owns what in the written estate: the rule pages, the API and the admin share for "may this
+user edit this document?". Roles come from accounts (viewer, owner, admin); which documents an
+owner may edit is catalog's word: the integrations they own or back up and the systems they own,
+matched by the email of their Person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.models import Person
+from plumbline.accounts.roles import ADMIN, OWNER, email_of, role_of
+
+# Which references make a user the owner of a document, by kind: the same rule for a stored
+# object (can_edit) and for a document about to be created (owns_document).
+OWNER_REFERENCES: dict[str, tuple[str, ...]] = {
+    "Integration": ("owner", "backup_owner"),
+    "System": ("owner",),
+}
+
+
+def person_of(user: Any) -> Person | None:
+    """The catalog Person whose email is the user's email, or None."""
+    email = email_of(user)
+    if not email or not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.filter(email=email).first()
+
+
+def can_edit(user: Any, obj: Any = None) -> bool:
+    """Admins edit anything; owners edit their integrations (owner or backup owner) and
+    their systems; viewers edit nothing. With obj=None: may the user edit anything at all
+    (i.e. is an owner or admin), e.g. to show an "edit" or "new" button."""
+    role = role_of(user)
+    if role == ADMIN:
+        return True
+    if role != OWNER:
+        return False
+    if obj is None:
+        return True
+    email = email_of(user)
+    for attr in OWNER_REFERENCES.get(type(obj).__name__, ()):
+        person = getattr(obj, attr, None)
+        if person is not None and email and person.email.lower() == email:
+            return True
+    return False
+
+
+def owns_document(user: Any, kind: str, values: dict[str, Any]) -> bool:
+    """May the user write a new document with these values (dotted path -> value)?"""
+    role = role_of(user)
+    if role == ADMIN:
+        return True
+    if role != OWNER:
+        return False
+    email = email_of(user)
+    return bool(email) and any(values.get(path) == email for path in OWNER_REFERENCES.get(kind, ()))
