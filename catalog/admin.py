@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from catalog.forms import SpecForm
 from catalog.models import (
     Attestation,
     ChangeRecord,
@@ -28,17 +29,6 @@ from catalog.models import (
     Waiver,
 )
 from catalog.spec import edits
-
-
-class SpecForm(forms.ModelForm):
-    """Rejects what import would reject, naming the field."""
-
-    def _post_clean(self) -> None:
-        super()._post_clean()  # type: ignore[misc]
-        for attr, messages in edits.field_errors(self.instance).items():
-            target = attr if attr in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
 
 
 class SpecAdmin(admin.ModelAdmin):

@@ -1,5 +1,5 @@
-"""Page forms. Spec fields are validated by the same rules as import (edits.field_errors,
-through admin.SpecForm), mapping rows by the import's own mapping checks."""
+"""Page and admin forms. Spec fields are validated by the same rules as import (SpecForm, through
+edits.field_errors), mapping rows by the import's own mapping checks."""
 
 from __future__ import annotations
 
@@ -9,14 +9,26 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from catalog.admin import SpecForm
 from catalog.filters import NEITHER
 from catalog.models import Integration, Person, PlatformAccount, System
+from catalog.spec import edits
 from catalog.spec.checks import Invalid
 from catalog.spec.schema import INTEGRATION, MAPPING_FIELDS
 
 NOT_STATED = "(not stated)"
 SPEC_PATHS: dict[str, str] = {f.attr: f.path for f in INTEGRATION.fields} | {"key": "key"}
+
+
+class SpecForm(forms.ModelForm):
+    """Rejects what import would reject, naming the field."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]
+        for attr, messages in edits.field_errors(self.instance).items():
+            target = attr if attr in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+
 
 # (heading, fields) in the order of spec-format.md, so the form reads like a spec file.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (

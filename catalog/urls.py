@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.urls import path
 
 from catalog.views import dashboard
-from catalog.views.findings import findings_list, phase_two, waive_finding
+from catalog.views.findings import findings_list, waive_finding
 from catalog.views.golives import golive_attest, golive_detail, golive_list, golive_sign_off
 from catalog.views.graph import graph_download, graph_page
 from catalog.views.integration_edit import integration_edit, integration_new
 from catalog.views.integrations import integration_detail, integration_list, integration_spec
 from catalog.views.people import me, person_detail, person_list
+from catalog.views.phase_two import phase_two
 from catalog.views.reminders import reminder_list, review
 from catalog.views.system_edit import system_edit
 from catalog.views.systems import system_detail, system_list

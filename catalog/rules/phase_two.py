@@ -1,11 +1,16 @@
 """What a deferral to phase two has cost: DEFERRED_PHASE_TWO, WORKAROUND_EXCEEDS_BUILD, and the
-arithmetic the phase-two register shows (age, quarters deferred, workaround hours to date)."""
+phase-two register (every deferred integration with its age, quarters deferred and workaround
+hours to date, most costly first) that the dashboard and the /phase-two/ page show."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from catalog.choices import Phase
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from catalog.choices import Lifecycle, Phase
 from catalog.models import Integration
 from catalog.models.findings import FindingCode, Severity
 from catalog.rules.finding import Facts, Finding, about, number, person_name, plural
@@ -107,3 +112,49 @@ def workaround_exceeds_build(integration: Integration, facts: Facts) -> Finding 
     )
     remedy = "Build the integration now: every further month of the workaround costs more than it saves."
     return about(integration, FindingCode.WORKAROUND_EXCEEDS_BUILD, Severity.WARNING, message, remedy)
+
+
+@dataclass(frozen=True)
+class DeferredItem:
+    """One row of the phase-two register."""
+
+    integration: Integration
+    age_days: int | None
+    quarters: int | None
+    hours_to_date: float | None
+    target_passed: bool
+    severity: str
+    exceeds_build: bool
+
+    def cost_key(self) -> tuple[bool, float, int, str]:
+        # Most workaround hours first; items whose cost is unknown go last.
+        return (self.hours_to_date is None, -(self.hours_to_date or 0), -(self.age_days or 0), self.integration.key)
+
+
+def deferred_integrations() -> QuerySet[Integration]:
+    """The integrations in the register: deferred to phase two and not retired."""
+    return (
+        Integration.objects.filter(phase=Phase.PHASE_TWO)
+        .exclude(lifecycle=Lifecycle.RETIRED)
+        .select_related("source", "target", "owner", "backup_owner", "workaround_performed_by")
+    )
+
+
+def deferred_items(integrations: list[Integration], today: dt.date) -> list[DeferredItem]:
+    """The register's rows, most workaround hours first."""
+    facts = Facts(today=today, now=timezone.now())
+    items = []
+    for integration in integrations:
+        finding = deferred_phase_two(integration, facts)
+        items.append(
+            DeferredItem(
+                integration=integration,
+                age_days=age_days(integration, today),
+                quarters=quarters_deferred(integration, today),
+                hours_to_date=workaround_hours_to_date(integration, today),
+                target_passed=target_passed(integration, today),
+                severity=finding.severity if finding else Severity.INFO,
+                exceeds_build=workaround_exceeds_build(integration, facts) is not None,
+            )
+        )
+    return sorted(items, key=DeferredItem.cost_key)

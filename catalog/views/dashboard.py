@@ -15,8 +15,8 @@ from catalog.choices import HealthState
 from catalog.health import UNMONITORED, read_health
 from catalog.models import Integration, StoredFinding, System
 from catalog.models.findings import Severity
+from catalog.rules.phase_two import deferred_integrations, deferred_items
 from catalog.rules.store import with_waivers
-from catalog.views.findings import deferred_items
 from plumbline.accounts.roles import role_required
 
 
@@ -71,14 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("id"), critical=Count("id", filter=Q(severity=Severity.CRITICAL)))
         .order_by("-n", "owner__email")[:5]
     )
-    deferred = deferred_items(
-        list(
-            Integration.objects.filter(phase=choices.Phase.PHASE_TWO)
-            .exclude(lifecycle=choices.Lifecycle.RETIRED)
-            .select_related("workaround_performed_by")
-        ),
-        today,
-    )
+    deferred = deferred_items(list(deferred_integrations()), today)
     missing_parts = Counter(
         part
         for missing in Integration.objects.values_list("completeness_missing", flat=True)

@@ -1,9 +1,8 @@
-"""The findings list at /findings/ and the phase-two register at /phase-two/."""
+"""The findings list at /findings/ (HTML or CSV) and waiving a finding."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
@@ -13,24 +12,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
-from catalog.choices import Lifecycle
-from catalog.models import Integration, Person, StoredFinding, Waiver
+from catalog.models import Person, StoredFinding, Waiver
 from catalog.models.findings import FindingCode, Severity, SubjectType
 from catalog.rules.export import write_csv
 from catalog.rules.filters import WAIVED_CHOICES, StoredFindingFilterSet, parameter_errors, without_blanks
-from catalog.rules.finding import Facts
-from catalog.rules.phase_two import (
-    age_days,
-    deferred_phase_two,
-    quarters_deferred,
-    target_passed,
-    workaround_exceeds_build,
-    workaround_hours_to_date,
-)
 from catalog.rules.store import ordered, with_waivers
-from plumbline.accounts.roles import email_of, is_admin, role_of, role_required
+from plumbline.accounts.roles import OWNER, email_of, is_admin, role_of, role_required
 
 PAGE_SIZE = 200
 GROUPS = {"code": "code", "severity": "severity", "owner": "owner__email"}
@@ -80,7 +70,7 @@ def findings_list(request: HttpRequest) -> HttpResponse:
         "selected_severities": params.getlist("severity"),
         "group": params.get("group", "code"),
         "can_waive_all": is_admin(request.user),
-        "my_email": email_of(request.user) if role_of(request.user) == "owner" else None,
+        "my_email": email_of(request.user) if role_of(request.user) == OWNER else None,
     }
     if errors:
         return render(request, "catalog/findings.html", {**context, "errors": errors}, status=400)
@@ -149,109 +139,6 @@ def _findings_csv(queryset: QuerySet[StoredFinding], today: dt.date) -> HttpResp
     return response
 
 
-@dataclass(frozen=True)
-class DeferredItem:
-    """One row of the phase-two register."""
-
-    integration: Integration
-    age_days: int | None
-    quarters: int | None
-    hours_to_date: float | None
-    target_passed: bool
-    severity: str
-    exceeds_build: bool
-
-    def cost_key(self) -> tuple[bool, float, int, str]:
-        # Most workaround hours first; items whose cost is unknown go last.
-        return (self.hours_to_date is None, -(self.hours_to_date or 0), -(self.age_days or 0), self.integration.key)
-
-
-def deferred_items(integrations: list[Integration], today: dt.date) -> list[DeferredItem]:
-    facts = Facts(today=today, now=timezone.now())
-    items = []
-    for integration in integrations:
-        finding = deferred_phase_two(integration, facts)
-        items.append(
-            DeferredItem(
-                integration=integration,
-                age_days=age_days(integration, today),
-                quarters=quarters_deferred(integration, today),
-                hours_to_date=workaround_hours_to_date(integration, today),
-                target_passed=target_passed(integration, today),
-                severity=finding.severity if finding else Severity.INFO,
-                exceeds_build=workaround_exceeds_build(integration, facts) is not None,
-            )
-        )
-    return sorted(items, key=DeferredItem.cost_key)
-
-
-PHASE_TWO_CSV_HEADER = (
-    "integration",
-    "deferred_since",
-    "age_days",
-    "quarters_deferred",
-    "target_date",
-    "workaround_by",
-    "hours_per_month",
-    "workaround_hours_to_date",
-    "build_estimate_hours",
-    "severity",
-)
-
-
-@role_required
-def phase_two(request: HttpRequest) -> HttpResponse:
-    """Every deferred (phase-two, not retired) integration, by what the deferral has cost."""
-    unknown = [name for name in request.GET if name != "format"]
-    fmt = request.GET.get("format", "html")
-    errors = [f"Unknown parameter {name!r} (known: format)." for name in unknown]
-    if fmt not in ("html", "csv"):
-        errors.append(f"format={fmt!r}: must be one of html, csv.")
-    if errors:
-        return render(request, "catalog/phase_two.html", {"errors": errors}, status=400)
-    today = timezone.localdate()
-    integrations = list(
-        Integration.objects.filter(phase="phase-two")
-        .exclude(lifecycle=Lifecycle.RETIRED)
-        .select_related("source", "target", "owner", "backup_owner", "workaround_performed_by")
-    )
-    items = deferred_items(integrations, today)
-    if fmt == "csv":
-        return _phase_two_csv(items, today)
-    context = {
-        "items": items,
-        "today": today,
-        "total_hours": sum(item.hours_to_date or 0 for item in items),
-        "monthly_hours": sum(item.integration.workaround_hours_per_month or 0 for item in items),
-    }
-    return render(request, "catalog/phase_two.html", context)
-
-
-def _phase_two_csv(items: list[DeferredItem], today: dt.date) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="phase-two-{today.isoformat()}.csv"'
-    rows = []
-    for item in items:
-        integration = item.integration
-        by = integration.workaround_performed_by
-        rows.append(
-            (
-                integration.key,
-                integration.deferred_since.isoformat() if integration.deferred_since else "",
-                item.age_days,
-                item.quarters,
-                integration.target_date.isoformat() if integration.target_date else "",
-                by.email if by else "",
-                integration.workaround_hours_per_month,
-                round(item.hours_to_date, 1) if item.hours_to_date is not None else None,
-                integration.build_estimate_hours,
-                item.severity,
-            )
-        )
-    write_csv(response, PHASE_TWO_CSV_HEADER, rows)
-    return response
-
-
 MAX_WAIVER_DAYS = 366
 
 
@@ -262,7 +149,7 @@ def waive_finding(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     finding = get_object_or_404(StoredFinding.objects.select_related("owner"), pk=pk)
     owns = (
-        role_of(request.user) == "owner" and finding.owner is not None and finding.owner.email == email_of(request.user)
+        role_of(request.user) == OWNER and finding.owner is not None and finding.owner.email == email_of(request.user)
     )
     if not (is_admin(request.user) or owns):
         raise PermissionDenied("Only an admin or the owner of what a finding is about may waive it.")
@@ -289,4 +176,4 @@ def waive_finding(request: HttpRequest, pk: int) -> HttpResponse:
             created_by=request.user if request.user.is_authenticated else None,
         )
         messages.success(request, f"{finding.code} on {finding.subject} is waived until {expires_on}.")
-    return redirect(request.META.get("HTTP_REFERER") or "/findings/")
+    return redirect(request.META.get("HTTP_REFERER") or reverse("findings"))
