@@ -45,9 +45,12 @@ class ObservedConnection:
 
 HealthReader = Callable[[Sequence[int]], dict[int, HealthFacts]]
 ObservedReader = Callable[[], list[ObservedConnection]]
+PathOf = Callable[[str], str]
 
 _health_reader: HealthReader | None = None
 _observed_reader: ObservedReader | None = None
+_ping_path: PathOf | None = None
+_health_page_path: PathOf | None = None
 
 
 def register_health_reader(reader: HealthReader) -> None:
@@ -58,6 +61,23 @@ def register_health_reader(reader: HealthReader) -> None:
 def register_observed_reader(reader: ObservedReader) -> None:
     global _observed_reader
     _observed_reader = reader
+
+
+def register_pages(*, ping: PathOf, health_page: PathOf) -> None:
+    """Monitoring's URLs catalog links to: a heartbeat's ping URL by ping uuid, and an
+    integration's health page by key (catalog never spells another app's URLs itself)."""
+    global _ping_path, _health_page_path
+    _ping_path, _health_page_path = ping, health_page
+
+
+def ping_path(ping_uuid: str) -> str | None:
+    """The path a heartbeat integration pings (None when monitoring is not installed)."""
+    return _ping_path(ping_uuid) if _ping_path else None
+
+
+def health_page_path(key: str) -> str | None:
+    """The path of an integration's health page (None when monitoring is not installed)."""
+    return _health_page_path(key) if _health_page_path else None
 
 
 def read_health(integration_ids: Sequence[int]) -> dict[int, HealthFacts]:

@@ -15,5 +15,6 @@ class MonitoringConfig(AppConfig):
 
         health.register_health_reader(readers.read_health)
         health.register_observed_reader(readers.read_observed_connections)
+        health.register_pages(ping=readers.ping_path, health_page=readers.health_page_path)
         specs_changed.connect(sources.on_specs_changed, dispatch_uid="monitoring.sync_sources")
         schedule.install(app)

@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 
 from catalog import health
 from catalog.models import Integration
 from monitoring.models import HealthSource, ObservedConnection
 from monitoring.pending_pings import apply_before_reading
+
+
+def ping_path(ping_uuid: str) -> str:
+    return reverse("ping", args=[ping_uuid])
+
+
+def health_page_path(key: str) -> str:
+    return reverse("integration-health", args=[key])
 
 
 def read_health(integration_ids: Sequence[int]) -> dict[int, health.HealthFacts]:

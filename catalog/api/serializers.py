@@ -20,7 +20,7 @@ from rest_framework.settings import api_settings
 
 from catalog.choices import HealthKind, HealthState
 from catalog.completeness import PARTS
-from catalog.health import HealthFacts, read_health
+from catalog.health import HealthFacts, ping_path, read_health
 from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, Integration
 from catalog.ownership import can_edit
 from catalog.spec import documents
@@ -293,8 +293,9 @@ class IntegrationSerializer(SpecSerializer):
             "open_failed_records": facts.open_failed_records if facts else 0,
         }
         request = self.context.get("request")
-        if obj.health_kind == HealthKind.HEARTBEAT and request is not None and can_edit(request.user, obj):
-            observed["ping_url"] = request.build_absolute_uri(f"/ping/{obj.ping_uuid}")
+        ping = ping_path(str(obj.ping_uuid)) if obj.health_kind == HealthKind.HEARTBEAT else None
+        if ping and request is not None and can_edit(request.user, obj):
+            observed["ping_url"] = request.build_absolute_uri(ping)
         return observed
 
     def _health_facts(self, obj: Integration) -> HealthFacts | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from urllib.parse import quote as url_quote
+
+from django.urls import reverse
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]")
@@ -50,8 +51,8 @@ def safe_id(prefix: str, key: str) -> str:
 
 
 def system_url(key: str) -> str:
-    return f"/systems/{url_quote(key, safe='')}/"
+    return reverse("system-detail", args=[key])
 
 
 def integration_url(key: str) -> str:
-    return f"/integrations/{url_quote(key, safe='')}/"
+    return reverse("integration-detail", args=[key])

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from catalog import choices
 from catalog.choices import HealthState
@@ -36,6 +38,11 @@ def bars(rows: list[tuple[str, int, str, str]]) -> list[Bar]:
     return [Bar(label, value, round(100 * value / top), css, link) for label, value, css, link in rows]
 
 
+def _listed(url_name: str, query: dict[str, str]) -> str:
+    """The list page `url_name` filtered by `query`: where a dashboard figure links."""
+    return f"{reverse(url_name)}?{urlencode(query)}"
+
+
 def _counts(field: str, labels: dict[str, str]) -> list[tuple[str, int, str, str]]:
     found = dict(Integration.objects.values_list(field).annotate(n=Count("id")).order_by())
     return [
@@ -43,7 +50,7 @@ def _counts(field: str, labels: dict[str, str]) -> list[tuple[str, int, str, str
             labels.get(value, value),
             found[value],
             value,
-            f"/integrations/?{field}={value}",
+            _listed("integration-list", {field: value}),
         )
         for value in labels
         if found.get(value)
@@ -91,13 +98,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "missing_parts": bars(
             [
-                (part.replace("_", " "), n, "", f"/integrations/?missing={part}")
+                (part.replace("_", " "), n, "", _listed("integration-list", {"missing": part}))
                 for part, n in missing_parts.most_common()
             ]
         ),
         "by_severity": bars(
             [
-                (label, by_severity.get(value, 0), value, f"/findings/?severity={value}")
+                (label, by_severity.get(value, 0), value, _listed("findings", {"severity": value}))
                 for value, label in reversed(Severity.choices)
             ]
         ),

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from catalog.filters import IntegrationFilterSet
-from catalog.health import read_health
+from catalog.health import health_page_path, read_health
 from catalog.models import Integration
 from catalog.ownership import can_edit
 from catalog.spec.edits import document_of
@@ -96,6 +96,7 @@ def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
         "mappings": mappings,
         "missing": integration.missing_parts,
         "health": read_health([integration.pk]).get(integration.pk),
+        "health_page": health_page_path(integration.key),
         "history": history_of("Integration", integration.key),
         "can_edit": can_edit(request.user, integration),
     }
