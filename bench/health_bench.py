@@ -14,7 +14,7 @@ Pings: gunicorn (2 x cores + 1 sync workers, as gunicorn recommends and bin/run 
 plumbline.wsgi, POST /ping/<uuid> with a JSON body, against the same gunicorn serving a
 csrf-exempt Django view that only returns "OK", in turns; target: the median ping rate >= 50% of
 the median OK rate. A ping is accepted in one statement and applied later in batches
-(monitoring/pending_pings.py): the backlog left is then applied and that rate reported too.
+(monitoring/ingest/pending.py): the backlog left is then applied and that rate reported too.
 History: what recording one run costs a source with a week of one-minute successes.
 
 SQLite runs in a temporary PLUMBLINE_VAR_DIR; with --database-url the named PostgreSQL database
@@ -148,7 +148,7 @@ class StatusPages:
 
 def build_sources(count: int, base_url: str) -> None:
     from catalog.models import Integration, System
-    from monitoring.sources import sync_sources
+    from monitoring.health.sources import sync_sources
 
     source, _ = System.objects.get_or_create(key="bench-source")
     target, _ = System.objects.get_or_create(key="bench-target")
@@ -190,8 +190,8 @@ def poll_round(queue: str, count: int) -> tuple[float, int]:
     from django.utils import timezone
 
     from monitoring import tasks
+    from monitoring.ingest.polling import poll_due_sources
     from monitoring.models import HealthSource
-    from monitoring.polling import poll_due_sources
 
     HealthSource.objects.update(next_poll_at=timezone.now(), last_polled_at=None)
     started = time.perf_counter()
@@ -289,9 +289,9 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> bool:
     this machine's speed drifts by a quarter from one minute to the next. Then applying: the
     backlog the pings left, stored as runs and state by apply_pending_pings in this process."""
     from catalog.models import Integration, System
+    from monitoring.health.sources import sync_sources
+    from monitoring.ingest.pending import apply_pending_pings
     from monitoring.models import PendingPing, Run
-    from monitoring.pending_pings import apply_pending_pings
-    from monitoring.sources import sync_sources
 
     system, _ = System.objects.get_or_create(key="bench-pinger")
     Integration.objects.bulk_create(
@@ -345,16 +345,16 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> bool:
 
 def bench_history() -> None:
     """What a week of history costs a recorded run: a one-minute heartbeat has 10,080 successes in
-    the observed-interval window, read at most every OBSERVED_REFRESH (monitoring/recording.py)."""
+    the observed-interval window, read at most every OBSERVED_REFRESH (monitoring/health/recording.py)."""
     import datetime as dt
 
     from django.utils import timezone
 
     from catalog.models import Integration, System
+    from monitoring.health.recording import record_poll
+    from monitoring.health.sources import sync_sources
     from monitoring.models import HealthSource, Run
-    from monitoring.observations import PollResult, RunObservation
-    from monitoring.recording import record_poll
-    from monitoring.sources import sync_sources
+    from monitoring.platforms.contract import PollResult, RunObservation
 
     system, _ = System.objects.get_or_create(key="bench-history")
     busy = Integration.objects.create(key="week-of-minutes", source=system, target=system, health_kind="heartbeat")

@@ -10,7 +10,8 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from catalog import health
         from catalog.signals import specs_changed
-        from monitoring import readers, schedule, sources
+        from monitoring import schedule
+        from monitoring.health import readers, sources
         from plumbline.celery import app
 
         health.register_health_reader(readers.read_health)

@@ -22,7 +22,7 @@ def ping_rate_per_minute() -> int:
 
 def ping_fast_commit() -> bool:
     """PostgreSQL: commit start/success pings without failed records without waiting for the WAL
-    flush (monitoring/heartbeats.py says what that risks); False: every ping waits."""
+    flush (monitoring/ingest/heartbeats.py says what that risks); False: every ping waits."""
     return bool(getattr(settings, "PLUMBLINE_PING_FAST_COMMIT", True))
 
 
@@ -49,7 +49,7 @@ def escalate_after_minutes() -> int:
 
 
 def history_days() -> int:
-    """Days of runs, flips, alerts and resolved failed records kept (monitoring/retention.py); 0: all."""
+    """Days of runs, flips, alerts and resolved failed records kept (monitoring/health/retention.py); 0: all."""
     return int(_get("PLUMBLINE_HISTORY_DAYS", "400"))
 
 

@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from catalog.models import Integration
 from catalog.rules.store import refresh_findings
-from monitoring.lateness import evaluate_due
+from monitoring.health.lateness import evaluate_due
+from monitoring.health.recording import record_poll
+from monitoring.health.sources import sync_sources
 from monitoring.models import HealthSource
-from monitoring.observations import FailedRecordObservation, PollResult, RunObservation
-from monitoring.recording import record_poll
-from monitoring.sources import sync_sources
+from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation
 
 HISTORY = dt.timedelta(hours=48)
 DEFAULT_INTERVAL_MINUTES = 60

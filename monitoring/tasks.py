@@ -13,7 +13,7 @@ from celery import shared_task
 
 @shared_task(name="monitoring.poll_source", ignore_result=True, acks_late=True, soft_time_limit=60, time_limit=90)
 def poll_source(integration_id: int) -> str:
-    from monitoring.polling import poll_source as poll
+    from monitoring.ingest.polling import poll_source as poll
 
     outcome = poll(integration_id)
     if outcome.error:
@@ -25,7 +25,7 @@ def poll_source(integration_id: int) -> str:
 @shared_task(name="monitoring.poll_sources", ignore_result=True, acks_late=True, soft_time_limit=240, time_limit=300)
 def poll_sources(integration_ids: list[int]) -> str:
     """A batch of polls (as poll_due_sources enqueues them); re-running a batch stores nothing twice."""
-    from monitoring.polling import poll_sources as poll
+    from monitoring.ingest.polling import poll_sources as poll
 
     outcomes = poll(integration_ids)
     return f"{sum(o.polled for o in outcomes)} polled, {sum(bool(o.error) for o in outcomes)} errors"
@@ -33,7 +33,7 @@ def poll_sources(integration_ids: list[int]) -> str:
 
 @shared_task(name="monitoring.poll_due_sources", ignore_result=True, soft_time_limit=50, time_limit=60)
 def poll_due_sources() -> int:
-    from monitoring.polling import poll_due_sources as enqueue_due
+    from monitoring.ingest.polling import poll_due_sources as enqueue_due
 
     return enqueue_due(poll_sources.delay)
 
@@ -41,7 +41,7 @@ def poll_due_sources() -> int:
 @shared_task(name="monitoring.apply_pings", ignore_result=True, soft_time_limit=50, time_limit=60)
 def apply_pings() -> int:
     """Store accepted heartbeats as runs and state; a killed worker's batch stays pending and is applied again."""
-    from monitoring.pending_pings import apply_pending_pings
+    from monitoring.ingest.pending import apply_pending_pings
 
     return apply_pending_pings()
 
@@ -49,7 +49,7 @@ def apply_pings() -> int:
 @shared_task(name="monitoring.evaluate_lateness", ignore_result=True, soft_time_limit=50, time_limit=60)
 def evaluate_lateness() -> int:
     from monitoring.alerting.delivery import send_pending
-    from monitoring.lateness import evaluate_due
+    from monitoring.health.lateness import evaluate_due
 
     report = evaluate_due()
     if report.alerts:
@@ -80,7 +80,7 @@ def escalate_alerts() -> int:
 
 @shared_task(name="monitoring.discover_platforms", ignore_result=True, soft_time_limit=600, time_limit=660)
 def discover_platforms() -> int:
-    from monitoring.discovery import discover_platforms as discover
+    from monitoring.ingest.discovery import discover_platforms as discover
 
     return discover().seen
 
@@ -88,7 +88,7 @@ def discover_platforms() -> int:
 @shared_task(name="monitoring.prune_history", ignore_result=True, soft_time_limit=3000, time_limit=3300)
 def prune_history() -> str:
     """Forget history older than PLUMBLINE_HISTORY_DAYS; an interrupted pass continues the next night."""
-    from monitoring.retention import prune_history as prune
+    from monitoring.health.retention import prune_history as prune
 
     return str(prune())
 
@@ -96,7 +96,7 @@ def prune_history() -> str:
 @shared_task(name="monitoring.replay_resync", ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
 def replay_resync(resync_id: int) -> str:
     """Send a re-sync request's failed records again; the request is claimed first, so a redelivery sends nothing."""
-    from monitoring.resync import replay
+    from monitoring.health.resync import replay
 
     return replay(resync_id)
 
@@ -104,7 +104,7 @@ def replay_resync(resync_id: int) -> str:
 @shared_task(name="monitoring.settle_resyncs", ignore_result=True, soft_time_limit=120, time_limit=150)
 def settle_resyncs() -> int:
     """Resolve what replays fixed, and queue again replay requests whose task was lost."""
-    from monitoring.resync import settle, stale_open
+    from monitoring.health.resync import settle, stale_open
 
     for resync_id in stale_open():
         replay_resync.delay(resync_id)

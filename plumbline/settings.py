@@ -100,7 +100,7 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'plumbline.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 # Django's own queries bind client-side and are never prepared; this lets the one statement that
-# accepts a heartbeat be (monitoring/heartbeats.py). Behind a transaction-pooling PgBouncer older
+# accepts a heartbeat be (monitoring/ingest/heartbeats.py). Behind a transaction-pooling PgBouncer older
 # than 1.21, set PLUMBLINE_DB_PREPARED=false.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("PLUMBLINE_DB_PREPARED", True):
     DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 5}

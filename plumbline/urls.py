@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from monitoring.api import router as runs_router
+from monitoring.views.api import router as runs_router
 from plumbline.accounts.login import LoginView
 
 urlpatterns = [

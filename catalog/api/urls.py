@@ -27,7 +27,7 @@ router.register("platform-accounts", views.PlatformAccountViewSet, basename="pla
 router.register("integrations", views.IntegrationViewSet, basename="integration")
 router.register("golives", views.GoLiveViewSet, basename="golive")
 router.register("findings", FindingViewSet, basename="finding")
-# Runs are monitoring's: served under /api/v1/runs/ by monitoring.api (catalog never imports monitoring).
+# Runs are monitoring's: served under /api/v1/runs/ by monitoring.views.api (catalog never imports monitoring).
 
 # JSON by default; YAML with ?format=yaml or Accept: application/yaml.
 schema_view = SpectacularAPIView.as_view(

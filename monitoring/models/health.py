@@ -96,7 +96,7 @@ class ObservedConnection(models.Model):
 
 class PendingPing(models.Model):
     """A heartbeat accepted but not yet applied: the ping endpoint only validates, counts and
-    appends here (one statement), and monitoring/pending_pings.py turns these into runs and state
+    appends here (one statement), and monitoring/ingest/pending.py turns these into runs and state
     in batches, in the order received. A row is deleted in the transaction that applies it."""
 
     # No constraint in the database: checking it would cost every ping a lock on the integration's

@@ -57,7 +57,7 @@ class FailedRecord(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # When a re-sync handed this record to the platform to send again (see monitoring/resync.py).
+    # When a re-sync handed this record to the platform to send again (see monitoring/health/resync.py).
     replay_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -85,7 +85,7 @@ class ResyncRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.TextField(blank=True)
-    # The replay (monitoring/resync.py): claimed before the platform is called, so it is sent once.
+    # The replay (monitoring/health/resync.py): claimed before the platform is called, so it is sent once.
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     platform_ref = models.CharField(max_length=500, blank=True, help_text="The platform's id of the replay, if any.")

@@ -17,15 +17,15 @@ from django.views.decorators.http import require_POST
 from catalog.choices import HealthKind
 from catalog.models import Integration
 from catalog.ownership import can_edit
-from monitoring import timeline
 from monitoring.alerting.escalation import acknowledge
+from monitoring.health import timeline
+from monitoring.health.recording import refresh_failed_counts
+from monitoring.health.resync import request_resync, settle
+from monitoring.health.state import OBSERVATION_WINDOW, failing_reason
+from monitoring.health.transitions import run_facts, settle_and_save
+from monitoring.ingest.pending import apply_before_reading
 from monitoring.models import Alert, FailedRecord, Flip, HealthSource, ResyncRequest, Run
 from monitoring.models.choices import ResyncStatus
-from monitoring.pending_pings import apply_before_reading
-from monitoring.recording import refresh_failed_counts
-from monitoring.resync import request_resync, settle
-from monitoring.state import OBSERVATION_WINDOW, failing_reason
-from monitoring.transitions import run_facts, settle_and_save
 from plumbline.accounts.roles import role_required
 
 RECENT = 50

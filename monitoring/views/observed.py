@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from monitoring.readers import undocumented
+from monitoring.health.readers import undocumented
 from plumbline.accounts.roles import role_required
 
 

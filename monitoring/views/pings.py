@@ -2,7 +2,7 @@
 the platform-wide ping key (PLUMBLINE_PING_KEY), /ping/<key>/<slug>[/start|/fail].
 
 No login and no CSRF: the secret is the uuid, or the ping key. "OK" means the ping is stored: its
-run and state are applied moments later (monitoring/pending_pings.py), and before any page or API
+run and state are applied moments later (monitoring/ingest/pending.py), and before any page or API
 call reads health. Refusals (400 bad JSON, 413 body over 100 KB, 404 unknown uuid or wrong/unset
 ping key, 409 not a heartbeat source, 429 over the rate limit) write nothing. A ping for an
 integration whose health kind is not heartbeat is refused with 409 rather than mixed into runs
@@ -20,7 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from monitoring import conf
-from monitoring.heartbeats import (
+from monitoring.health.recording import NotMonitored
+from monitoring.ingest.heartbeats import (
     RateLimited,
     UnknownPing,
     WrongKind,
@@ -29,8 +30,7 @@ from monitoring.heartbeats import (
     observe_heartbeat,
     schedule_apply,
 )
-from monitoring.pings import MAX_BODY_BYTES, BadPing, PingBody, parse_ping_body
-from monitoring.recording import NotMonitored
+from monitoring.ingest.pings import MAX_BODY_BYTES, BadPing, PingBody, parse_ping_body
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:

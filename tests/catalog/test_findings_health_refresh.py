@@ -54,8 +54,8 @@ def test_after_the_delay_a_new_flip_schedules_again(broker):
 def test_a_committed_flip_schedules_a_findings_refresh(broker, client, monkeypatch):
     from catalog.models import Integration
     from catalog.spec.importer import import_sources
-    from monitoring import heartbeats
-    from monitoring.pending_pings import apply_pending_pings
+    from monitoring.ingest import heartbeats
+    from monitoring.ingest.pending import apply_pending_pings
 
     import_sources(
         [

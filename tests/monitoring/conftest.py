@@ -12,10 +12,10 @@ import pytest
 from django.test import Client
 
 from catalog.models import Integration, Person, System
-from monitoring import outbound
+from monitoring.health.sources import sync_sources
+from monitoring.ingest.pending import apply_before_reading, apply_pending_pings
 from monitoring.models import HealthSource
-from monitoring.pending_pings import apply_before_reading, apply_pending_pings
-from monitoring.sources import sync_sources
+from monitoring.platforms import outbound
 
 T0 = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -86,7 +86,7 @@ def post_ping(client: Client, path: str, body: object = None, raw: bytes | None 
 
 @pytest.fixture
 def outbound_client() -> Iterator[httpx.Client]:
-    """The guarded client adapters are given (monitoring/outbound.py), as polling makes it."""
+    """The guarded client adapters are given (monitoring/platforms/outbound.py), as polling makes it."""
     with outbound.make_client() as client:
         yield client
 

@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
-from monitoring import outbound
-from monitoring.adapters import boomi
-from monitoring.observations import DiscoveredProcess, PollError, PollTarget, RunObservation
+from monitoring.platforms import outbound
+from monitoring.platforms.boomi import adapter as boomi
+from monitoring.platforms.contract import DiscoveredProcess, PollError, PollTarget, RunObservation
 from tests.monitoring.standins import Answer, BoomiStandIn
 
 ACCOUNT = "acme-AB12CD"

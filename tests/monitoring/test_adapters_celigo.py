@@ -7,8 +7,14 @@ import logging
 
 import pytest
 
-from monitoring.adapters import celigo
-from monitoring.observations import DiscoveredProcess, FailedRecordObservation, PollError, PollTarget, RunObservation
+from monitoring.platforms.celigo import adapter as celigo
+from monitoring.platforms.contract import (
+    DiscoveredProcess,
+    FailedRecordObservation,
+    PollError,
+    PollTarget,
+    RunObservation,
+)
 from tests.monitoring.standins import Answer, CeligoStandIn
 
 TOKEN = "celigo-api-token"

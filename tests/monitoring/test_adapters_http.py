@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from monitoring.adapters import get_adapter, http
-from monitoring.observations import FailedRecordObservation, PollError, PollTarget, RunObservation
+from monitoring.platforms import get_adapter
+from monitoring.platforms.contract import FailedRecordObservation, PollError, PollTarget, RunObservation
+from monitoring.platforms.http import adapter as http
 from tests.monitoring.standins import StatusPage
 
 

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from monitoring.adapters import mulesoft
-from monitoring.observations import DiscoveredProcess, PollError, PollTarget
+from monitoring.platforms.contract import DiscoveredProcess, PollError, PollTarget
+from monitoring.platforms.mulesoft import adapter as mulesoft
 from tests.monitoring.standins import MuleSoftStandIn
 
 TOKEN = "anypoint-access-token"

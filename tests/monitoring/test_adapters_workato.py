@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from monitoring import outbound
-from monitoring.adapters import workato
-from monitoring.observations import DiscoveredProcess, PollError, PollTarget, RunObservation
+from monitoring.platforms import outbound
+from monitoring.platforms.contract import DiscoveredProcess, PollError, PollTarget, RunObservation
+from monitoring.platforms.workato import adapter as workato
 from tests.monitoring.standins import Answer, WorkatoStandIn
 
 TOKEN = "wrk-api-outbound_client-token"

@@ -13,10 +13,10 @@ from monitoring.alerting import delivery
 from monitoring.alerting.escalation import acknowledge, escalate_due
 from monitoring.alerting.planning import RollupCandidate, group_rollups
 from monitoring.alerting.transports.webhook import signature
-from monitoring.lateness import evaluate_due
+from monitoring.health.lateness import evaluate_due
+from monitoring.health.recording import record_poll
 from monitoring.models import Alert, Flip, MaintenanceWindow
-from monitoring.observations import PollResult, RunObservation
-from monitoring.recording import record_poll
+from monitoring.platforms.contract import PollResult, RunObservation
 from tests.monitoring.conftest import T0, make_integration, make_person, make_system, minutes, source_of
 from tests.monitoring.standins import Answer, StandIn
 

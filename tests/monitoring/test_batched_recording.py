@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from monitoring.ingest.polling import poll_sources
 from monitoring.models import Flip, HealthSource, Run
-from monitoring.polling import poll_sources
 from tests.monitoring.conftest import make_integration, minutes
 from tests.monitoring.standins import StatusPage
 

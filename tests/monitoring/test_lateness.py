@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from monitoring.lateness import evaluate_due
+from monitoring.health.lateness import evaluate_due
+from monitoring.health.recording import record_poll
 from monitoring.models import Flip, HealthSource
-from monitoring.observations import PollResult, RunObservation
-from monitoring.recording import record_poll
+from monitoring.platforms.contract import PollResult, RunObservation
 from tests.monitoring.conftest import T0, make_integration, minutes, source_of
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""monitoring.outbound: the SSRF guard, redirects, limits and secrets, against real local servers."""
+"""monitoring.platforms.outbound: the SSRF guard, redirects, limits and secrets, against real local servers."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import time
 import httpx
 import pytest
 
-from monitoring import outbound
-from monitoring.observations import PollError
-from monitoring.outbound import OutboundBlocked
+from monitoring.platforms import outbound
+from monitoring.platforms.contract import PollError
+from monitoring.platforms.outbound import OutboundBlocked
 from tests.monitoring.standins import Answer, StandIn, StatusPage
 
 STATUS: dict[str, list[dict]] = {"runs": [], "failed_records": []}

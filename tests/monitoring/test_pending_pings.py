@@ -12,14 +12,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from monitoring import heartbeats, pending_pings
-from monitoring.lateness import evaluate_due
+from monitoring.health.lateness import evaluate_due
+from monitoring.health.recording import record_poll
+from monitoring.health.sources import sync_sources
+from monitoring.ingest import heartbeats, pending
+from monitoring.ingest.pending import apply_pending_pings
+from monitoring.ingest.pings import PingBody, PingFailedRecord, parse_ping_body
 from monitoring.models import FailedRecord, Flip, HealthSource, PendingPing, Run
-from monitoring.observations import PollResult, RunObservation
-from monitoring.pending_pings import apply_pending_pings
-from monitoring.pings import PingBody, PingFailedRecord, parse_ping_body
-from monitoring.recording import record_poll
-from monitoring.sources import sync_sources
+from monitoring.platforms.contract import PollResult, RunObservation
 from tests.monitoring.conftest import make_integration, minutes, source_of
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +134,7 @@ def test_a_batch_that_fails_midway_leaves_every_ping_pending(integration, monkey
     def crash(*args, **kwargs):
         raise RuntimeError("worker lost mid-batch")
 
-    monkeypatch.setattr(pending_pings, "finish_recording", crash)
+    monkeypatch.setattr(pending, "finish_recording", crash)
     with pytest.raises(RuntimeError):
         apply_pending_pings()
     assert (PendingPing.objects.count(), Run.objects.count(), FailedRecord.objects.count()) == (2, 0, 0)
@@ -214,7 +214,7 @@ def test_a_read_shows_what_is_stored_when_applying_fails(integration, monkeypatc
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(pending_pings, "_apply_batch", locked)
+    monkeypatch.setattr(pending, "_apply_batch", locked)
     assert read_health([integration.pk])[integration.pk].state == "unknown"
     assert PendingPing.objects.count() == 1  # still there for the worker
     assert "could not apply pending pings" in caplog.text

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from monitoring.ingest.polling import claim_due, poll_due_sources, poll_source
 from monitoring.models import HealthSource, Run
-from monitoring.polling import claim_due, poll_due_sources, poll_source
 from tests.monitoring.conftest import make_integration, minutes, source_of
 from tests.monitoring.standins import StatusPage
 

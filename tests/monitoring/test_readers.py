@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from catalog import health
 from catalog.models import PlatformAccount
-from monitoring.discovery import discover_platforms
+from monitoring.health.recording import record_poll
+from monitoring.ingest.discovery import discover_platforms
 from monitoring.models import ObservedConnection
-from monitoring.observations import PollResult, RunObservation
-from monitoring.recording import record_poll
+from monitoring.platforms.contract import PollResult, RunObservation
 from tests.monitoring.conftest import T0, make_integration
 from tests.monitoring.standins import CeligoStandIn
 

@@ -11,11 +11,12 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog.models import Integration, PlatformAccount
-from monitoring import outbound, resync
-from monitoring.adapters import workato
+from monitoring.health import resync
+from monitoring.health.recording import record_poll
 from monitoring.models import FailedRecord, ResyncRequest
-from monitoring.observations import FailedRecordObservation, PollResult, PollTarget, RunObservation
-from monitoring.recording import record_poll
+from monitoring.platforms import outbound
+from monitoring.platforms.contract import FailedRecordObservation, PollResult, PollTarget, RunObservation
+from monitoring.platforms.workato import adapter as workato
 from tests.monitoring.conftest import make_integration, minutes, source_of
 from tests.monitoring.standins import CeligoStandIn, WorkatoStandIn
 from tests.pages.estate import make_user

@@ -7,8 +7,10 @@ import logging
 
 import pytest
 
-from monitoring.adapters import celigo, get_replayer, no_replay_reason, workato
-from monitoring.observations import PollError, PollTarget, ReplayRecord
+from monitoring.platforms import get_replayer, no_replay_reason
+from monitoring.platforms.celigo import adapter as celigo
+from monitoring.platforms.contract import PollError, PollTarget, ReplayRecord
+from monitoring.platforms.workato import adapter as workato
 from tests.monitoring.standins import Answer, CeligoStandIn, WorkatoStandIn
 
 TOKEN = "replay-api-token"

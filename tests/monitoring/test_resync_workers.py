@@ -14,9 +14,9 @@ from django.test import Client
 
 from catalog.models import PlatformAccount
 from monitoring import tasks
+from monitoring.health.recording import record_poll
 from monitoring.models import FailedRecord, ResyncRequest
-from monitoring.observations import FailedRecordObservation, PollResult
-from monitoring.recording import record_poll
+from monitoring.platforms.contract import FailedRecordObservation, PollResult
 from tests.celery_worker import celery_worker, redis_broker
 from tests.monitoring.conftest import make_integration
 from tests.monitoring.standins import CeligoStandIn

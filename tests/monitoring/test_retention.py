@@ -9,11 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from monitoring import retention
 from monitoring.alerting import delivery
+from monitoring.health import retention
+from monitoring.health.recording import record_poll
 from monitoring.models import Alert, FailedRecord, Flip, ResyncRequest, Run
-from monitoring.observations import FailedRecordObservation, PollResult, RunObservation, RunStatus
-from monitoring.recording import record_poll
+from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation, RunStatus
 from tests.monitoring.conftest import make_integration, source_of
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,11 @@
-"""The health state decision and its time boundaries (monitoring.state, pure)."""
+"""The health state decision and its time boundaries (monitoring.health.state, pure)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from monitoring.state import (
+from monitoring.health.state import (
     TICK,
     RunFacts,
     declared_interval,

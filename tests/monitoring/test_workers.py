@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from monitoring import tasks
+from monitoring.health.recording import record_poll
 from monitoring.models import Alert, Flip, HealthSource, Run
-from monitoring.observations import PollResult, RunObservation
-from monitoring.recording import record_poll
+from monitoring.platforms.contract import PollResult, RunObservation
 from tests.celery_worker import celery_worker, redis_broker
 from tests.monitoring.conftest import make_integration, minutes, source_of
 from tests.monitoring.standins import Answer, StatusPage
@@ -156,7 +156,7 @@ def test_two_workers_racing_to_send_the_same_alerts_send_each_once(tmp_path):
 def test_a_worker_applies_the_pings_the_endpoint_queues(monkeypatch):
     from django.test import Client
 
-    from monitoring import heartbeats
+    from monitoring.ingest import heartbeats
     from monitoring.models import PendingPing
 
     payroll = make_integration("payroll")

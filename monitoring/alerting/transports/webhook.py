@@ -15,7 +15,7 @@ import httpx
 
 from monitoring import conf
 from monitoring.models import Alert
-from monitoring.observations import PollError
+from monitoring.platforms.contract import PollError
 
 
 class WebhookNotConfigured(Exception):
@@ -35,7 +35,7 @@ class WebhookFailed(Exception):
 
 
 def send(alert: Alert) -> None:
-    from monitoring import outbound  # SSRF-guarded: a webhook URL is typed in by users too
+    from monitoring.platforms import outbound  # SSRF-guarded: a webhook URL is typed in by users too
 
     url = conf.webhook_url(alert.recipient)
     if not url:

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from catalog.choices import PULLED_HEALTH_KINDS
 from catalog.models import Integration
+from monitoring.health.sources import sync_sources
+from monitoring.health.transitions import settle_and_save
+from monitoring.ingest.pending import apply_pending_pings
+from monitoring.ingest.polling import poll_source
 from monitoring.models import HealthSource
-from monitoring.pending_pings import apply_pending_pings
-from monitoring.polling import poll_source
-from monitoring.sources import sync_sources
-from monitoring.transitions import settle_and_save
 
 
 class Command(BaseCommand):

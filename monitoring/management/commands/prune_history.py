@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from monitoring import conf
-from monitoring.retention import prune_history
+from monitoring.health.retention import prune_history
 
 
 class Command(BaseCommand):

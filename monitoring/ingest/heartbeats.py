@@ -1,7 +1,7 @@
 """Accepting heartbeats: a ping (`/ping/<uuid>[/start|/fail]`, or `/ping/<key>/<slug>[/start|/fail]`
 under the platform ping key) is checked (known, a heartbeat source, under the rate limit of N per
 minute per ping URL), counted, and appended to the pending pings in one statement; the runs and
-the state it means are stored by monitoring/pending_pings.py, in batches, moments later. A ping
+the state it means are stored by monitoring/ingest/pending.py, in batches, moments later. A ping
 is mostly round trips, so accepting one is a single round trip on PostgreSQL.
 
 A slug ping no integration answers to is an observed connection instead: something running that
@@ -23,10 +23,10 @@ from catalog.choices import HealthKind
 from catalog.models import Integration
 from catalog.signals import health_changed
 from monitoring import conf
+from monitoring.health.recording import NotMonitored
+from monitoring.health.sources import ensure_source
+from monitoring.ingest.pings import PingBody
 from monitoring.models import HealthSource, ObservedConnection, PendingPing
-from monitoring.pings import PingBody
-from monitoring.recording import NotMonitored
-from monitoring.sources import ensure_source
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalog.models import PlatformAccount
 from monitoring.models import ObservedConnection
-from monitoring.observations import DiscoveredProcess, PollError, PollTarget
+from monitoring.platforms.contract import DiscoveredProcess, PollError, PollTarget
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +26,8 @@ class DiscoveryReport:
 
 
 def discover_platforms(now: dt.datetime | None = None) -> DiscoveryReport:
-    from monitoring.adapters import get_adapter
-    from monitoring.outbound import make_client
+    from monitoring.platforms import get_adapter
+    from monitoring.platforms.outbound import make_client
 
     now = now or timezone.now()
     report = DiscoveryReport()

@@ -28,7 +28,7 @@ import httpcore
 import httpx
 from django.conf import settings
 
-from monitoring.observations import PollError
+from monitoring.platforms.contract import PollError
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
 DEADLINE_SECONDS = 60.0  # a whole request, redirects included; read timeouts alone allow a slow drip

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from monitoring.observations import PollError
+from monitoring.platforms.contract import PollError
 
 
 def as_object(value: Any, what: str) -> dict[str, Any]:

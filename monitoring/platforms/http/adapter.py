@@ -18,18 +18,8 @@ from typing import Any
 
 import httpx
 
-from monitoring import outbound
-from monitoring.adapters.cursors import newest_finished_id
-from monitoring.adapters.fields import (
-    as_list,
-    as_object,
-    optional_count,
-    optional_str,
-    optional_time,
-    required_id,
-    required_str,
-)
-from monitoring.observations import (
+from monitoring.platforms import outbound
+from monitoring.platforms.contract import (
     DiscoveredProcess,
     FailedRecordObservation,
     PollError,
@@ -37,6 +27,16 @@ from monitoring.observations import (
     PollTarget,
     RunObservation,
     RunStatus,
+)
+from monitoring.platforms.cursors import newest_finished_id
+from monitoring.platforms.fields import (
+    as_list,
+    as_object,
+    optional_count,
+    optional_str,
+    optional_time,
+    required_id,
+    required_str,
 )
 
 WHAT = "status URL"

@@ -13,8 +13,8 @@ from django.db import transaction
 
 from catalog.signals import health_changed
 from monitoring.alerting.planning import flip_alerts, plan_alerts
+from monitoring.health.state import RunFacts, evaluate, next_check_at
 from monitoring.models import Flip, HealthSource, Run
-from monitoring.state import RunFacts, evaluate, next_check_at
 
 # The fields settle() may change, for save(update_fields=...).
 SETTLED_FIELDS = ["state", "state_changed_at", "next_check_due_at", "updated_at"]

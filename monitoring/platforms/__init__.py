@@ -1,15 +1,19 @@
-"""Health adapters, one module per source kind; each has poll() and discover() (see observations.Adapter),
-and those whose platform can send failed records again also have replay() (observations.Replayer).
+"""Health adapters, one module per source kind; each has poll() and discover() (see contract.Adapter),
+and those whose platform can send failed records again also have replay() (contract.Replayer).
 
-Adapters only talk HTTP through monitoring.outbound and return plain values; they never touch
+Adapters only talk HTTP through monitoring.platforms.outbound and return plain values; they never touch
 the database.
 """
 
 from __future__ import annotations
 
 from catalog.choices import HealthKind, Platform
-from monitoring.adapters import boomi, celigo, http, mulesoft, workato
-from monitoring.observations import Adapter, PollError, Replayer
+from monitoring.platforms.boomi import adapter as boomi
+from monitoring.platforms.celigo import adapter as celigo
+from monitoring.platforms.contract import Adapter, PollError, Replayer
+from monitoring.platforms.http import adapter as http
+from monitoring.platforms.mulesoft import adapter as mulesoft
+from monitoring.platforms.workato import adapter as workato
 
 ADAPTERS: dict[str, Adapter] = {
     HealthKind.HTTP: http,

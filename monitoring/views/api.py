@@ -13,9 +13,9 @@ from catalog.api.filters import StrictFilterBackend
 from catalog.api.permissions import ReadAnyRole
 from catalog.filters import StrictFilterSet
 from catalog.models import Integration
+from monitoring.ingest.pending import apply_before_reading
 from monitoring.models import Run
 from monitoring.models.choices import RunStatus
-from monitoring.pending_pings import apply_before_reading
 
 
 class RunFilterSet(StrictFilterSet):

@@ -33,10 +33,17 @@ from typing import Any
 
 import httpx
 
-from monitoring import outbound
-from monitoring.adapters.cursors import cursor_time, held_back_time
-from monitoring.adapters.fields import as_list, as_object, count, optional_str, parse_time, required_str
-from monitoring.observations import DiscoveredProcess, PollError, PollResult, PollTarget, RunObservation, RunStatus
+from monitoring.platforms import outbound
+from monitoring.platforms.contract import (
+    DiscoveredProcess,
+    PollError,
+    PollResult,
+    PollTarget,
+    RunObservation,
+    RunStatus,
+)
+from monitoring.platforms.cursors import cursor_time, held_back_time
+from monitoring.platforms.fields import as_list, as_object, count, optional_str, parse_time, required_str
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,16 @@ from typing import Any
 
 import httpx
 
-from monitoring import outbound
-from monitoring.adapters.fields import as_list, as_object, count, required_str
-from monitoring.observations import DiscoveredProcess, PollError, PollResult, PollTarget, RunObservation, RunStatus
+from monitoring.platforms import outbound
+from monitoring.platforms.contract import (
+    DiscoveredProcess,
+    PollError,
+    PollResult,
+    PollTarget,
+    RunObservation,
+    RunStatus,
+)
+from monitoring.platforms.fields import as_list, as_object, count, required_str
 
 NO_REPLAY = "MuleSoft's status API has no records to send again"
 STATUSES: dict[str, RunStatus] = {

@@ -14,9 +14,9 @@ from django.utils import timezone
 from catalog.choices import PULLED_HEALTH_KINDS, HealthKind, Lifecycle
 from catalog.models import Integration
 from monitoring import conf
+from monitoring.health.state import DEFAULT_GRACE_MINUTES, declared_interval
+from monitoring.health.transitions import settle_and_save
 from monitoring.models import HealthSource
-from monitoring.state import DEFAULT_GRACE_MINUTES, declared_interval
-from monitoring.transitions import settle_and_save
 
 SPEC_FIELDS = ("kind", "interval_minutes", "grace_minutes", "min_records_per_run")
 

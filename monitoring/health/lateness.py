@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from monitoring.alerting.planning import plan_pending
+from monitoring.health.transitions import SETTLED_FIELDS, settle
+from monitoring.ingest.pending import apply_before_reading
 from monitoring.models import Flip, HealthSource
-from monitoring.pending_pings import apply_before_reading
-from monitoring.transitions import SETTLED_FIELDS, settle
 
 BATCH = 5000
 

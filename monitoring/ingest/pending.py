@@ -24,11 +24,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from catalog.choices import HealthKind
+from monitoring.health.recording import LOCKED, STORED_FIELDS, finish_recording, store_observations
+from monitoring.ingest.pings import BadPing, PingBody, parse_ping_body
 from monitoring.models import PendingPing, Run
 from monitoring.models.choices import RunStatus
-from monitoring.observations import FailedRecordObservation, RunObservation
-from monitoring.pings import BadPing, PingBody, parse_ping_body
-from monitoring.recording import LOCKED, STORED_FIELDS, finish_recording, store_observations
+from monitoring.platforms.contract import FailedRecordObservation, RunObservation
 
 logger = logging.getLogger(__name__)
 

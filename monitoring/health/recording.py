@@ -2,7 +2,7 @@
 updated and any flip made, all in one transaction holding the state row.
 
 Pulls (`record_poll`, or `record_polls` for a batch, from adapters' PollResults) are recorded here;
-heartbeats (applied in batches by monitoring/pending_pings.py) lock their state rows with the same
+heartbeats (applied in batches by monitoring/ingest/pending.py) lock their state rows with the same
 `LOCKED` query and store through the same `store_observations` and `finish_recording`. A batch is
 stored exactly as its polls one by one would be, but in one transaction and a few queries for all
 of them: what caps polls per second is database round trips, not the polls themselves.
@@ -23,12 +23,12 @@ from django.utils import timezone
 
 from catalog.models import Integration
 from monitoring.alerting.planning import plan_alerts
+from monitoring.health.sources import ensure_source
+from monitoring.health.state import OBSERVATION_WINDOW, OBSERVED_REFRESH, observed_interval
+from monitoring.health.transitions import SETTLED_FIELDS, settle_all
 from monitoring.models import FailedRecord, Flip, HealthSource, Run
 from monitoring.models.choices import RunStatus
-from monitoring.observations import FailedRecordObservation, PollResult, RunObservation
-from monitoring.sources import ensure_source
-from monitoring.state import OBSERVATION_WINDOW, OBSERVED_REFRESH, observed_interval
-from monitoring.transitions import SETTLED_FIELDS, settle_all
+from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation
 
 FINISHED = (RunStatus.SUCCESS, RunStatus.FAILED)
 RUN_FIELDS = ("status", "started_at", "finished_at", "run_at", "records_in", "records_out", "records_failed", "message")

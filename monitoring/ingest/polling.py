@@ -1,6 +1,6 @@
 """Pulling health from http status URLs and iPaaS platforms through the adapters.
 
-Adapters (monitoring/adapters) do the HTTP and return a PollResult; recording.record_polls
+Adapters (monitoring/platforms) do the HTTP and return a PollResult; recording.record_polls
 stores a batch's results together. Polling a source twice stores nothing twice, so a redelivered
 task is harmless.
 """
@@ -19,10 +19,10 @@ from django.utils import timezone
 from catalog.choices import PULLED_HEALTH_KINDS
 from catalog.models import Integration
 from monitoring import conf
+from monitoring.health.recording import RecordOutcome, record_poll_error, record_polls
+from monitoring.health.sources import next_poll_at
 from monitoring.models import HealthSource
-from monitoring.observations import PollError, PollResult, PollTarget
-from monitoring.recording import RecordOutcome, record_poll_error, record_polls
-from monitoring.sources import next_poll_at
+from monitoring.platforms.contract import PollError, PollResult, PollTarget
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def poll_sources(integration_ids: Sequence[int], now: dt.datetime | None = None)
     """Poll several sources one after another over one HTTP client (platform sources share hosts,
     so connections are reused), then store what they returned together; one source's failure is
     recorded and the rest go on."""
-    from monitoring.outbound import shared_client
+    from monitoring.platforms.outbound import shared_client
 
     sources = HealthSource.objects.select_related("integration__health_account").in_bulk(
         list(integration_ids), field_name="integration_id"
@@ -89,7 +89,7 @@ def poll_sources(integration_ids: Sequence[int], now: dt.datetime | None = None)
 
 def _pull(source: HealthSource, http: httpx.Client) -> PollResult | str:
     """What the source's adapter returns, or why it could not."""
-    from monitoring.adapters import get_adapter
+    from monitoring.platforms import get_adapter
 
     try:
         return get_adapter(source.kind).poll(poll_target(source), http)

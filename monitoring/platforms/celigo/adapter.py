@@ -39,20 +39,8 @@ from typing import Any
 
 import httpx
 
-from monitoring import outbound
-from monitoring.adapters.cursors import cursor_time, held_back_time
-from monitoring.adapters.fields import (
-    as_list,
-    as_object,
-    format_time,
-    optional_count,
-    optional_id,
-    optional_str,
-    optional_time,
-    parse_time,
-    required_str,
-)
-from monitoring.observations import (
+from monitoring.platforms import outbound
+from monitoring.platforms.contract import (
     DiscoveredProcess,
     FailedRecordObservation,
     PollError,
@@ -62,6 +50,18 @@ from monitoring.observations import (
     ReplayResult,
     RunObservation,
     RunStatus,
+)
+from monitoring.platforms.cursors import cursor_time, held_back_time
+from monitoring.platforms.fields import (
+    as_list,
+    as_object,
+    format_time,
+    optional_count,
+    optional_id,
+    optional_str,
+    optional_time,
+    parse_time,
+    required_str,
 )
 
 logger = logging.getLogger(__name__)

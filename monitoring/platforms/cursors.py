@@ -10,8 +10,8 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
-from monitoring.adapters.fields import parse_time
-from monitoring.observations import PollError, RunObservation, RunStatus
+from monitoring.platforms.contract import PollError, RunObservation, RunStatus
+from monitoring.platforms.fields import parse_time
 
 logger = logging.getLogger(__name__)
 

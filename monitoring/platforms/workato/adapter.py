@@ -29,10 +29,8 @@ from typing import Any
 
 import httpx
 
-from monitoring import outbound
-from monitoring.adapters.cursors import newest_finished_id
-from monitoring.adapters.fields import as_list, as_object, optional_str, optional_time, required_id
-from monitoring.observations import (
+from monitoring.platforms import outbound
+from monitoring.platforms.contract import (
     DiscoveredProcess,
     FailedRecordObservation,
     PollError,
@@ -43,6 +41,8 @@ from monitoring.observations import (
     RunObservation,
     RunStatus,
 )
+from monitoring.platforms.cursors import newest_finished_id
+from monitoring.platforms.fields import as_list, as_object, optional_str, optional_time, required_id
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """What a health pull sees, as plain values: adapters produce these, monitoring stores them.
 
-Adapters (monitoring/adapters/<kind>.py) talk to the outside world and return a PollResult;
+Adapters (monitoring/platforms/<kind>/adapter.py) talk to the outside world and return a PollResult;
 they never touch the database. Persisting (upsert by external id), state evaluation, flips
 and alerts live elsewhere so every adapter gets them the same way.
 """
@@ -76,7 +76,7 @@ class Adapter(Protocol):
 
 @dataclass(frozen=True)
 class ReplayRecord:
-    """A stored failed record handed to a platform to send again (see monitoring/resync.py)."""
+    """A stored failed record handed to a platform to send again (see monitoring/health/resync.py)."""
 
     position: int  # its order of arrival: replays go in ascending position, the original order
     key: str

@@ -29,13 +29,12 @@ from django.utils import timezone
 
 from catalog.choices import Resync
 from catalog.models import Integration
-from monitoring import outbound
-from monitoring.adapters import get_replayer, no_replay_reason
+from monitoring.health.recording import refresh_failed_counts
+from monitoring.ingest.polling import target_for
 from monitoring.models import FailedRecord, HealthSource, ResyncRequest, Run
 from monitoring.models.choices import ResyncMethod, ResyncStatus, RunStatus
-from monitoring.observations import PollError, ReplayRecord, ReplayResult
-from monitoring.polling import target_for
-from monitoring.recording import refresh_failed_counts
+from monitoring.platforms import get_replayer, no_replay_reason, outbound
+from monitoring.platforms.contract import PollError, ReplayRecord, ReplayResult
 
 logger = logging.getLogger(__name__)
 

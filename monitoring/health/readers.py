@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from catalog import health
 from catalog.models import Integration
+from monitoring.ingest.pending import apply_before_reading
 from monitoring.models import HealthSource, ObservedConnection
-from monitoring.pending_pings import apply_before_reading
 
 
 def ping_path(ping_uuid: str) -> str:

@@ -1,0 +1,1 @@
+"""The http status URL adapter: see adapter.py and README.md beside it."""

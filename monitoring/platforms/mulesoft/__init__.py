@@ -1,0 +1,1 @@
+"""The mulesoft health adapter: see adapter.py and README.md beside it."""

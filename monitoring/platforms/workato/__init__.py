@@ -1,0 +1,1 @@
+"""The workato health adapter: see adapter.py and README.md beside it."""
