@@ -148,7 +148,7 @@ class StatusPages:
 
 def build_sources(count: int, base_url: str) -> None:
     from catalog.models import Integration, System
-    from monitoring.health.sources import sync_sources
+    from monitoring.health.specs import sync_sources
 
     source, _ = System.objects.get_or_create(key="bench-source")
     target, _ = System.objects.get_or_create(key="bench-target")
@@ -289,7 +289,7 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> bool:
     this machine's speed drifts by a quarter from one minute to the next. Then applying: the
     backlog the pings left, stored as runs and state by apply_pending_pings in this process."""
     from catalog.models import Integration, System
-    from monitoring.health.sources import sync_sources
+    from monitoring.health.specs import sync_sources
     from monitoring.ingest.pending import apply_pending_pings
     from monitoring.models import PendingPing, Run
 
@@ -345,14 +345,14 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> bool:
 
 def bench_history() -> None:
     """What a week of history costs a recorded run: a one-minute heartbeat has 10,080 successes in
-    the observed-interval window, read at most every OBSERVED_REFRESH (monitoring/health/recording.py)."""
+    the observed-interval window, read at most every OBSERVED_REFRESH (monitoring/health/store.py)."""
     import datetime as dt
 
     from django.utils import timezone
 
     from catalog.models import Integration, System
-    from monitoring.health.recording import record_poll
-    from monitoring.health.sources import sync_sources
+    from monitoring.health.pipeline import record_poll
+    from monitoring.health.specs import sync_sources
     from monitoring.models import HealthSource, Run
     from monitoring.platforms.contract import PollResult, RunObservation
 

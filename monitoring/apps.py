@@ -11,11 +11,11 @@ class MonitoringConfig(AppConfig):
         from catalog import health
         from catalog.signals import specs_changed
         from monitoring import schedule
-        from monitoring.health import readers, sources
+        from monitoring.health import readers, specs
         from plumbline.celery import app
 
         health.register_health_reader(readers.read_health)
         health.register_observed_reader(readers.read_observed_connections)
         health.register_pages(ping=readers.ping_path, health_page=readers.health_page_path)
-        specs_changed.connect(sources.on_specs_changed, dispatch_uid="monitoring.sync_sources")
+        specs_changed.connect(specs.on_specs_changed, dispatch_uid="monitoring.sync_sources")
         schedule.install(app)

@@ -13,8 +13,8 @@ from django.utils import timezone
 from catalog.models import Integration
 from catalog.rules.store import refresh_findings
 from monitoring.health.lateness import evaluate_due
-from monitoring.health.recording import record_poll
-from monitoring.health.sources import sync_sources
+from monitoring.health.pipeline import record_poll
+from monitoring.health.specs import sync_sources
 from monitoring.models import HealthSource
 from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation
 

@@ -12,8 +12,9 @@ from django.utils import timezone
 from catalog.models import Integration
 from monitoring import conf
 from monitoring.alerting.planning import Recipient, create_alerts
+from monitoring.health.state import ALERTING_STATES
 from monitoring.models import Alert, Flip, HealthSource
-from monitoring.models.choices import ALERTING_STATES, Channel
+from monitoring.models.choices import Channel
 
 LEVELS = {1: "backup owner", 2: "owner's manager"}
 TOP_LEVEL = max(LEVELS)

@@ -17,15 +17,11 @@ from django.utils import timezone
 from catalog.choices import HealthState
 from catalog.models import Integration, Person, System
 from monitoring import conf
+from monitoring.health.state import flip_alerts
 from monitoring.models import Alert, Flip, MaintenanceWindow
-from monitoring.models.choices import ALERTING_STATES, Channel
+from monitoring.models.choices import Channel
 
 Recipient = tuple[str, str]  # (channel, address)
-
-
-def flip_alerts(from_state: str, to_state: str) -> bool:
-    """Flips into down/failing alert, and so does the recovery from them to up."""
-    return to_state in ALERTING_STATES or (to_state == HealthState.UP and from_state in ALERTING_STATES)
 
 
 def channel_of(entry: str) -> str:

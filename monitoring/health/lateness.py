@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from monitoring.alerting.planning import plan_pending
-from monitoring.health.transitions import SETTLED_FIELDS, settle
+from monitoring.health.pipeline import resettle
+from monitoring.health.sources import LOCKED
 from monitoring.ingest.pending import apply_before_reading
 from monitoring.models import Flip, HealthSource
 
@@ -34,12 +35,11 @@ def evaluate_due(now: dt.datetime | None = None, limit: int = BATCH) -> Lateness
     due = HealthSource.objects.filter(next_check_due_at__lte=now).order_by("next_check_due_at")
     for pk in list(due.values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
-            locked = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run")
-            source = locked.filter(pk=pk, next_check_due_at__lte=now).first()
+            source = LOCKED.filter(pk=pk, next_check_due_at__lte=now).first()
             if source is None:
                 continue  # deleted, or a new run moved its next check on meanwhile
-            flip = settle(source, now, evaluation=evaluation)
-            source.save(update_fields=SETTLED_FIELDS)
+            # Alerts are planned for the whole pass below, so downs of one system roll up.
+            flip = resettle(source, now, [], evaluation=evaluation, plan=False)
         report.evaluated += 1
         if flip:
             report.flips.append(flip)

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from catalog.choices import Resync
 from catalog.models import Integration
-from monitoring.health.recording import refresh_failed_counts
+from monitoring.health.store import refresh_failed_counts
 from monitoring.ingest.polling import target_for
 from monitoring.models import FailedRecord, HealthSource, ResyncRequest, Run
 from monitoring.models.choices import ResyncMethod, ResyncStatus, RunStatus

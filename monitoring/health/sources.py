@@ -1,31 +1,27 @@
-"""Keeping one health source row per monitored integration in step with its spec."""
+"""The state row: one HealthSource per monitored integration, what it copies from the spec, when a
+pulled one is polled next, and how the pipeline takes it (locked, created when missing). Keeping the
+rows in step with changed specs is monitoring/health/specs.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from catalog.choices import PULLED_HEALTH_KINDS, HealthKind, Lifecycle
 from catalog.models import Integration
 from monitoring import conf
-from monitoring.health.state import DEFAULT_GRACE_MINUTES, declared_interval
-from monitoring.health.transitions import settle_and_save
-from monitoring.models import HealthSource
+from monitoring.health.state import DEFAULT_GRACE_MINUTES, RunFacts, SourceFacts, declared_interval
+from monitoring.models import HealthSource, Run
 
 SPEC_FIELDS = ("kind", "interval_minutes", "grace_minutes", "min_records_per_run")
 
 
-@dataclass
-class SyncReport:
-    created: list[int] = field(default_factory=list)
-    updated: list[int] = field(default_factory=list)
-    deleted: int = 0
+class NotMonitored(Exception):
+    """The integration has no health source (health kind none, or retired)."""
 
 
 def is_monitored(integration: Integration) -> bool:
@@ -62,66 +58,6 @@ def next_poll_at(source: HealthSource, now: dt.datetime) -> dt.datetime | None:
     return now + every * random.uniform(0.9, 1.1)
 
 
-def sync_sources(keys: Iterable[str] | None = None, now: dt.datetime | None = None) -> SyncReport:
-    """Create, update or delete health sources to match the specs (all, or the integrations named)."""
-    now = now or timezone.now()
-    integrations = Integration.objects.only(
-        "id",
-        "key",
-        "lifecycle",
-        "health_kind",
-        "health_grace_minutes",
-        "sync_trigger",
-        "interval_minutes",
-        "max_latency_minutes",
-        "min_records_per_run",
-    )
-    sources = HealthSource.objects.all()
-    if keys is not None:
-        keys = list(keys)
-        integrations = integrations.filter(key__in=keys)
-        sources = sources.filter(integration__key__in=keys)
-    existing = {s.integration_id: s for s in sources.only("id", "integration_id", *SPEC_FIELDS)}
-    report = SyncReport()
-    gone = []
-    new: list[HealthSource] = []
-    for integration in integrations:
-        source = existing.get(integration.pk)
-        if not is_monitored(integration):
-            if source:
-                gone.append(source.pk)
-            continue
-        values = spec_values(integration)
-        if source is None:
-            source = HealthSource(integration=integration, **values)
-            # Spread first polls over one poll interval.
-            source.next_poll_at = (
-                now + poll_every(source) * random.random() if source.kind in PULLED_HEALTH_KINDS else None
-            )
-            new.append(source)
-        elif any(getattr(source, name) != value for name, value in values.items()):
-            _apply_spec(source.pk, values, now)
-            report.updated.append(integration.pk)
-    HealthSource.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-    report.created = [s.integration_id for s in new]
-    if gone:
-        report.deleted, _ = HealthSource.objects.filter(pk__in=gone).delete()
-    return report
-
-
-def _apply_spec(pk: int, values: dict[str, Any], now: dt.datetime) -> None:
-    """A changed spec can change the state at once (a shorter interval makes it late now)."""
-    with transaction.atomic():
-        source = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run").get(pk=pk)
-        kind_changed = source.kind != values["kind"]
-        for name, value in values.items():
-            setattr(source, name, value)
-        if kind_changed:
-            source.cursor = None
-            source.next_poll_at = next_poll_at(source, now)
-        settle_and_save(source, now, [*SPEC_FIELDS, "cursor", "next_poll_at"])
-
-
 def ensure_source(integration: Integration) -> HealthSource | None:
     """The integration's source, created from its spec if missing; None when it is not monitored."""
     if not is_monitored(integration):
@@ -133,11 +69,46 @@ def ensure_source(integration: Integration) -> HealthSource | None:
     return source
 
 
-def on_specs_changed(sender: object, report: Any = None, **kwargs: object) -> None:
-    """catalog.signals.specs_changed receiver: sync the integrations the import touched."""
-    if report is None:
-        sync_sources()
-        return
-    touched = [key for kind, key in (*report.created, *report.updated) if kind == "Integration"]
-    if touched:
-        sync_sources(touched)
+# State rows as the pipeline takes them: locked, with the latest finished run the state depends on.
+LOCKED = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run")
+
+
+def lock_sources(integrations: Sequence[Integration]) -> dict[int, HealthSource]:
+    """The integrations' state rows by integration id, locked in one query (in integration order, so
+    two batches cannot deadlock); a missing one is created from the spec, else NotMonitored."""
+    ids = [integration.pk for integration in integrations]
+    found = {
+        source.integration_id: source for source in LOCKED.filter(integration_id__in=ids).order_by("integration_id")
+    }
+    for integration in integrations:
+        if integration.pk not in found:
+            if ensure_source(integration) is None:
+                raise NotMonitored(integration.key)
+            found[integration.pk] = LOCKED.get(integration=integration)
+    return found
+
+
+def run_facts(run: Run | None) -> RunFacts | None:
+    """What the state decision needs of a stored run."""
+    if run is None:
+        return None
+    return RunFacts(
+        external_id=run.external_id,
+        status=run.status,
+        records_out=run.records_out,
+        records_failed=run.records_failed,
+        message=run.message,
+    )
+
+
+def facts_of(source: HealthSource) -> SourceFacts:
+    """What the state decision needs of a state row (its last_run loaded)."""
+    return SourceFacts(
+        state=source.state,
+        interval_minutes=source.interval_minutes,
+        grace_minutes=source.grace_minutes,
+        last_success_at=source.last_success_at,
+        last_run=run_facts(source.last_run),
+        min_records_per_run=source.min_records_per_run,
+        paused=source.paused,
+    )

@@ -1,6 +1,8 @@
-"""Pure decisions about health: which state, when to look again, how often it really runs.
+"""Pure decisions about health: which state, whether that is a flip and whether it alerts, when
+to look again, how often it really runs.
 
-Nothing here touches the database, so every boundary is tested directly (tests/monitoring/test_state.py).
+Nothing here touches the database, so every boundary is tested directly (tests/monitoring/test_state.py);
+monitoring/health/pipeline.py applies these decisions to the stored state rows.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from dataclasses import dataclass
 from catalog.choices import HealthState, Trigger
 from monitoring.models.choices import RunStatus
 
+# Flips into these states alert; a flip from one of them back to up is a recovery.
+ALERTING_STATES = frozenset({HealthState.DOWN, HealthState.FAILING})
+
 # Used when a spec declares no health.grace_minutes.
 DEFAULT_GRACE_MINUTES = 30
 
@@ -22,7 +27,7 @@ DEFAULT_GRACE_MINUTES = 30
 TICK = dt.timedelta(microseconds=1)
 
 OBSERVATION_WINDOW = dt.timedelta(days=7)
-# How stale the stored observed interval may grow while successes keep coming (recording.py).
+# How stale the stored observed interval may grow while successes keep coming (health/store.py).
 OBSERVED_REFRESH = dt.timedelta(minutes=10)
 
 
@@ -115,6 +120,57 @@ def next_check_at(
         if now <= boundary:
             return boundary + TICK
     return None
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """What deciding an integration's health needs of its state row."""
+
+    state: str  # the stored HealthState
+    interval_minutes: int | None
+    grace_minutes: int
+    last_success_at: dt.datetime | None
+    last_run: RunFacts | None
+    min_records_per_run: int | None = None
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The health of a state row at one instant: the verdict, when to look again, and whether
+    it changed (a flip) and so whether anyone is told."""
+
+    from_state: str
+    verdict: Verdict
+    next_check_at: dt.datetime | None
+
+    @property
+    def changed(self) -> bool:
+        return self.verdict.state != self.from_state
+
+    @property
+    def alerts(self) -> bool:
+        return self.changed and flip_alerts(self.from_state, self.verdict.state)
+
+
+def settle(facts: SourceFacts, now: dt.datetime) -> Transition:
+    """The state row's health at `now`, compared with what it stores."""
+    verdict = evaluate(
+        now,
+        facts.interval_minutes,
+        facts.grace_minutes,
+        facts.last_success_at,
+        facts.last_run,
+        facts.min_records_per_run,
+        facts.paused,
+    )
+    check_at = next_check_at(now, verdict.state, facts.interval_minutes, facts.grace_minutes, facts.last_success_at)
+    return Transition(facts.state, verdict, check_at)
+
+
+def flip_alerts(from_state: str, to_state: str) -> bool:
+    """Flips into down/failing alert, and so does the recovery from them to up."""
+    return to_state in ALERTING_STATES or (to_state == HealthState.UP and from_state in ALERTING_STATES)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,7 @@ from catalog.choices import HealthKind
 from catalog.models import Integration
 from catalog.signals import health_changed
 from monitoring import conf
-from monitoring.health.recording import NotMonitored
-from monitoring.health.sources import ensure_source
+from monitoring.health.sources import NotMonitored, ensure_source
 from monitoring.ingest.pings import PingBody
 from monitoring.models import HealthSource, ObservedConnection, PendingPing
 

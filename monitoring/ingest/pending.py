@@ -1,6 +1,6 @@
 """Applying accepted heartbeats: each pending ping becomes a run of its integration (a start opens
 one, a success or fail closes the latest open one, or its run_id's), stored with the state row,
-flips and alerts exactly as a poll's runs are (recording.py), then deleted, all in one transaction.
+flips and alerts exactly as a poll's runs are (health/pipeline.py), then deleted, all in one transaction.
 
 Pings are applied oldest first, one applier at a time, in batches: a batch holds each source's
 pings in "rounds" (its first ping in round one, its second in round two...), and each round is
@@ -24,7 +24,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from catalog.choices import HealthKind
-from monitoring.health.recording import LOCKED, STORED_FIELDS, finish_recording, store_observations
+from monitoring.health.pipeline import record
+from monitoring.health.sources import LOCKED
+from monitoring.health.store import STORED_FIELDS
 from monitoring.ingest.pings import BadPing, PingBody, parse_ping_body
 from monitoring.models import PendingPing, Run
 from monitoring.models.choices import RunStatus
@@ -123,8 +125,7 @@ def _apply_round(pings: Sequence[PendingPing], now: dt.datetime) -> None:
         ]
         batch.append((source, [run], failed))
     if batch:
-        outcomes = store_observations(batch, now, known)
-        finish_recording([source for source, _, _ in batch], outcomes, now, STORED_FIELDS)
+        record(batch, now, STORED_FIELDS, known)
 
 
 def _body(ping: PendingPing) -> PingBody | None:

@@ -1,6 +1,6 @@
 """Pulling health from http status URLs and iPaaS platforms through the adapters.
 
-Adapters (monitoring/platforms) do the HTTP and return a PollResult; recording.record_polls
+Adapters (monitoring/platforms) do the HTTP and return a PollResult; health.pipeline.record_polls
 stores a batch's results together. Polling a source twice stores nothing twice, so a redelivered
 task is harmless.
 """
@@ -19,8 +19,9 @@ from django.utils import timezone
 from catalog.choices import PULLED_HEALTH_KINDS
 from catalog.models import Integration
 from monitoring import conf
-from monitoring.health.recording import RecordOutcome, record_poll_error, record_polls
+from monitoring.health.pipeline import record_poll_error, record_polls
 from monitoring.health.sources import next_poll_at
+from monitoring.health.store import RecordOutcome
 from monitoring.models import HealthSource
 from monitoring.platforms.contract import PollError, PollResult, PollTarget
 

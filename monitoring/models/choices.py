@@ -1,10 +1,8 @@
-"""Enum values of monitoring records (health states are catalog's: catalog.choices.HealthState)."""
+"""Enum values of monitoring records (health states are catalog's vocabulary: catalog.choices.HealthState)."""
 
 from __future__ import annotations
 
 from django.db import models
-
-from catalog.choices import HealthState
 
 
 class RunStatus(models.TextChoices):
@@ -30,7 +28,3 @@ class ResyncStatus(models.TextChoices):
     FAILED = "failed", "Replay failed"
     MANUAL = "manual", "Manual replay"  # a person re-sends the records; tracked until resolved
     RESOLVED = "resolved", "Resolved"
-
-
-# Flips into these states alert; a flip from one of them back to up is a recovery.
-ALERTING_STATES = frozenset({HealthState.DOWN, HealthState.FAILING})

@@ -19,10 +19,11 @@ from catalog.models import Integration
 from catalog.ownership import can_edit
 from monitoring.alerting.escalation import acknowledge
 from monitoring.health import timeline
-from monitoring.health.recording import refresh_failed_counts
+from monitoring.health.pipeline import resettle
 from monitoring.health.resync import request_resync, settle
+from monitoring.health.sources import run_facts
 from monitoring.health.state import OBSERVATION_WINDOW, failing_reason
-from monitoring.health.transitions import run_facts, settle_and_save
+from monitoring.health.store import refresh_failed_counts
 from monitoring.ingest.pending import apply_before_reading
 from monitoring.models import Alert, FailedRecord, Flip, HealthSource, ResyncRequest, Run
 from monitoring.models.choices import ResyncStatus
@@ -182,6 +183,6 @@ def pause(request: HttpRequest, key: str) -> HttpResponse:
             HealthSource.objects.select_for_update(of=("self",)).select_related("last_run"), integration=integration
         )
         source.paused = paused
-        settle_and_save(source, timezone.now(), ["paused"])
+        resettle(source, timezone.now(), ["paused"])
     messages.success(request, "Health checks paused." if paused else "Health checks resumed.")
     return _back(integration)

@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from monitoring import conf
-from monitoring.health.recording import NotMonitored
+from monitoring.health.sources import NotMonitored
 from monitoring.ingest.heartbeats import (
     RateLimited,
     UnknownPing,

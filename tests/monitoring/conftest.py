@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from catalog.models import Integration, Person, System
-from monitoring.health.sources import sync_sources
+from monitoring.health.specs import sync_sources
 from monitoring.ingest.pending import apply_before_reading, apply_pending_pings
 from monitoring.models import HealthSource
 from monitoring.platforms import outbound

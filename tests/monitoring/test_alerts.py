@@ -14,7 +14,7 @@ from monitoring.alerting.escalation import acknowledge, escalate_due
 from monitoring.alerting.planning import RollupCandidate, group_rollups
 from monitoring.alerting.transports.webhook import signature
 from monitoring.health.lateness import evaluate_due
-from monitoring.health.recording import record_poll
+from monitoring.health.pipeline import record_poll
 from monitoring.models import Alert, Flip, MaintenanceWindow
 from monitoring.platforms.contract import PollResult, RunObservation
 from tests.monitoring.conftest import T0, make_integration, make_person, make_system, minutes, source_of

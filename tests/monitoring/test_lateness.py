@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from monitoring.health.lateness import evaluate_due
-from monitoring.health.recording import record_poll
+from monitoring.health.pipeline import record_poll
 from monitoring.models import Flip, HealthSource
 from monitoring.platforms.contract import PollResult, RunObservation
 from tests.monitoring.conftest import T0, make_integration, minutes, source_of

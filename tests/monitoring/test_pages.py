@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog.models import PlatformAccount
-from monitoring.health.recording import record_poll
+from monitoring.health.pipeline import record_poll
 from monitoring.models import Alert, FailedRecord, ObservedConnection, ResyncRequest
 from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation
 from tests.monitoring.conftest import make_integration, minutes, source_of

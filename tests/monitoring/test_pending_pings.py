@@ -12,9 +12,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from monitoring.health import pipeline
 from monitoring.health.lateness import evaluate_due
-from monitoring.health.recording import record_poll
-from monitoring.health.sources import sync_sources
+from monitoring.health.pipeline import record_poll
+from monitoring.health.specs import sync_sources
 from monitoring.ingest import heartbeats, pending
 from monitoring.ingest.pending import apply_pending_pings
 from monitoring.ingest.pings import PingBody, PingFailedRecord, parse_ping_body
@@ -134,7 +135,8 @@ def test_a_batch_that_fails_midway_leaves_every_ping_pending(integration, monkey
     def crash(*args, **kwargs):
         raise RuntimeError("worker lost mid-batch")
 
-    monkeypatch.setattr(pending, "finish_recording", crash)
+    # After the runs and failed records are written, before the state is settled.
+    monkeypatch.setattr(pipeline, "settle_rows", crash)
     with pytest.raises(RuntimeError):
         apply_pending_pings()
     assert (PendingPing.objects.count(), Run.objects.count(), FailedRecord.objects.count()) == (2, 0, 0)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from catalog import health
 from catalog.models import PlatformAccount
-from monitoring.health.recording import record_poll
+from monitoring.health.pipeline import record_poll
 from monitoring.ingest.discovery import discover_platforms
 from monitoring.models import ObservedConnection
 from monitoring.platforms.contract import PollResult, RunObservation

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from monitoring.health.recording import record_poll
+from monitoring.health.pipeline import record_poll
 from monitoring.models import FailedRecord, Flip, Run
 from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation, RunStatus
 from tests.monitoring.conftest import T0, make_integration, minutes, source_of

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalog.models import Integration, PlatformAccount
 from monitoring.health import resync
-from monitoring.health.recording import record_poll
+from monitoring.health.pipeline import record_poll
 from monitoring.models import FailedRecord, ResyncRequest
 from monitoring.platforms import outbound
 from monitoring.platforms.contract import FailedRecordObservation, PollResult, PollTarget, RunObservation

@@ -14,7 +14,7 @@ from django.test import Client
 
 from catalog.models import PlatformAccount
 from monitoring import tasks
-from monitoring.health.recording import record_poll
+from monitoring.health.pipeline import record_poll
 from monitoring.models import FailedRecord, ResyncRequest
 from monitoring.platforms.contract import FailedRecordObservation, PollResult
 from tests.celery_worker import celery_worker, redis_broker

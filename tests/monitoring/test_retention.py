@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from monitoring.alerting import delivery
 from monitoring.health import retention
-from monitoring.health.recording import record_poll
+from monitoring.health.pipeline import record_poll
 from monitoring.models import Alert, FailedRecord, Flip, ResyncRequest, Run
 from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation, RunStatus
 from tests.monitoring.conftest import make_integration, source_of

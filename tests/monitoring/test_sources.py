@@ -8,8 +8,8 @@ import pytest
 
 from catalog.models import Integration
 from catalog.spec.importer import import_sources
-from monitoring.health.recording import record_poll
-from monitoring.health.sources import sync_sources
+from monitoring.health.pipeline import record_poll
+from monitoring.health.specs import sync_sources
 from monitoring.models import Flip, HealthSource
 from monitoring.platforms.contract import PollResult, RunObservation
 from tests.monitoring.conftest import T0, make_integration, minutes, source_of

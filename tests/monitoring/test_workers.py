@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from monitoring import tasks
-from monitoring.health.recording import record_poll
+from monitoring.health.pipeline import record_poll
 from monitoring.models import Alert, Flip, HealthSource, Run
 from monitoring.platforms.contract import PollResult, RunObservation
 from tests.celery_worker import celery_worker, redis_broker

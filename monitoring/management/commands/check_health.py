@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from catalog.choices import PULLED_HEALTH_KINDS
 from catalog.models import Integration
-from monitoring.health.sources import sync_sources
-from monitoring.health.transitions import settle_and_save
+from monitoring.health.pipeline import resettle
+from monitoring.health.specs import sync_sources
 from monitoring.ingest.pending import apply_pending_pings
 from monitoring.ingest.polling import poll_source
 from monitoring.models import HealthSource
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 locked = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run")
                 current = locked.get(pk=source.pk)
-                settle_and_save(current, timezone.now(), [])
+                resettle(current, timezone.now(), [])
             last = f"{current.last_success_at:%Y-%m-%d %H:%M}" if current.last_success_at else "never"
             line = f"{key:<{width}}  {current.kind:<9}  {current.state:<7}  last success {last}"
             if error:

@@ -1,11 +1,8 @@
-"""Storing what was observed: runs upserted by external id, failed records in order, the state row
-updated and any flip made, all in one transaction holding the state row.
-
-Pulls (`record_poll`, or `record_polls` for a batch, from adapters' PollResults) are recorded here;
-heartbeats (applied in batches by monitoring/ingest/pending.py) lock their state rows with the same
-`LOCKED` query and store through the same `store_observations` and `finish_recording`. A batch is
-stored exactly as its polls one by one would be, but in one transaction and a few queries for all
-of them: what caps polls per second is database round trips, not the polls themselves.
+"""Storing observations: runs upserted by external id, failed records in the order reported, and
+the facts they change on the (locked) state row: last run, last success, observed interval, open
+failed records. A batch of sources is stored in a few queries whatever its size: what caps polls
+per second is database round trips, not the polls themselves. Deciding the state is not done here
+(health/state.py); monitoring/health/pipeline.py calls these in order.
 """
 
 from __future__ import annotations
@@ -17,21 +14,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from catalog.models import Integration
-from monitoring.alerting.planning import plan_alerts
-from monitoring.health.sources import ensure_source
 from monitoring.health.state import OBSERVATION_WINDOW, OBSERVED_REFRESH, observed_interval
-from monitoring.health.transitions import SETTLED_FIELDS, settle_all
 from monitoring.models import FailedRecord, Flip, HealthSource, Run
 from monitoring.models.choices import RunStatus
-from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation
+from monitoring.platforms.contract import FailedRecordObservation, RunObservation
 
 FINISHED = (RunStatus.SUCCESS, RunStatus.FAILED)
-RUN_FIELDS = ("status", "started_at", "finished_at", "run_at", "records_in", "records_out", "records_failed", "message")
 # What storing observations may change on the state row (besides the settled fields).
 STORED_FIELDS = [
     "last_run",
@@ -44,11 +36,8 @@ STORED_FIELDS = [
     "oldest_open_failed_at",
     "failed_record_seq",
 ]
+# ... and what a poll changes besides.
 POLLED_FIELDS = [*STORED_FIELDS, "cursor", "last_polled_at", "last_poll_error"]
-
-
-class NotMonitored(Exception):
-    """The integration has no health source (health kind none, or retired)."""
 
 
 @dataclass
@@ -59,70 +48,16 @@ class RecordOutcome:
     flip: Flip | None = None
 
 
-def record_poll(integration: Integration, result: PollResult, *, now: dt.datetime | None = None) -> RecordOutcome:
-    """Store one poll's result; polling the same result again adds nothing."""
-    return record_polls([(integration, result)], now=now)[0]
-
-
-def record_polls(
-    polled: Sequence[tuple[Integration, PollResult]], *, now: dt.datetime | None = None
-) -> list[RecordOutcome]:
-    """Store several polls' results, as record_poll on each would, in one transaction holding all
-    their state rows; one outcome per poll, in order."""
-    now = now or timezone.now()
-    if len({integration.pk for integration, _ in polled}) < len(polled):
-        # The same source twice: the second must see what the first stored.
-        return [record_poll(integration, result, now=now) for integration, result in polled]
-    if not polled:
-        return []
-    with transaction.atomic():
-        sources = locked_sources([integration for integration, _ in polled])
-        batch = [(sources[integration.pk], result) for integration, result in polled]
-        outcomes = store_observations([(source, result.runs, result.failed_records) for source, result in batch], now)
-        for source, result in batch:
-            if result.cursor is not None:
-                source.cursor = result.cursor
-            source.last_polled_at = now
-            source.last_poll_error = ""
-        finish_recording([source for source, _ in batch], outcomes, now, POLLED_FIELDS)
-    return outcomes
-
-
-def record_poll_error(integration_id: int, error: str, now: dt.datetime | None = None) -> None:
-    """A failed poll changes no state (lateness will, if it lasts); it is shown on the health page."""
-    now = now or timezone.now()
-    HealthSource.objects.filter(integration_id=integration_id).update(
-        last_polled_at=now, last_poll_error=error[:2000], updated_at=now
-    )
-
-
-# State rows as recording takes them: locked, with the latest finished run the state depends on.
-LOCKED = HealthSource.objects.select_for_update(of=("self",)).select_related("last_run")
-
-
-def locked_sources(integrations: Sequence[Integration]) -> dict[int, HealthSource]:
-    """The integrations' state rows by integration id, locked in one query (in integration order, so
-    two batches cannot deadlock); a missing one is created from the spec, else NotMonitored."""
-    ids = [integration.pk for integration in integrations]
-    found = {
-        source.integration_id: source for source in LOCKED.filter(integration_id__in=ids).order_by("integration_id")
-    }
-    for integration in integrations:
-        if integration.pk not in found:
-            if ensure_source(integration) is None:
-                raise NotMonitored(integration.key)
-            found[integration.pk] = LOCKED.get(integration=integration)
-    return found
-
-
+# A locked source with the runs and failed records observed for it.
 Observed = tuple[HealthSource, Sequence[RunObservation], Sequence[FailedRecordObservation]]
 
 
 def store_observations(
     batch: Sequence[Observed], now: dt.datetime, known: dict[tuple[int, str], Run | None] | None = None
 ) -> list[RecordOutcome]:
-    """Upsert the runs and failed records of each (locked) source and bring its state row up to date
-    (not yet saved); one outcome per source. `known`: as for _upsert_runs."""
+    """Upsert the runs and failed records of each (locked) source and bring the facts on its state
+    row up to date: last run, last success, observed interval, open failed records (the row is not
+    saved; its state is not settled); one outcome per source. `known`: as for _upsert_runs."""
     outcomes = [RecordOutcome() for _ in batch]
     touched_per_source = _upsert_runs([(source, runs) for source, runs, _ in batch], now, outcomes, known)
     succeeded = []
@@ -146,23 +81,7 @@ def store_observations(
     return outcomes
 
 
-def finish_recording(
-    sources: Sequence[HealthSource], outcomes: Sequence[RecordOutcome], now: dt.datetime, fields: list[str]
-) -> None:
-    """Settle each state row, save the rows (only the fields recording changes) and plan the flips' alerts."""
-    flips = settle_all(sources, now)
-    stamp = timezone.now()
-    for source in sources:
-        source.updated_at = stamp
-    _save_state_rows(sources, [*fields, *SETTLED_FIELDS])
-    by_integration = {flip.integration_id: flip for flip in flips}
-    for source, outcome in zip(sources, outcomes, strict=True):
-        outcome.flip = by_integration.get(source.integration_id)
-    if flips:
-        plan_alerts(flips, now)
-
-
-def _save_state_rows(sources: Sequence[HealthSource], fields: Sequence[str]) -> None:
+def save_state_rows(sources: Sequence[HealthSource], fields: Sequence[str]) -> None:
     """Write `fields` of each state row: on PostgreSQL a batch in one UPDATE … FROM (VALUES …)
     (bulk_update's CASE expressions cost more CPU than the polls themselves), else row by row."""
     if len(sources) == 1 or connection.vendor != "postgresql":
