@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
@@ -44,9 +44,15 @@ LISTED = 10  # records named in a request's note
 
 
 def request_resync(
-    integration: Integration, records: QuerySet[FailedRecord], user: Any, now: dt.datetime
+    integration: Integration,
+    records: QuerySet[FailedRecord],
+    user: Any,
+    now: dt.datetime,
+    *,
+    enqueue: Callable[[int], object],
 ) -> ResyncRequest:
-    """Create a re-sync request for the records; a replay is queued for a worker after commit."""
+    """Create a re-sync request for the records; a replay is handed to `enqueue` (the replay_resync
+    task's delay) after commit."""
     replayable = integration.resync == Resync.REPLAY_IN_ORDER
     resync = ResyncRequest.objects.create(
         integration=integration,
@@ -61,12 +67,6 @@ def request_resync(
         # robust: a broker that is down must not undo the request; settle_stale() queues it again.
         transaction.on_commit(functools.partial(enqueue, resync.pk), robust=True)
     return resync
-
-
-def enqueue(resync_id: int) -> None:
-    from monitoring.tasks import replay_resync
-
-    replay_resync.delay(resync_id)
 
 
 def replay(resync_id: int, now: dt.datetime | None = None) -> str:

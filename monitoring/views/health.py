@@ -27,6 +27,7 @@ from monitoring.health.store import refresh_failed_counts
 from monitoring.ingest.pending import apply_before_reading
 from monitoring.models import Alert, FailedRecord, Flip, HealthSource, ResyncRequest, Run
 from monitoring.models.choices import ResyncStatus
+from monitoring.tasks import replay_resync
 from plumbline.accounts.roles import role_required
 
 RECENT = 50
@@ -126,7 +127,7 @@ def failed_records_action(request: HttpRequest, key: str) -> HttpResponse:
             done = _resolve(integration, selected, request.user)
             messages.success(request, f"{done} failed records resolved.")
         else:
-            resync = request_resync(integration, selected, _user(request), now)
+            resync = request_resync(integration, selected, _user(request), now, enqueue=replay_resync.delay)
             messages.success(request, f"Re-sync requested ({resync.get_method_display().lower()}).")
     return _back(integration)
 

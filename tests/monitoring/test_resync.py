@@ -76,9 +76,13 @@ def fail(integration: Integration, *keys: str, now: dt.datetime = T0) -> None:
 
 def request(integration: Integration, *keys: str, capture: Any) -> ResyncRequest:
     """A re-sync of these records as the health page makes it; the queued task is captured, not sent."""
+    queued: list[int] = []
     with capture(execute=False) as callbacks:
-        made = resync.request_resync(integration, FailedRecord.objects.filter(key__in=keys), None, T0)
+        made = resync.request_resync(
+            integration, FailedRecord.objects.filter(key__in=keys), None, T0, enqueue=queued.append
+        )
     assert len(callbacks) == (1 if made.method == "replay" else 0)
+    assert queued == []  # only once the request commits
     return made
 
 
