@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from catalog.choices import Lifecycle, Platform
+from catalog.choices import Category, Lifecycle, Platform
 from catalog.health import UNMONITORED
 
 # Lifecycles in which an integration actually moves data (and so can spread an outage).
@@ -30,7 +30,7 @@ class SystemNode:
     @property
     def hub_platform(self) -> str:
         """The iPaaS platform this system is, if it is one ("boomi" for boomi-atomsphere), else ""."""
-        if self.category != "ipaas":
+        if self.category != Category.IPAAS:
             return ""
         words = set(self.key.split("-")) | set(re.split(r"\W+", self.name.lower()))
         return next((p for p in Platform.values if p in words), "")

@@ -84,7 +84,7 @@ def evaluate(
     the owner has not been told), then down, late, up by time since the last success.
     """
     if paused:
-        return Verdict(HealthState.PAUSED, "paused")
+        return Verdict(HealthState.PAUSED, HealthState.PAUSED.label.lower())
     if last_success_at is None and last_run is None:
         return Verdict(HealthState.UNKNOWN, "no run seen yet")
     if last_run is not None and (why := failing_reason(last_run, min_records_per_run)):
