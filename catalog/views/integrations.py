@@ -2,82 +2,84 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from catalog.choices import Phase
 from catalog.filters import IntegrationFilterSet
 from catalog.health import health_page_path, read_health
 from catalog.models import Integration
 from catalog.ownership import can_edit
 from catalog.spec.edits import document_of
 from catalog.spec.exporter import HEADER, dump_documents
-from catalog.views import listing
+from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
 from plumbline.accounts.roles import role_required
 
-CSV_HEADER = (
-    "key",
-    "name",
-    "source",
-    "target",
-    "direction",
-    "lifecycle",
-    "phase",
-    "connector_type",
-    "platform",
-    "trigger",
-    "interval_minutes",
-    "owner",
-    "backup_owner",
-    "reviewed_at",
-    "completeness",
-    "missing",
-)
 DETAIL_RELATED = ("source", "target", "owner", "backup_owner", "workaround_performed_by", "health_account")
 
 
-def _csv_rows(queryset: QuerySet[Integration]) -> Iterator[tuple[Any, ...]]:
-    for i in queryset.iterator(chunk_size=2000):
-        yield (
-            i.key,
-            i.name,
-            i.source.key if i.source else "",
-            i.target.key if i.target else "",
-            i.direction,
-            i.lifecycle,
-            i.phase,
-            i.connector_type,
-            i.connector_platform,
-            i.sync_trigger,
-            i.interval_minutes,
-            i.owner.email if i.owner else "",
-            i.backup_owner.email if i.backup_owner else "",
-            i.reviewed_at,
-            round(i.completeness_score, 2),
-            " ".join(i.missing_parts),
-        )
+def _phase_two_note(integration: Integration) -> str:
+    return "phase two" if integration.phase == Phase.PHASE_TWO else ""
 
 
-@role_required
-def integration_list(request: HttpRequest) -> HttpResponse:
-    if redirect := listing.without_empty_parameters(request):
-        return redirect
-    queryset = Integration.objects.select_related("source", "target", "owner", "backup_owner")
-    filterset = IntegrationFilterSet(request.GET, queryset=queryset)
-    if errors := listing.parameter_errors(request, filterset, formats=("html", "csv")):
-        return listing.bad_parameters(request, errors)
-    if request.GET.get("format") == "csv":
-        return listing.csv_response("integrations.csv", CSV_HEADER, _csv_rows(filterset.qs))
-    context = listing.list_context(request, filterset)
-    integrations = list(context["page"].object_list)
+def _with_health(integrations: Sequence[Integration]) -> list[dict[str, Any]]:
+    """Each row's health for the health badge, read for the whole page in one query."""
     health = read_health([i.pk for i in integrations])
-    context["rows"] = [(i, health.get(i.pk)) for i in integrations]
-    context["can_create"] = can_edit(request.user)
-    return render(request, "catalog/integration_list.html", context)
+    return [{"health": health.get(i.pk)} for i in integrations]
+
+
+def _may_create(request: HttpRequest) -> dict[str, Any]:
+    return {"can_create": can_edit(request.user)}
+
+
+# The list page shows the columns with a label; the CSV (integrations.csv) those with csv=True, in this order.
+COLUMNS = (
+    Column("key"),
+    Column(
+        "name",
+        label="Integration",
+        show="display_name",
+        note="key",
+        sort="name",
+        link=url_of("integration-detail", "key"),
+    ),
+    Column("source", "source.key", label="Source", show="source.display_name", link="system-detail", sort="source"),
+    Column("target", "target.key", label="Target", show="target.display_name", link="system-detail", sort="target"),
+    Column("direction"),
+    Column("lifecycle", label="Lifecycle", show="get_lifecycle_display", note=_phase_two_note, sort="lifecycle"),
+    Column("phase"),
+    Column("connector_type", label="Connector", show="get_connector_type_display", sort="connector_type"),
+    Column("platform", "connector_platform"),
+    Column("trigger", "sync_trigger"),
+    Column("interval_minutes"),
+    Column("owner", "owner.email", label="Owner", show="owner.display_name", link="person-detail", sort="owner"),
+    Column("backup_owner", "backup_owner.email"),
+    Column("health", label="Health", template="includes/health_badge.html", csv=False),
+    Column("reviewed_at", label="Reviewed", empty="never", css="date", sort="reviewed_at"),
+    Column(
+        "completeness",
+        lambda i: round(i.completeness_score, 2),
+        label="Spec completeness",
+        sort="completeness",
+        template="includes/completeness.html",
+    ),
+    Column("missing", lambda i: " ".join(i.missing_parts)),
+)
+
+integration_list = role_required(
+    ObjectListView(
+        queryset=Integration.objects.select_related("source", "target", "owner", "backup_owner"),
+        filterset=IntegrationFilterSet,
+        columns=COLUMNS,
+        template="catalog/integration_list.html",
+        row_context=_with_health,
+        extra_context=_may_create,
+    )
+)
 
 
 def get_integration(key: str) -> Integration:

@@ -102,6 +102,9 @@ def page_size_of(request: HttpRequest) -> int | None:
 
 
 def _cell(value: Any) -> Any:
+    """A CSV cell: a would-be formula quoted, None empty, a boolean as the spec files write it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return "" if value is None else value

@@ -15,6 +15,7 @@ from catalog.filters import PersonFilterSet
 from catalog.models import Integration, Person, Reminder, ReviewSnooze
 from catalog.ownership import person_of
 from catalog.views import listing
+from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
 from catalog.views.systems import integration_count
 from plumbline.accounts.roles import role_required
@@ -22,19 +23,29 @@ from plumbline.accounts.roles import role_required
 INTEGRATION_ROW_RELATED = ("source", "target", "owner")
 
 
-@role_required
-def person_list(request: HttpRequest) -> HttpResponse:
-    if redirect := listing.without_empty_parameters(request):
-        return redirect
-    queryset = (
-        Person.objects.select_related("manager")
+# The list page shows the columns with a label; the CSV (people.csv) those with csv=True, in this order.
+COLUMNS = (
+    Column("email"),
+    Column(
+        "name", label="Person", show="display_name", note="email", sort="name", link=url_of("person-detail", "email")
+    ),
+    Column("team", label="Team", sort="team"),
+    Column("manager", "manager.email", label="Manager", show="manager.display_name", link="person-detail"),
+    Column("owns", "owned_count", label="Owns"),
+    Column("backs_up", "backup_count", label="Backs up"),
+    Column("active", label="Status", template="includes/person_status.html"),
+)
+
+person_list = role_required(
+    ObjectListView(
+        queryset=Person.objects.select_related("manager")
         .annotate(owned_count=integration_count("owner"), backup_count=integration_count("backup_owner"))
-        .order_by("email")
+        .order_by("email"),
+        filterset=PersonFilterSet,
+        columns=COLUMNS,
+        template="catalog/person_list.html",
     )
-    filterset = PersonFilterSet(request.GET, queryset=queryset)
-    if errors := listing.parameter_errors(request, filterset):
-        return listing.bad_parameters(request, errors)
-    return render(request, "catalog/person_list.html", listing.list_context(request, filterset))
+)
 
 
 def person_context(person: Person) -> dict[str, Any]:

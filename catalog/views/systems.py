@@ -13,6 +13,7 @@ from catalog.filters import SystemFilterSet
 from catalog.models import Integration, System
 from catalog.ownership import can_edit
 from catalog.views import listing
+from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
 from plumbline.accounts.roles import role_required
 
@@ -26,20 +27,43 @@ def integration_count(field: str) -> Coalesce:
     return Coalesce(Subquery(counted.values("n")), 0)
 
 
-@role_required
-def system_list(request: HttpRequest) -> HttpResponse:
-    if redirect := listing.without_empty_parameters(request):
-        return redirect
-    queryset = (
-        System.objects.select_related("owner")
+def _integrations_where(side: str, system: System) -> str:
+    """The integration list filtered to this system as `side` (source or target)."""
+    return f"{reverse('integration-list')}?{urlencode({side: system.key})}"
+
+
+# The list page shows the columns with a label; the CSV (systems.csv) those with csv=True, in this order.
+COLUMNS = (
+    Column("key"),
+    Column("name", label="System", show="display_name", note="key", sort="name", link=url_of("system-detail", "key")),
+    Column("category", label="Category", show="get_category_display", sort="category"),
+    Column("vendor", label="Vendor"),
+    Column("version", label="Version"),
+    Column("owner", "owner.email", label="Owner", show="owner.display_name", link="person-detail"),
+    Column(
+        "integrations_out",
+        "outbound_count",
+        label="Integrations out",
+        link=lambda s: _integrations_where("source", s) if s.outbound_count else "",
+    ),
+    Column(
+        "integrations_in",
+        "inbound_count",
+        label="Integrations in",
+        link=lambda s: _integrations_where("target", s) if s.inbound_count else "",
+    ),
+)
+
+system_list = role_required(
+    ObjectListView(
+        queryset=System.objects.select_related("owner")
         .annotate(outbound_count=integration_count("source"), inbound_count=integration_count("target"))
-        .order_by("key")
+        .order_by("key"),
+        filterset=SystemFilterSet,
+        columns=COLUMNS,
+        template="catalog/system_list.html",
     )
-    filterset = SystemFilterSet(request.GET, queryset=queryset)
-    if errors := listing.parameter_errors(request, filterset):
-        return listing.bad_parameters(request, errors)
-    context = listing.list_context(request, filterset)
-    return render(request, "catalog/system_list.html", context)
+)
 
 
 @role_required
