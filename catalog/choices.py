@@ -111,7 +111,7 @@ PULLED_HEALTH_KINDS = frozenset({HealthKind.HTTP.value, *PLATFORM_HEALTH_KINDS})
 
 
 def health_kind_label(kind: str) -> str:
-    """ "HTTP status", "Boomi", ... for a health.kind value (the value itself when unknown)."""
+    """The label of a health.kind value ("HTTP status", "Boomi"); the value itself when unknown."""
     return dict(HEALTH_KIND_CHOICES).get(kind, kind)
 
 
