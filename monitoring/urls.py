@@ -35,6 +35,7 @@ urlpatterns = [
         name="failed-records-action",
     ),
     path("integrations/<slug:key>/health/pause/", health.pause, name="health-pause"),
+    path("integrations/<slug:key>/health/dead-pings/", health.dead_pings_action, name="dead-pings-action"),
     path("resyncs/<int:pk>/resolve/", health.resolve_resync, name="resync-resolve"),
     path("alerts/<int:pk>/acknowledge/", health.acknowledge_alert, name="alert-acknowledge"),
     path("connections/observed/", observed.observed_connections, name="observed-connections"),

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "plumbline.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,7 +99,9 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'plumbline.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Health checks: a connection kept between requests that the server has closed meanwhile (a
+# PostgreSQL restart) is replaced before the request uses it, instead of failing it.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 # Django's own queries bind client-side and are never prepared; this lets the one statement that
 # accepts a heartbeat be (monitoring/ingest/heartbeats.py). Behind a transaction-pooling PgBouncer older
 # than 1.21, set PLUMBLINE_DB_PREPARED=false.

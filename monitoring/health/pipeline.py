@@ -23,7 +23,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Integration
@@ -34,6 +34,11 @@ from monitoring.health.sources import facts_of, lock_sources
 from monitoring.health.store import POLLED_FIELDS, Observed, RecordOutcome, save_state_rows, store_observations
 from monitoring.models import Flip, HealthSource, Run
 from monitoring.platforms.contract import PollResult
+
+# What the content of one observation can cause when it is stored; batch processors (pending pings,
+# polls) then store item by item and set aside what fails. Anything else (the database unreachable,
+# a worker stopping) leaves the batch to be done again.
+POISON = (DataError, IntegrityError, ValueError, OverflowError, TypeError)
 
 # The fields settling may change, for save(update_fields=...).
 SETTLED_FIELDS = ["state", "state_changed_at", "next_check_due_at", "updated_at"]

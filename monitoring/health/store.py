@@ -21,7 +21,7 @@ from django.utils import timezone
 from monitoring.health.state import OBSERVATION_WINDOW, OBSERVED_REFRESH, observed_interval
 from monitoring.models import FailedRecord, Flip, HealthSource, Run
 from monitoring.models.choices import RunStatus
-from monitoring.platforms.contract import FailedRecordObservation, RunObservation
+from monitoring.platforms.contract import FailedRecordObservation, RunObservation, storable
 
 FINISHED = (RunStatus.SUCCESS, RunStatus.FAILED)
 # What storing observations may change on the state row (besides the settled fields).
@@ -118,7 +118,7 @@ def _run_values(obs: RunObservation, now: dt.datetime) -> dict[str, object]:
         "records_in": obs.records_in,
         "records_out": obs.records_out,
         "records_failed": obs.records_failed,
-        "message": obs.message,
+        "message": storable(obs.message),
     }
 
 
@@ -256,8 +256,8 @@ def _store_failed_records(source: HealthSource, observed: Sequence[FailedRecordO
                 integration_id=source.integration_id,
                 run_id=runs.get(obs.run_external_id or ""),
                 position=source.failed_record_seq,
-                key=obs.key[:500],
-                error=obs.error,
+                key=storable(obs.key[:500]),
+                error=storable(obs.error),
                 occurred_at=obs.occurred_at or now,
                 external_id=(obs.external_id or "")[:200],
                 dedupe_key=key,

@@ -51,6 +51,11 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+def is_ping_uuid(ping_uuid: uuid.UUID | str) -> bool:
+    """Whether an integration has this ping uuid (asked only when a ping is refused)."""
+    return Integration.objects.filter(ping_uuid=uuid.UUID(str(ping_uuid))).exists()
+
+
 def accept_ping_to(ping_uuid: uuid.UUID | str, signal: str, body: PingBody, *, now: dt.datetime | None = None) -> None:
     """Accept a ping for the integration with this ping uuid (`signal`: start, success or fail).
     Raises UnknownPing, WrongKind, NotMonitored or RateLimited having written nothing."""
@@ -136,6 +141,9 @@ def _accept_in_one_statement(field: str, value: uuid.UUID | str, signal: str, bo
         # None: as configured (which may be stronger than "on", e.g. remote_apply).
         "synchronous_commit": "off" if _may_commit_fast(signal, body) else None,
     }
+    # Django health-checks a kept connection in its own cursors only; this statement uses psycopg's,
+    # so check here, or the first ping after a PostgreSQL restart would fail.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     # Django's cursors bind parameters client-side, so nothing they run is ever prepared: this
     # statement goes through a server-binding cursor of the same connection (and transaction),

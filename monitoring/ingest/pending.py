@@ -7,6 +7,12 @@ pings in "rounds" (its first ping in round one, its second in round two...), and
 stored in a few queries whatever its size. A worker that dies mid-batch rolls it back, and the
 pings stay pending for the next applier: none is lost or applied twice.
 
+A ping that cannot be applied (a body this version cannot read, a value the database refuses)
+must not hold up the others: the batch is then applied ping by ping, and each one that fails is
+moved aside as a DeadPing with the reason, shown on its health page and in the admin, where it is
+applied again or discarded. A failure that is not the ping's own (the database unreachable, the
+worker stopping) leaves the whole batch pending instead.
+
 Who applies: a worker task queued by the ping endpoint (heartbeats.schedule_apply), the beat's
 `apply_pings`, and every reader of health (pages, API, lateness, findings, check_health) before it
 reads, so a page shown after a ping's "OK" already shows what the ping changed.
@@ -24,11 +30,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from catalog.choices import HealthKind
-from monitoring.health.pipeline import record
+from monitoring.health.pipeline import POISON, record
 from monitoring.health.sources import LOCKED
 from monitoring.health.store import STORED_FIELDS
-from monitoring.ingest.pings import BadPing, PingBody, parse_ping_body
-from monitoring.models import PendingPing, Run
+from monitoring.ingest.pings import PingBody, parse_ping_body
+from monitoring.models import DeadPing, PendingPing, Run
 from monitoring.models.choices import RunStatus
 from monitoring.platforms.contract import FailedRecordObservation, RunObservation
 
@@ -64,10 +70,55 @@ def _apply_batch(size: int) -> int:
         if not pings:
             return 0
         now = timezone.now()
-        for ping_round in _rounds(pings):
-            _apply_round(ping_round, now)
+        try:
+            with transaction.atomic():
+                _apply(pings, now)
+        except POISON:
+            # One of them cannot be stored: apply each alone, moving aside those that fail.
+            for ping in pings:
+                try:
+                    with transaction.atomic():
+                        _apply([ping], now)
+                except POISON as exc:
+                    _move_aside(ping, exc, now)
         PendingPing.objects.filter(id__in=[ping.pk for ping in pings]).delete()
     return len(pings)
+
+
+def _apply(pings: Sequence[PendingPing], now: dt.datetime) -> None:
+    for ping_round in _rounds(pings):
+        _apply_round(ping_round, now)
+
+
+def _move_aside(ping: PendingPing, exc: Exception, now: dt.datetime) -> None:
+    error = f"{type(exc).__name__}: {exc}"
+    logger.warning("ping %s of integration %s cannot be applied, moved aside: %s", ping.pk, ping.integration_id, error)
+    DeadPing.objects.create(
+        integration_id=ping.integration_id,
+        signal=ping.signal,
+        body=ping.body,
+        received_at=ping.received_at,
+        failed_at=now,
+        # What the database refused may be in the message: keep it printable and storable.
+        error=error.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\x00")[:2000],
+    )
+
+
+def apply_dead_again(ids: Sequence[int]) -> int:
+    """Queue dead pings again, as they were received (after a fix, say); how many."""
+    with transaction.atomic():
+        dead = list(DeadPing.objects.select_for_update().filter(pk__in=ids).order_by("id"))
+        PendingPing.objects.bulk_create(
+            PendingPing(integration_id=d.integration_id, signal=d.signal, body=d.body, received_at=d.received_at)
+            for d in dead
+        )
+        DeadPing.objects.filter(pk__in=[d.pk for d in dead]).delete()
+    return len(dead)
+
+
+def discard_dead(ids: Sequence[int]) -> int:
+    deleted, _ = DeadPing.objects.filter(pk__in=ids).delete()
+    return deleted
 
 
 def _rounds(pings: Sequence[PendingPing]) -> list[list[PendingPing]]:
@@ -107,12 +158,11 @@ def _apply_round(pings: Sequence[PendingPing], now: dt.datetime) -> None:
     known: dict[tuple[int, str], Run | None] = {}
     for ping in pings:
         source = sources.get(ping.integration_id)
-        body = _body(ping)
-        if source is None or source.kind != HealthKind.HEARTBEAT or body is None:
-            # The spec changed between the ping and now (no longer a heartbeat), or a body this
-            # version cannot read: nothing to store it as.
+        if source is None or source.kind != HealthKind.HEARTBEAT:
+            # The spec changed between the ping and now (no longer a heartbeat): nothing to store it as.
             logger.warning("discarding ping %s of integration %s", ping.pk, ping.integration_id)
             continue
+        body = parse_ping_body(ping.body.encode())  # BadPing (a ValueError) if this version cannot read it
         open_run = open_runs.get(source.open_run_id)
         run, run_known = _ping_run(ping, body, open_run)
         known.update(run_known)
@@ -126,13 +176,6 @@ def _apply_round(pings: Sequence[PendingPing], now: dt.datetime) -> None:
         batch.append((source, [run], failed))
     if batch:
         record(batch, now, STORED_FIELDS, known)
-
-
-def _body(ping: PendingPing) -> PingBody | None:
-    try:
-        return parse_ping_body(ping.body.encode())
-    except BadPing:
-        return None
 
 
 def _ping_run(

@@ -1,4 +1,8 @@
-"""The optional JSON body of a heartbeat ping (DESIGN.md "Interfaces"), parsed and checked."""
+"""The optional JSON body of a heartbeat ping (DESIGN.md "Interfaces"), parsed and checked at the
+door: what passes here can be stored on SQLite and PostgreSQL alike, so no accepted ping can fail
+when it is applied. Refused: integers outside 0..2^63-1, text with NUL characters or invalid Unicode
+(lone surrogates), times that leave years 1-9999 once their offset is applied, nesting past what
+Python's parser allows."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
+
+from monitoring.platforms.contract import MAX_COUNT
 
 MAX_BODY_BYTES = 100 * 1024
 MAX_FAILED_RECORDS = 1000
@@ -59,6 +65,8 @@ def parse_ping_body(raw: bytes) -> PingBody:
         return PingBody()
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise BadPing("body is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadPing(f"body is not JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -66,10 +74,13 @@ def parse_ping_body(raw: bytes) -> PingBody:
     run_id = data.get("run_id")
     if run_id is not None and not (isinstance(run_id, str | int) and not isinstance(run_id, bool) and str(run_id)):
         raise BadPing("run_id must be a non-empty string")
+    if run_id is not None:
+        _text(str(run_id), "run_id")
     counts = {name: _count(data, name) for name in COUNT_FIELDS}
     message = data.get("message", "")
     if not isinstance(message, str):
         raise BadPing("message must be a string")
+    _text(message, "message")
     items = data.get("failed_records", [])
     if not isinstance(items, list):
         raise BadPing("failed_records must be a list")
@@ -87,8 +98,20 @@ def _count(data: dict[str, Any], name: str) -> int | None:
     value = data.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BadPing(f"{name} must be a non-negative integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise BadPing(f"{name} must be an integer from 0 to {MAX_COUNT}")
+    return value
+
+
+def _text(value: str, where: str) -> str:
+    """Text both databases can store: no NUL character, valid Unicode (JSON's \\ud800 escapes
+    decode to lone surrogates, which no UTF-8 column takes)."""
+    if "\x00" in value:
+        raise BadPing(f"{where} must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadPing(f"{where} is not valid Unicode (a lone surrogate)") from None
     return value
 
 
@@ -101,14 +124,24 @@ def _failed_record(item: Any, n: int) -> PingFailedRecord:
         raise BadPing(f"{where}.key is required")
     if not isinstance(error, str):
         raise BadPing(f"{where}.error must be a string")
-    occurred_at = None
-    if occurred is not None:
-        try:
-            occurred_at = parse_datetime(occurred) if isinstance(occurred, str) else None
-        except ValueError:
-            occurred_at = None
-        if occurred_at is None:
-            raise BadPing(f"{where}.occurred_at must be an ISO 8601 date-time")
-        if occurred_at.tzinfo is None:
-            occurred_at = occurred_at.replace(tzinfo=dt.UTC)
-    return PingFailedRecord(key=str(key), error=error, occurred_at=occurred_at)
+    occurred_at = None if occurred is None else _time(occurred, f"{where}.occurred_at")
+    return PingFailedRecord(
+        key=_text(str(key), f"{where}.key"), error=_text(error, f"{where}.error"), occurred_at=occurred_at
+    )
+
+
+def _time(value: Any, where: str) -> dt.datetime:
+    """An ISO 8601 date-time, in UTC (no offset: UTC), within years 1-9999 once in UTC."""
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise BadPing(f"{where} must be an ISO 8601 date-time")
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=dt.UTC)
+    try:
+        # 9999-12-31T23:59:59-23:59 is past year 9999 in UTC; 0001-01-01T00:00:00+23:59 before year 1.
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise BadPing(f"{where} is outside years 1-9999 in UTC") from None

@@ -19,7 +19,7 @@ from django.utils import timezone
 from catalog.choices import PULLED_HEALTH_KINDS
 from catalog.models import Integration
 from monitoring import conf
-from monitoring.health.pipeline import record_poll_error, record_polls
+from monitoring.health.pipeline import POISON, record_poll_error, record_polls
 from monitoring.health.sources import next_poll_at
 from monitoring.health.store import RecordOutcome
 from monitoring.models import HealthSource
@@ -82,10 +82,27 @@ def poll_sources(integration_ids: Sequence[int], now: dt.datetime | None = None)
             outcomes[n] = PollOutcome(source.integration_id, polled=True, error=result)
         else:
             pulled.append((n, source, result))
-    recorded = record_polls([(source.integration, result) for _, source, result in pulled], now=now)
-    for (n, source, _), outcome in zip(pulled, recorded, strict=True):
-        outcomes[n] = PollOutcome(source.integration_id, polled=True, recorded=outcome)
+    try:
+        recorded = record_polls([(source.integration, result) for _, source, result in pulled], now=now)
+    except POISON:
+        # One result cannot be stored: store each alone, so only that source shows a poll error.
+        for n, source, result in pulled:
+            outcomes[n] = _record_alone(source, result, now)
+    else:
+        for (n, source, _), outcome in zip(pulled, recorded, strict=True):
+            outcomes[n] = PollOutcome(source.integration_id, polled=True, recorded=outcome)
     return [outcomes[n] for n in range(len(integration_ids))]
+
+
+def _record_alone(source: HealthSource, result: PollResult, now: dt.datetime | None) -> PollOutcome:
+    try:
+        [recorded] = record_polls([(source.integration, result)], now=now)
+    except POISON as exc:
+        error = f"the poll's result could not be stored: {type(exc).__name__}: {exc}"
+        logger.warning("poll of %s: %s", source.integration.key, error)
+        record_poll_error(source.integration_id, error, now)
+        return PollOutcome(source.integration_id, polled=True, error=error)
+    return PollOutcome(source.integration_id, polled=True, recorded=recorded)
 
 
 def _pull(source: HealthSource, http: httpx.Client) -> PollResult | str:

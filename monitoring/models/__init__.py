@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from monitoring.models.alerts import Alert, Flip, MaintenanceWindow
-from monitoring.models.health import HealthSource, ObservedConnection, PendingPing
+from monitoring.models.health import DeadPing, HealthSource, ObservedConnection, PendingPing
 from monitoring.models.runs import FailedRecord, ResyncRequest, Run
 
 __all__ = [
     "Alert",
+    "DeadPing",
     "FailedRecord",
     "Flip",
     "HealthSource",

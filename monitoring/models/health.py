@@ -114,3 +114,22 @@ class PendingPing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.integration_id}: {self.signal} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DeadPing(models.Model):
+    """A pending ping that could not be applied, moved aside with the reason so the pings after it
+    are applied (one bad ping must never silence every heartbeat). Shown on the integration's health
+    page and in the admin, where it is applied again (after a fix) or discarded."""
+
+    integration = models.ForeignKey("catalog.Integration", on_delete=models.CASCADE, related_name="+")
+    signal = models.CharField(max_length=10)
+    body = models.TextField(blank=True)  # as it was pending
+    received_at = models.DateTimeField()
+    failed_at = models.DateTimeField()
+    error = models.TextField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.integration_id}: {self.signal} at {self.received_at:%Y-%m-%d %H:%M:%S} ({self.error[:60]})"

@@ -17,9 +17,9 @@ class Run(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # finished_at, else started_at, else when first recorded: what runs are ordered and spaced by.
     run_at = models.DateTimeField()
-    records_in = models.PositiveIntegerField(null=True, blank=True)
-    records_out = models.PositiveIntegerField(null=True, blank=True)
-    records_failed = models.PositiveIntegerField(null=True, blank=True)
+    records_in = models.PositiveBigIntegerField(null=True, blank=True)
+    records_out = models.PositiveBigIntegerField(null=True, blank=True)
+    records_failed = models.PositiveBigIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

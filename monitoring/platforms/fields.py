@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from monitoring.platforms.contract import PollError
+from monitoring.platforms.contract import MAX_COUNT, PollError, storable
 
 
 def as_object(value: Any, what: str) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def required_str(obj: dict[str, Any], key: str, what: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
         raise PollError(f"{what}: {key} must be a non-empty string")
-    return value
+    return storable(value)
 
 
 def required_id(obj: dict[str, Any], key: str, what: str) -> str:
@@ -50,7 +50,7 @@ def optional_str(obj: dict[str, Any], key: str, what: str) -> str:
         return ""
     if not isinstance(value, str):
         raise PollError(f"{what}: {key} must be a string")
-    return value
+    return storable(value)
 
 
 def optional_count(obj: dict[str, Any], key: str, what: str) -> int | None:
@@ -63,6 +63,8 @@ def optional_count(obj: dict[str, Any], key: str, what: str) -> int | None:
 def count(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise PollError(f"{what} must be a non-negative integer")
+    if value > MAX_COUNT:
+        raise PollError(f"{what} must be at most {MAX_COUNT}")
     return value
 
 
@@ -83,6 +85,10 @@ def parse_time(value: Any, what: str) -> dt.datetime:
         raise PollError(f"{what} must be an ISO 8601 timestamp, got {value[:40]!r}") from None
     if parsed.tzinfo is None:
         raise PollError(f"{what} must include a timezone, got {value[:40]!r}")
+    try:
+        parsed.astimezone(dt.UTC)  # every database stores it in UTC
+    except OverflowError:
+        raise PollError(f"{what} is outside years 1-9999 in UTC, got {value[:40]!r}") from None
     return parsed
 
 

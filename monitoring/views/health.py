@@ -24,8 +24,9 @@ from monitoring.health.resync import request_resync, settle
 from monitoring.health.sources import run_facts
 from monitoring.health.state import OBSERVATION_WINDOW, failing_reason
 from monitoring.health.store import refresh_failed_counts
-from monitoring.ingest.pending import apply_before_reading
-from monitoring.models import Alert, FailedRecord, Flip, HealthSource, ResyncRequest, Run
+from monitoring.ingest.heartbeats import schedule_apply
+from monitoring.ingest.pending import apply_before_reading, apply_dead_again, discard_dead
+from monitoring.models import Alert, DeadPing, FailedRecord, Flip, HealthSource, ResyncRequest, Run
 from monitoring.models.choices import ResyncStatus
 from monitoring.tasks import replay_resync
 from plumbline.accounts.roles import role_required
@@ -96,6 +97,7 @@ def health_page(request: HttpRequest, key: str) -> HttpResponse:
         ),
         "flips": list(Flip.objects.filter(integration=integration)[:RECENT]),
         "alerts": list(alerts),
+        "dead_pings": list(DeadPing.objects.filter(integration=integration)[:RECENT]),
         "ping_path": (
             reverse("ping", args=[integration.ping_uuid])
             if source and source.kind == HealthKind.HEARTBEAT and can_act(request.user, integration)
@@ -129,6 +131,28 @@ def failed_records_action(request: HttpRequest, key: str) -> HttpResponse:
         else:
             resync = request_resync(integration, selected, _user(request), now, enqueue=replay_resync.delay)
             messages.success(request, f"Re-sync requested ({resync.get_method_display().lower()}).")
+    return _back(integration)
+
+
+@role_required
+@require_POST
+def dead_pings_action(request: HttpRequest, key: str) -> HttpResponse:
+    """Apply again or discard the selected pings that could not be applied."""
+    integration = _integration(key)
+    if not can_act(request.user, integration):
+        raise PermissionDenied
+    action = request.POST.get("action")
+    ids = [int(pk) for pk in request.POST.getlist("ping") if pk.isdigit()]
+    selected = list(DeadPing.objects.filter(integration=integration, pk__in=ids).values_list("pk", flat=True))
+    if action not in {"apply", "discard"} or not selected:
+        messages.error(request, "Select one or more pings and an action.")
+    elif action == "apply":
+        done = apply_dead_again(selected)
+        schedule_apply()
+        messages.success(request, f"{done} ping{'s' if done != 1 else ''} queued to be applied again.")
+    else:
+        done = discard_dead(selected)
+        messages.success(request, f"{done} ping{'s' if done != 1 else ''} discarded.")
     return _back(integration)
 
 

@@ -3,8 +3,11 @@ the platform-wide ping key (PLUMBLINE_PING_KEY), /ping/<key>/<slug>[/start|/fail
 
 No login and no CSRF: the secret is the uuid, or the ping key. "OK" means the ping is stored: its
 run and state are applied moments later (monitoring/ingest/pending.py), and before any page or API
-call reads health. Refusals (400 bad JSON, 413 body over 100 KB, 404 unknown uuid or wrong/unset
-ping key, 409 not a heartbeat source, 429 over the rate limit) write nothing. A ping for an
+call reads health. Refusals (400 a body that is not the documented JSON or holds what cannot be
+stored, 411 a chunked body the server cannot delimit, 413 body over 100 KB however it is sent, 404
+unknown uuid or wrong/unset ping key, 409 not a heartbeat source, 429 over the rate limit) write
+nothing. An unknown uuid is 404 whatever its body: the body of a ping nobody may send is never
+judged (answering 400 would tell a prober more than "not found"). A ping for an
 integration whose health kind is not heartbeat is refused with 409 rather than mixed into runs
 another source reports; with kind none (unmonitored) there is no source: 409 too. A slug no
 integration has is recorded as an observed connection (202).
@@ -27,10 +30,14 @@ from monitoring.ingest.heartbeats import (
     WrongKind,
     accept_ping_by_key,
     accept_ping_to,
+    is_ping_uuid,
     observe_heartbeat,
     schedule_apply,
 )
 from monitoring.ingest.pings import MAX_BODY_BYTES, BadPing, PingBody, parse_ping_body
+
+TOO_LARGE = "body over 100 KB"
+READ_SIZE = 16 * 1024
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -43,7 +50,8 @@ def ping(request: HttpRequest, ping_uuid: str, signal: str = "success") -> HttpR
     def record(body: PingBody) -> None:
         accept_ping_to(ping_uuid, signal, body)
 
-    return _answer(request, record)
+    # Checked only when the body is refused, so a good ping costs no extra query.
+    return _answer(request, record, known=lambda: is_ping_uuid(ping_uuid))
 
 
 @csrf_exempt
@@ -65,22 +73,26 @@ def slug_ping(request: HttpRequest, ping_key: str, slug: str, signal: str = "suc
     return _answer(request, record)
 
 
-def _answer(request: HttpRequest, record: Callable[[PingBody], HttpResponse | None]) -> HttpResponse:
+# Heartbeat senders are scripts: refusals (a database outage too: plumbline/middleware.py) come as text.
+ping.plain_text_errors = True  # type: ignore[attr-defined]
+slug_ping.plain_text_errors = True  # type: ignore[attr-defined]
+
+
+def _answer(
+    request: HttpRequest,
+    record: Callable[[PingBody], HttpResponse | None],
+    known: Callable[[], bool] = lambda: True,
+) -> HttpResponse:
     """Read and check the body, record it, and turn each refusal into its status; "OK" unless
-    `record` returns a response of its own."""
-    try:
-        declared = int(request.headers.get("Content-Length") or 0)
-    except ValueError:
-        return _text("bad Content-Length", 400)
-    if declared > MAX_BODY_BYTES:
-        return _text("body over 100 KB", 413)
-    raw = request.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        return _text("body over 100 KB", 413)
+    `record` returns a response of its own. `known`: whether the ping URL exists, asked before
+    a refusal of the body is answered."""
+    raw = _read_body(request)
+    if isinstance(raw, HttpResponse):
+        return raw
     try:
         body = parse_ping_body(raw)
     except BadPing as exc:
-        return _text(str(exc), 400)
+        return _text(str(exc), 400) if known() else _text("not found", 404)
     try:
         answered = record(body)
     except UnknownPing:
@@ -97,3 +109,32 @@ def _answer(request: HttpRequest, record: Callable[[PingBody], HttpResponse | No
         return answered
     schedule_apply()
     return _text("OK")
+
+
+def _read_body(request: HttpRequest) -> bytes | HttpResponse:
+    """The whole body, at most MAX_BODY_BYTES, whether sent with a Content-Length or chunked;
+    the limit holds while reading, so a larger body is never held in memory."""
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if not chunked:
+        try:
+            declared = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            return _text("bad Content-Length", 400)
+        if declared > MAX_BODY_BYTES:
+            return _text(TOO_LARGE, 413)
+        raw = request.read(MAX_BODY_BYTES + 1)
+        return _text(TOO_LARGE, 413) if len(raw) > MAX_BODY_BYTES else raw
+    # Django reads a body by its Content-Length, which a chunked request has not: read the
+    # server's decoded stream instead. Only a server that marks it terminated (gunicorn does)
+    # ends it at the last chunk; elsewhere reading on would wait for the client to hang up.
+    if not request.META.get("wsgi.input_terminated"):
+        return _text("chunked bodies need a Content-Length on this server", 411)
+    stream = request.META["wsgi.input"]
+    parts: list[bytes] = []
+    size = 0
+    while part := stream.read(READ_SIZE):
+        size += len(part)
+        if size > MAX_BODY_BYTES:
+            return _text(TOO_LARGE, 413)
+        parts.append(part)
+    return b"".join(parts)

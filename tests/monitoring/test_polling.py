@@ -114,3 +114,51 @@ def test_check_health_of_one_key_and_of_an_unknown_key():
     assert out.getvalue().startswith("payments")
     with pytest.raises(CommandError, match="unknown integration"):
         call_command("check_health", "nope", stdout=io.StringIO())
+
+
+def test_text_a_database_refuses_is_stored_readable_and_the_poll_goes_on():
+    page = StatusPage(status(run("r-1", now_iso(-1), status="failed", message="ledger\u0000closed \ud800")))
+    with page as base_url:
+        integration = make_integration("orders", kind="http", health_url=f"{base_url}/status")
+        outcome = poll_source(integration.pk)
+    assert outcome.error == ""
+    assert Run.objects.get().message == "ledger\ufffdclosed ?"
+
+
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        ({"records_in": 2**63}, "records_in must be at most 9223372036854775807"),
+        ({"finished_at": "9999-12-31T23:59:59-23:59"}, "finished_at is outside years 1-9999 in UTC"),
+    ],
+)
+def test_a_value_no_column_holds_is_a_poll_error_of_that_source(bad, error):
+    page = StatusPage(status({**run("r-1", now_iso(-1)), **bad}))
+    with page as base_url:
+        integration = make_integration("orders", kind="http", health_url=f"{base_url}/status")
+        outcome = poll_source(integration.pk)
+    assert error in outcome.error
+    assert error in source_of(integration).last_poll_error and not Run.objects.exists()
+
+
+def test_a_poll_result_that_cannot_be_stored_fails_only_its_own_source(monkeypatch):
+    """Adapters check what they read; should one let through what the database refuses, the other
+    sources of the batch are still stored."""
+    from monitoring.ingest.polling import poll_sources
+    from monitoring.platforms import ADAPTERS
+    from monitoring.platforms.contract import PollResult, RunObservation
+
+    class Careless:
+        def poll(self, target, client):
+            count = 2**63 if target.url.endswith("/bad") else 5
+            return PollResult(runs=[RunObservation("r-1", "success", timezone.now(), timezone.now(), count)])
+
+    monkeypatch.setitem(ADAPTERS, "http", Careless())
+    good = make_integration("orders", kind="http", health_url="https://status.example.com/good")
+    bad = make_integration("payments", kind="http", health_url="https://status.example.com/bad")
+    outcomes = poll_sources([bad.pk, good.pk])
+    assert [o.polled for o in outcomes] == [True, True]
+    assert "could not be stored" in outcomes[0].error and outcomes[1].recorded.new_runs == 1
+    assert list(Run.objects.values_list("integration__key", "records_in")) == [("orders", 5)]
+    assert "could not be stored" in source_of(bad).last_poll_error
+    assert source_of(good).state == "up"
