@@ -1,5 +1,6 @@
-"""The login page, rate limited: after MAX_FAILURES failed logins for one email from one
-address within WINDOW, further attempts are refused until the window ends."""
+"""The login page, rate limited: once failed logins within WINDOW reach a limit (for one email
+from one address, for one address, or for one email), further attempts are refused with 429 until
+the window ends."""
 
 from __future__ import annotations
 
@@ -11,40 +12,54 @@ from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-MAX_FAILURES = 5
 WINDOW = dt.timedelta(minutes=15)
+# Failed logins allowed per window: for one email from one address (a forgotten password), for one
+# address whatever the email (one machine trying many accounts), and for one email from anywhere
+# (many machines guessing one account's password).
+MAX_FAILURES = 5
+MAX_FAILURES_PER_ADDRESS = 30
+MAX_FAILURES_PER_EMAIL = 20
 
 
-def _attempts_key(request: HttpRequest) -> str:
+def _limits(request: HttpRequest) -> list[tuple[str, int]]:
+    """The counters a failed login counts against, each with its limit."""
     email = str(request.POST.get("username", "")).strip().lower()
     address = request.META.get("REMOTE_ADDR", "")
+    scopes = [(f"{email}|{address}", MAX_FAILURES), (f"address|{address}", MAX_FAILURES_PER_ADDRESS)]
+    if email:
+        scopes.append((f"email|{email}", MAX_FAILURES_PER_EMAIL))
     # Hashed so cache keys stay short and safe whatever was typed.
-    return "login-failures:" + hashlib.sha256(f"{email}|{address}".encode()).hexdigest()
+    return [("login-failures:" + hashlib.sha256(scope.encode()).hexdigest(), limit) for scope, limit in scopes]
 
 
-def failures(request: HttpRequest) -> int:
-    return int(cache.get(_attempts_key(request), 0))
+def refused(request: HttpRequest) -> bool:
+    """Whether any counter of this attempt is at its limit."""
+    limits = _limits(request)
+    counts = cache.get_many([key for key, _ in limits])
+    return any(int(counts.get(key, 0)) >= limit for key, limit in limits)
 
 
 def record_failure(request: HttpRequest) -> None:
-    key = _attempts_key(request)
-    # add() starts the window on the first failure; incr() never extends it.
-    if not cache.add(key, 1, timeout=int(WINDOW.total_seconds())):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=int(WINDOW.total_seconds()))
+    for key, _ in _limits(request):
+        # add() starts the window on the first failure; incr() never extends it.
+        if not cache.add(key, 1, timeout=int(WINDOW.total_seconds())):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add() and incr()
+                cache.add(key, 1, timeout=int(WINDOW.total_seconds()))
 
 
 def clear_failures(request: HttpRequest) -> None:
-    cache.delete(_attempts_key(request))
+    """A good password clears its own email+address counter only: the address and the email keep
+    counting what others tried."""
+    cache.delete(_limits(request)[0][0])
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login, refusing with 429 once an email+address pair has failed too often."""
+    """Django's login, refusing with 429 once an email, an address or the pair has failed too often."""
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if failures(request) >= MAX_FAILURES:
+        if refused(request):
             minutes = int(WINDOW.total_seconds() // 60)
             context = self.get_context_data(
                 form=self.get_form_class()(request),
