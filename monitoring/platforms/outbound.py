@@ -28,6 +28,7 @@ import httpcore
 import httpx
 from django.conf import settings
 
+from catalog.spec.checks import not_a_credential_variable
 from monitoring.platforms.contract import PollError
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
@@ -44,6 +45,7 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]+)*)")
 _LINK_REL = re.compile(r'rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))', re.IGNORECASE)
+_HEADER_SAFE = re.compile(r"[\x20-\x7e]+")  # printable ASCII: what a token or user:password is made of
 
 
 class OutboundBlocked(PollError):
@@ -78,12 +80,21 @@ class Reply:
 
 
 def read_secret(env_name: str) -> str:
-    """The credential held in the named environment variable, read now; its value never enters a message."""
+    """The credential held in the named environment variable, read now; its value never enters a message.
+
+    The name is checked again here, not only when the account was written: a row stored before the
+    rule, or by a migration, must not send SECRET_KEY to whatever base_url it names.
+    """
     if not env_name:
         raise PollError("no credential is configured (the platform account has no secret_env)")
+    if problem := not_a_credential_variable(env_name):
+        raise PollError(f"the platform account's secret_env is refused, nothing was sent: {problem}")
     value = os.environ.get(env_name, "").strip()
     if not value:
         raise PollError(f"environment variable {env_name} is not set")
+    if not _HEADER_SAFE.fullmatch(value):
+        # h11 would refuse it with an error quoting the header, i.e. the secret, into the poll error.
+        raise PollError(f"environment variable {env_name} holds characters an HTTP header cannot carry")
     return value
 
 

@@ -304,11 +304,11 @@ def test_a_next_page_link_to_another_origin_is_refused():
 
 
 def test_read_secret_reads_the_environment_at_call_time(monkeypatch):
-    monkeypatch.delenv("PLUMBLINE_TEST_TOKEN", raising=False)
-    with pytest.raises(PollError, match="environment variable PLUMBLINE_TEST_TOKEN is not set"):
-        outbound.read_secret("PLUMBLINE_TEST_TOKEN")
-    monkeypatch.setenv("PLUMBLINE_TEST_TOKEN", "tok-123")
-    assert outbound.read_secret("PLUMBLINE_TEST_TOKEN") == "tok-123"
+    monkeypatch.delenv("PLUMBLINE_CRED_TEST_TOKEN", raising=False)
+    with pytest.raises(PollError, match="environment variable PLUMBLINE_CRED_TEST_TOKEN is not set"):
+        outbound.read_secret("PLUMBLINE_CRED_TEST_TOKEN")
+    monkeypatch.setenv("PLUMBLINE_CRED_TEST_TOKEN", "tok-123")
+    assert outbound.read_secret("PLUMBLINE_CRED_TEST_TOKEN") == "tok-123"
 
 
 def test_read_secret_without_a_name_is_a_poll_error():
