@@ -7,6 +7,10 @@ must be public unless PLUMBLINE_OUTBOUND_ALLOW lists it (CIDRs or host names). T
 in the transport at connect time and the socket goes to the very address that was checked, so a
 DNS answer that changes between check and connect (rebinding) cannot reach a private address;
 the Host header and TLS SNI still carry the original host name.
+
+Credentials come only from PLUMBLINE_CRED_* variables (read_secret) and reach only the origin they
+were addressed to: a credentialed request redirected elsewhere, or a paging link elsewhere
+(require_same_origin), is refused, never followed.
 """
 
 from __future__ import annotations
@@ -284,6 +288,9 @@ def send(
     """
     target = httpx.URL(str(url), params=params) if params else httpx.URL(str(url))
     request_headers = dict(headers or {})
+    # A credential goes only to the origin the caller addressed (its account's base_url): a redirect
+    # elsewhere is refused rather than followed without it, so what is read is the platform's answer.
+    credential_origin = _origin(target) if any(k.lower() == "authorization" for k in request_headers) else None
     deadline = time.monotonic() + DEADLINE_SECONDS
     for _hop in range(MAX_REDIRECTS + 1):
         _check_scheme(target)
@@ -293,8 +300,11 @@ def send(
             try:
                 if response.is_redirect:
                     following = _redirect_target(response, what)
-                    if _origin(following) != _origin(target):  # never hand a credential to another origin
-                        request_headers = {k: v for k, v in request_headers.items() if k.lower() != "authorization"}
+                    if credential_origin and _origin(following) != credential_origin:
+                        raise PollError(
+                            f"{what}: {_shown(target)} redirects to {_shown(following.copy_with(path='/'))}, "
+                            "another origin; the credential is sent only to the platform account's base_url"
+                        )
                     if response.status_code == 303 or (response.status_code in (301, 302) and method != "GET"):
                         method, json_body, content = "GET", None, None
                     target = following

@@ -8,7 +8,10 @@ runs against real stand-in servers: the platform on 127.0.0.1, "elsewhere" on lo
 from __future__ import annotations
 
 import ast
+import base64
+import dataclasses
 import logging
+import re
 from pathlib import Path
 from typing import TypeGuard
 
@@ -21,10 +24,18 @@ from monitoring import conf
 from monitoring.ingest.discovery import discover_platforms
 from monitoring.ingest.polling import poll_source
 from monitoring.models import HealthSource
-from monitoring.platforms import outbound
-from monitoring.platforms.contract import PollError
+from monitoring.platforms import get_adapter, outbound
+from monitoring.platforms.contract import PollError, PollTarget
 from tests.monitoring.conftest import make_integration
-from tests.monitoring.standins import CeligoStandIn
+from tests.monitoring.standins import (
+    Answer,
+    BoomiStandIn,
+    CeligoStandIn,
+    MuleSoftStandIn,
+    StandIn,
+    StatusPage,
+    WorkatoStandIn,
+)
 from tests.pages.estate import make_user
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -221,3 +232,208 @@ def test_discovery_refuses_the_stored_account_without_calling_it(stored_before_t
     refused = f"PollError: the platform account's secret_env is refused, nothing was sent: {OWN_VARIABLE_REFUSED}"
     assert report.errors == {"celigo-old": refused}
     assert server.requests == []
+
+
+# --- redirects: a credential never follows one to another origin ----------------------------------
+
+
+def test_the_guarded_client_never_follows_a_redirect_by_itself(loopback_allowed):
+    elsewhere = StatusPage({"runs": []})
+    with elsewhere as elsewhere_url:
+        platform = StandIn()
+        platform.route(
+            "GET", "/hop", lambda r, m: Answer(307, headers={"Location": f"{on_localhost(elsewhere_url)}/status"})
+        )
+        with platform as base_url, outbound.make_client() as client:
+            response = client.get(f"{base_url}/hop", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 307
+    assert elsewhere.requests == []
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_credentialed_call_redirected_to_another_host_is_refused(loopback_allowed, outbound_client, status):
+    elsewhere = StatusPage({"runs": []})
+    with elsewhere as elsewhere_url:
+        other = on_localhost(elsewhere_url)
+        platform = StandIn()
+        platform.route("GET", "/hop", lambda r, m: Answer(status, headers={"Location": f"{other}/status?x=1"}))
+        with platform as base_url, pytest.raises(PollError) as raised:
+            outbound.send(
+                outbound_client, "GET", f"{base_url}/hop", what="t", headers={"Authorization": f"Bearer {TOKEN}"}
+            )
+    assert str(raised.value) == (
+        f"t: {base_url}/hop redirects to {other}/, another origin; "
+        "the credential is sent only to the platform account's base_url"
+    )
+    assert [r.headers["authorization"] for r in platform.requests] == [f"Bearer {TOKEN}"]
+    assert elsewhere.requests == []
+    assert TOKEN not in str(raised.value)
+
+
+def test_a_credentialed_call_redirected_to_another_port_of_the_same_host_is_refused(loopback_allowed, outbound_client):
+    elsewhere = StatusPage({"runs": []})
+    with elsewhere as elsewhere_url:
+        platform = StandIn()
+        platform.route("GET", "/hop", lambda r, m: Answer(302, headers={"Location": f"{elsewhere_url}/status"}))
+        with platform as base_url, pytest.raises(PollError, match="another origin"):
+            outbound.send(
+                outbound_client, "GET", f"{base_url}/hop", what="t", headers={"Authorization": f"Bearer {TOKEN}"}
+            )
+    assert elsewhere.requests == []
+
+
+def test_a_credentialed_call_keeps_its_credential_within_its_origin(loopback_allowed, outbound_client):
+    platform = StatusPage({"runs": []})
+    platform.route("GET", "/hop", lambda r, m: Answer(302, headers={"Location": "/status"}))
+    with platform as base_url:
+        reply = outbound.send(
+            outbound_client, "GET", f"{base_url}/hop", what="t", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+    assert reply.json("t") == {"runs": []}
+    assert [(r.path, r.headers["authorization"]) for r in platform.requests] == [
+        ("/hop", f"Bearer {TOKEN}"),
+        ("/status", f"Bearer {TOKEN}"),
+    ]
+
+
+def test_a_call_without_a_credential_follows_a_redirect_to_another_host(loopback_allowed, outbound_client):
+    elsewhere = StatusPage({"runs": []})
+    with elsewhere as elsewhere_url:
+        platform = StandIn()
+        target = f"{on_localhost(elsewhere_url)}/status"
+        platform.route("GET", "/hop", lambda r, m: Answer(302, headers={"Location": target}))
+        with platform as base_url:
+            reply = outbound.send(outbound_client, "GET", f"{base_url}/hop", what="status URL")
+    assert (reply.json("t"), str(reply.url)) == ({"runs": []}, target)
+    assert [("authorization" in r.headers, r.path) for r in elsewhere.requests] == [(False, "/status")]
+
+
+# --- each adapter: its first call and its paging ------------------------------------------------------
+
+
+def celigo() -> tuple[StandIn, str, str, PollTarget]:
+    server = CeligoStandIn(token=SECRET, jobs=[])
+    return server, "GET", "/v1/jobs", PollTarget(kind="celigo", ref="flow1", secret_env=ENV)
+
+
+def workato() -> tuple[StandIn, str, str, PollTarget]:
+    server = WorkatoStandIn(token=SECRET, jobs={"42": []})
+    return server, "GET", r"/api/recipes/(\w+)/jobs", PollTarget(kind="workato", ref="42", secret_env=ENV)
+
+
+def boomi() -> tuple[StandIn, str, str, PollTarget]:
+    server = BoomiStandIn(account_id="acme-1", user=USER, token=TOKEN, executions=[])
+    target = PollTarget(kind="boomi", ref="proc-1", account_id="acme-1", secret_env=ENV)
+    return server, "POST", "/api/rest/v1/acme-1/ExecutionRecord/query", target
+
+
+def mulesoft() -> tuple[StandIn, str, str, PollTarget]:
+    server = MuleSoftStandIn(token=SECRET, org_id="org-1", env_id="env-1", apps=[])
+    target = PollTarget(kind="mulesoft", ref="orders-api", account_id="org-1/env-1", secret_env=ENV)
+    return server, "GET", r"/cloudhub/api/v2/applications/([\w-]+)", target
+
+
+AUTHORIZATION = {
+    "boomi": "Basic " + base64.b64encode(SECRET.encode()).decode(),
+    **dict.fromkeys(("celigo", "workato", "mulesoft"), f"Bearer {SECRET}"),
+}
+
+
+def with_base(target: PollTarget, base_url: str) -> PollTarget:
+    return dataclasses.replace(target, base_url=base_url)
+
+
+@pytest.mark.parametrize("platform", [celigo, workato, boomi, mulesoft])
+def test_no_adapter_follows_a_redirect_to_another_host_with_its_credential(loopback_allowed, outbound_client, platform):
+    elsewhere = StandIn()
+    server, method, path, target = platform()
+    with elsewhere as elsewhere_url:
+        other = on_localhost(elsewhere_url)
+        server.override(method, path, lambda r, m: Answer(307, headers={"Location": f"{other}/steal"}))
+        with server as base_url, pytest.raises(PollError) as raised:
+            get_adapter(target.kind).poll(with_base(target, base_url), outbound_client)
+    assert f"redirects to {other}/, another origin" in str(raised.value)
+    assert [r.headers["authorization"] for r in server.requests] == [AUTHORIZATION[target.kind]]
+    assert elsewhere.requests == []
+    assert TOKEN not in str(raised.value)
+
+
+def test_a_celigo_next_page_link_to_another_host_is_not_followed(loopback_allowed, outbound_client):
+    elsewhere = StandIn()
+    server, _, _, target = celigo()
+    with elsewhere as elsewhere_url:
+        link = f'<{on_localhost(elsewhere_url)}/v1/jobs?skip=2>; rel="next"'
+        server.override("GET", "/v1/jobs", lambda r, m: Answer(200, [], {"Link": link}))
+        with server as base_url, pytest.raises(PollError) as raised:
+            get_adapter("celigo").poll(with_base(target, base_url), outbound_client)
+    assert str(raised.value) == f"Celigo jobs of flow flow1: next-page link leaves {base_url}"
+    assert elsewhere.requests == []
+
+
+def test_a_celigo_error_page_url_to_another_host_is_not_followed(loopback_allowed, outbound_client):
+    elsewhere = StandIn()
+    flow = {"_id": "flow1", "pageGenerators": [{"_exportId": "exp1"}]}
+    job = {
+        "_id": "j1",
+        "_flowId": "flow1",
+        "type": "flow",
+        "status": "completed",
+        "numError": 1,
+        "createdAt": "2026-05-01T10:00:00.000Z",
+    }
+    server = CeligoStandIn(token=SECRET, jobs=[job], flows=[flow])
+    with elsewhere as elsewhere_url:
+        following = f"{on_localhost(elsewhere_url)}/v1/flows/flow1/exp1/errors?page=2"
+        server.override(
+            "GET", "/v1/flows/flow1/exp1/errors", lambda r, m: Answer(200, {"errors": [], "nextPageURL": following})
+        )
+        with server as base_url, pytest.raises(PollError, match="next-page link leaves"):
+            get_adapter("celigo").poll(
+                PollTarget(kind="celigo", ref="flow1", base_url=base_url, secret_env=ENV), outbound_client
+            )
+    assert elsewhere.requests == []
+
+
+def test_a_boomi_query_more_redirected_to_another_host_is_refused(loopback_allowed, outbound_client):
+    elsewhere = StandIn()
+    executions = [
+        {
+            "executionId": f"e-{n}",
+            "executionTime": f"2026-05-01T10:0{n}:00Z",
+            "status": "COMPLETE",
+            "processId": "proc-1",
+        }
+        for n in range(3)
+    ]
+    server = BoomiStandIn(account_id="acme-1", user=USER, token=TOKEN, executions=executions, page_size=2)
+    _, _, _, target = boomi()
+    with elsewhere as elsewhere_url:
+        other = on_localhost(elsewhere_url)
+        server.override(
+            "POST",
+            r"/api/rest/v1/acme-1/ExecutionRecord/queryMore",
+            lambda r, m: Answer(307, headers={"Location": f"{other}/q"}),
+        )
+        with server as base_url, pytest.raises(PollError, match=f"redirects to {re.escape(other)}/, another origin"):
+            get_adapter("boomi").poll(with_base(target, base_url), outbound_client)
+    assert [r.path.rsplit("/", 1)[1] for r in server.requests] == ["query", "queryMore"]
+    assert elsewhere.requests == []
+
+
+def test_a_workato_older_page_redirected_to_another_host_is_refused(loopback_allowed, outbound_client):
+    elsewhere = StandIn()
+    server, _, _, target = workato()
+    first_page = {"items": [{"id": "j-2", "status": "succeeded"}, {"id": "j-1", "status": "succeeded"}]}
+    with elsewhere as elsewhere_url:
+        other = on_localhost(elsewhere_url)
+
+        def jobs(request, match):
+            if "offset_job_id" in request.query:
+                return Answer(302, headers={"Location": f"{other}/api/recipes/42/jobs"})
+            return Answer(200, first_page)
+
+        server.override("GET", r"/api/recipes/(\w+)/jobs", jobs)
+        with server as base_url, pytest.raises(PollError, match="another origin"):
+            get_adapter("workato").poll(with_base(target, base_url), outbound_client)
+    assert [r.query.get("offset_job_id") for r in server.requests] == [None, "j-1"]
+    assert elsewhere.requests == []
