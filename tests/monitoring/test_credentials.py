@@ -127,6 +127,15 @@ def test_only_the_credential_and_webhook_readers_compute_a_variable_name():
     assert sorted(set(computed)) == ["monitoring/conf.py", "monitoring/platforms/outbound.py"]
 
 
+def test_every_variable_the_readme_configures_is_refused_as_a_credential():
+    section = (ROOT / "README.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    names = [n.replace("<NAME>", "FINANCE") for n in re.findall(r"^\| `([A-Z_<>]+)` \|", section, re.MULTILINE)]
+    assert {"DATABASE_URL", "SECRET_KEY", "PLUMBLINE_WEBHOOK_FINANCE", "PLUMBLINE_CRED_FINANCE"} <= set(names)
+    refused = {name: not_a_credential_variable(name) for name in names if name != "PLUMBLINE_CRED_FINANCE"}
+    assert [name for name, problem in refused.items() if problem is None] == []
+    assert not_a_credential_variable("PLUMBLINE_CRED_FINANCE") is None
+
+
 def test_webhook_variables_are_refused_as_credentials():
     name = conf.webhook_env_name("#finance-alerts")
     assert name == "PLUMBLINE_WEBHOOK_FINANCE_ALERTS"
