@@ -128,7 +128,7 @@ def accounts() -> list[dict[str, Any]]:
             fields: dict[str, Any] = {"platform": platform, "base_url": BASE_URLS[platform]}
             if platform in ("boomi", "mulesoft"):
                 fields["account_id"] = f"{platform}-{env}-account"
-            fields["secret_env"] = f"{platform.upper()}_{env.upper()}_TOKEN"
+            fields["secret_env"] = f"PLUMBLINE_CRED_{platform.upper()}_{env.upper()}"
             docs.append(_doc("PlatformAccount", f"{platform}-{env}", **fields))
     return docs
 

@@ -18,11 +18,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLUMBLINE_VAR_DIR", BASE_DIR / "var"))
 
 
+# Every variable Plumbline itself reads, so never a credential (catalog/spec/checks.py). The helpers below
+# add each name they read; listed here are reads outside them or on one path only, which
+# tests/monitoring/test_credentials.py checks against this file. "X_*": every name starting with X_.
+SETTINGS_ENV = {"PLUMBLINE_VAR_DIR", "PLUMBLINE_DB_PREPARED", "PLUMBLINE_TEST_SQLITE", "DJANGO_SETTINGS_MODULE"}
+SETTINGS_ENV |= {"PLUMBLINE_WEBHOOK_*", "PLUMBLINE_WEB_WORKERS"}  # monitoring/conf.py, bin/run
+
+
 def env_str(name: str, default: str = "") -> str:
+    SETTINGS_ENV.add(name)
     return os.environ.get(name, default)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
+    SETTINGS_ENV.add(name)
     value = os.environ.get(name)
     if value is None or value == "":
         return default
@@ -30,6 +39,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_list(name: str, default: str = "") -> list[str]:
+    SETTINGS_ENV.add(name)
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
@@ -222,6 +232,8 @@ SPECTACULAR_SETTINGS = {
 
 PLUMBLINE_REVIEW_DAYS = int(env_str("PLUMBLINE_REVIEW_DAYS", "180"))
 PLUMBLINE_OUTBOUND_ALLOW = env_list("PLUMBLINE_OUTBOUND_ALLOW")
+# Platform credentials are read only from variables named with this prefix (catalog/spec/checks.py).
+PLUMBLINE_CRED_PREFIX = env_str("PLUMBLINE_CRED_PREFIX") or "PLUMBLINE_CRED_"
 # Absolute address of this Plumbline, for links in alerts and reminder emails.
 PLUMBLINE_BASE_URL = env_str("PLUMBLINE_BASE_URL", "http://127.0.0.1:8000")
 PLUMBLINE_REMINDER_DAYS = int(env_str("PLUMBLINE_REMINDER_DAYS", "7"))

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
@@ -138,6 +139,36 @@ def env_name(value: Any) -> str:
     if not isinstance(value, str) or not ENV_NAME_RE.match(value):
         raise Invalid("must be the name of an environment variable (letters, digits, '_'), never a secret")
     return value
+
+
+def credential_env(value: Any) -> str:
+    """secret_env: the name of a credential variable; see not_a_credential_variable."""
+    name = env_name(value)
+    if problem := not_a_credential_variable(name):
+        raise Invalid(problem)
+    return name
+
+
+def not_a_credential_variable(name: str) -> str | None:
+    """Why the named variable may not hold a platform credential, or None when it may.
+
+    A credential goes to whatever base_url an account names, so only variables set aside for
+    credentials (the PLUMBLINE_CRED_PREFIX prefix) are read, and never one Plumbline itself reads
+    (settings.SETTINGS_ENV), whatever the prefix. The same rule runs at import and at call time.
+    """
+    prefix = settings.PLUMBLINE_CRED_PREFIX
+    own = {n.upper() for n in settings.SETTINGS_ENV if not n.endswith("*")}
+    own_prefixes = tuple(n[:-1].upper() for n in settings.SETTINGS_ENV if n.endswith("*"))
+    if name.upper() in own or name.upper().startswith(own_prefixes):
+        return f"{name} is a variable Plumbline itself reads, never a credential: keep the credential in {prefix}<NAME>"
+    if not name.startswith(prefix):
+        return (
+            f"{name} does not start with {prefix}: credentials are read only from variables named "
+            f"{prefix}<NAME>; rename the variable"
+        )
+    if name == prefix:
+        return f"{name} is only the prefix: credentials are read from variables named {prefix}<NAME>"
+    return None
 
 
 def text_list(value: Any) -> list[str]:

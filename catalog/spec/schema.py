@@ -110,7 +110,7 @@ PLATFORM_ACCOUNT = Kind(
         Field("platform", "platform", checks.enum(choices.Platform.values), required=True),
         Field("base_url", "base_url", checks.url, required=True),
         Field("account_id", "account_id", _text(), default=""),
-        Field("secret_env", "secret_env", checks.env_name, default=""),
+        Field("secret_env", "secret_env", checks.credential_env, default=""),
     ),
 )
 

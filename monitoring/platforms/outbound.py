@@ -7,6 +7,10 @@ must be public unless PLUMBLINE_OUTBOUND_ALLOW lists it (CIDRs or host names). T
 in the transport at connect time and the socket goes to the very address that was checked, so a
 DNS answer that changes between check and connect (rebinding) cannot reach a private address;
 the Host header and TLS SNI still carry the original host name.
+
+Credentials come only from PLUMBLINE_CRED_* variables (read_secret) and reach only the origin they
+were addressed to: a credentialed request redirected elsewhere, or a paging link elsewhere
+(require_same_origin), is refused, never followed.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import httpcore
 import httpx
 from django.conf import settings
 
+from catalog.spec.checks import not_a_credential_variable
 from monitoring.platforms.contract import PollError
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
@@ -44,6 +49,7 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]+)*)")
 _LINK_REL = re.compile(r'rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))', re.IGNORECASE)
+_HEADER_SAFE = re.compile(r"[\x20-\x7e]+")  # printable ASCII: what a token or user:password is made of
 
 
 class OutboundBlocked(PollError):
@@ -78,12 +84,21 @@ class Reply:
 
 
 def read_secret(env_name: str) -> str:
-    """The credential held in the named environment variable, read now; its value never enters a message."""
+    """The credential held in the named environment variable, read now; its value never enters a message.
+
+    The name is checked again here, not only when the account was written: a row stored before the
+    rule, or by a migration, must not send SECRET_KEY to whatever base_url it names.
+    """
     if not env_name:
         raise PollError("no credential is configured (the platform account has no secret_env)")
+    if problem := not_a_credential_variable(env_name):
+        raise PollError(f"the platform account's secret_env is refused, nothing was sent: {problem}")
     value = os.environ.get(env_name, "").strip()
     if not value:
         raise PollError(f"environment variable {env_name} is not set")
+    if not _HEADER_SAFE.fullmatch(value):
+        # h11 would refuse it with an error quoting the header, i.e. the secret, into the poll error.
+        raise PollError(f"environment variable {env_name} holds characters an HTTP header cannot carry")
     return value
 
 
@@ -273,6 +288,9 @@ def send(
     """
     target = httpx.URL(str(url), params=params) if params else httpx.URL(str(url))
     request_headers = dict(headers or {})
+    # A credential goes only to the origin the caller addressed (its account's base_url): a redirect
+    # elsewhere is refused rather than followed without it, so what is read is the platform's answer.
+    credential_origin = _origin(target) if any(k.lower() == "authorization" for k in request_headers) else None
     deadline = time.monotonic() + DEADLINE_SECONDS
     for _hop in range(MAX_REDIRECTS + 1):
         _check_scheme(target)
@@ -282,8 +300,11 @@ def send(
             try:
                 if response.is_redirect:
                     following = _redirect_target(response, what)
-                    if _origin(following) != _origin(target):  # never hand a credential to another origin
-                        request_headers = {k: v for k, v in request_headers.items() if k.lower() != "authorization"}
+                    if credential_origin and _origin(following) != credential_origin:
+                        raise PollError(
+                            f"{what}: {_shown(target)} redirects to {_shown(following.copy_with(path='/'))}, "
+                            "another origin; the credential is sent only to the platform account's base_url"
+                        )
                     if response.status_code == 303 or (response.status_code in (301, 302) and method != "GET"):
                         method, json_body, content = "GET", None, None
                     target = following

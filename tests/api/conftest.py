@@ -83,14 +83,14 @@ kind: PlatformAccount
 key: celigo-prod
 platform: celigo
 base_url: https://api.integrator.io
-secret_env: CELIGO_PROD_TOKEN
+secret_env: PLUMBLINE_CRED_CELIGO_PROD
 ---
 apiVersion: plumbline/v1
 kind: PlatformAccount
 key: spare-account
 platform: boomi
 base_url: https://api.boomi.com
-secret_env: BOOMI_TOKEN
+secret_env: PLUMBLINE_CRED_BOOMI_SPARE
 ---
 apiVersion: plumbline/v1
 kind: Integration

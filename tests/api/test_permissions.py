@@ -41,7 +41,7 @@ def new_document(endpoint: str, own: bool) -> dict[str, Any]:
             "key": "workato-prod",
             "platform": "workato",
             "base_url": "https://www.workato.com",
-            "secret_env": "WORKATO_TOKEN",
+            "secret_env": "PLUMBLINE_CRED_WORKATO_PROD",
         },
         "integrations": {"key": "new-integration", "source": "netsuite", "target": "shopify", "owner": owner},
         "golives": {"key": "phase-two-go-live", "integrations": [OTHER_INTEGRATION]},
@@ -188,7 +188,7 @@ def test_token_write_needs_no_csrf_token(estate, users):
 
 
 def test_platform_accounts_never_carry_a_secret_value(estate, api, monkeypatch):
-    monkeypatch.setenv("CELIGO_PROD_TOKEN", "s3cr3t-value")
+    monkeypatch.setenv("PLUMBLINE_CRED_CELIGO_PROD", "s3cr3t-value")
     body = api("admin").get("/api/v1/platform-accounts/celigo-prod/").content.decode()
-    assert "CELIGO_PROD_TOKEN" in body
+    assert "PLUMBLINE_CRED_CELIGO_PROD" in body
     assert "s3cr3t-value" not in body

@@ -175,3 +175,37 @@ def test_people_are_addressed_by_email(estate, api):
     assert response.status_code == 200, response.content
     assert response.json()["active"] is False
     assert response.json()["url"] == "http://testserver/api/v1/people/spare@example.com/"
+
+
+ACCOUNT = {"key": "boomi-prod", "platform": "boomi", "base_url": "https://api.boomi.com", "account_id": "acme-1"}
+
+
+@pytest.mark.parametrize(
+    ("secret_env", "message"),
+    [
+        (
+            "DATABASE_URL",
+            "DATABASE_URL is a variable Plumbline itself reads, never a credential: "
+            "keep the credential in PLUMBLINE_CRED_<NAME>",
+        ),
+        (
+            "BOOMI_TOKEN",
+            "BOOMI_TOKEN does not start with PLUMBLINE_CRED_: credentials are read only from variables named "
+            "PLUMBLINE_CRED_<NAME>; rename the variable",
+        ),
+    ],
+)
+def test_a_platform_account_is_written_only_with_a_credential_variable(estate, api, secret_env, message):
+    before = estate_state()
+    response = api("admin").post("/api/v1/platform-accounts/", {**ACCOUNT, "secret_env": secret_env}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"secret_env": [message]}
+    assert estate_state() == before
+
+
+def test_a_platform_account_with_a_credential_variable_is_written(estate, api):
+    response = api("admin").post(
+        "/api/v1/platform-accounts/", {**ACCOUNT, "secret_env": "PLUMBLINE_CRED_BOOMI_PROD"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["secret_env"] == "PLUMBLINE_CRED_BOOMI_PROD"

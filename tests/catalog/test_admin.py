@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from catalog.models import ChangeRecord, Integration, System
+from catalog.models import ChangeRecord, Integration, PlatformAccount, System
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,17 @@ def test_change_history_cannot_be_edited_in_admin(admin_client):
     )
     assert admin_client.get(f"/admin/catalog/changerecord/{record.pk}/delete/").status_code == 403
     assert admin_client.get("/admin/catalog/changerecord/add/").status_code == 403
+
+
+def test_admin_refuses_a_platform_account_naming_a_variable_plumbline_reads(admin_client):
+    form = {"key": "celigo-prod", "platform": "celigo", "base_url": "https://api.integrator.io"}
+    response = admin_client.post("/admin/catalog/platformaccount/add/", {**form, "secret_env": "EMAIL_HOST_PASSWORD"})
+    assert response.status_code == 200
+    assert (
+        "EMAIL_HOST_PASSWORD is a variable Plumbline itself reads, never a credential: "
+        "keep the credential in PLUMBLINE_CRED_&lt;NAME&gt;"
+    ) in response.content.decode()
+    assert PlatformAccount.objects.count() == 0
+    response = admin_client.post("/admin/catalog/platformaccount/add/", {**form, "secret_env": "PLUMBLINE_CRED_CELIGO"})
+    assert response.status_code == 302
+    assert PlatformAccount.objects.get().secret_env == "PLUMBLINE_CRED_CELIGO"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.models import ChangeRecord, Integration, Person
+from catalog.models import ChangeRecord, Integration, Person, PlatformAccount
 from catalog.spec.exporter import iter_documents
 from catalog.spec.importer import ImportFailed, import_paths
 from tests.conftest import EXAMPLE_ESTATE
@@ -241,6 +241,97 @@ def test_platform_account_takes_an_env_var_name_never_a_secret(write_spec, store
     assert errors == [
         f"{bad}:6: platformaccount boomi-prod: secret_env: must be the name of an environment variable "
         "(letters, digits, '_'), never a secret"
+    ]
+
+
+def account_spec(secret_env: str) -> str:
+    return f"""
+        apiVersion: plumbline/v1
+        kind: PlatformAccount
+        key: boomi-prod
+        platform: boomi
+        base_url: https://api.boomi.com
+        secret_env: {secret_env}
+        """
+
+
+def test_a_platform_account_naming_secret_key_is_refused_at_its_line(write_spec, stored_estate):
+    bad = write_spec("accounts.yaml", account_spec("SECRET_KEY"))
+    errors = failing_import([bad])
+    assert errors == [
+        f"{bad}:6: platformaccount boomi-prod: secret_env: SECRET_KEY is a variable Plumbline itself reads, "
+        "never a credential: keep the credential in PLUMBLINE_CRED_<NAME>"
+    ]
+    assert snapshot() == stored_estate
+    assert not PlatformAccount.objects.filter(key="boomi-prod").exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["DATABASE_URL", "REDIS_URL", "EMAIL_HOST_PASSWORD", "PLUMBLINE_PING_KEY", "PLUMBLINE_WEBHOOK_FINANCE_ALERTS"],
+)
+def test_no_variable_plumbline_reads_is_taken_as_a_credential(write_spec, stored_estate, name):
+    bad = write_spec("accounts.yaml", account_spec(name))
+    errors = failing_import([bad])
+    assert errors == [
+        f"{bad}:6: platformaccount boomi-prod: secret_env: {name} is a variable Plumbline itself reads, "
+        "never a credential: keep the credential in PLUMBLINE_CRED_<NAME>"
+    ]
+    assert snapshot() == stored_estate
+
+
+def test_the_prefix_setting_itself_is_refused_though_it_has_the_prefix(write_spec, stored_estate):
+    bad = write_spec("accounts.yaml", account_spec("PLUMBLINE_CRED_PREFIX"))
+    errors = failing_import([bad])
+    assert errors == [
+        f"{bad}:6: platformaccount boomi-prod: secret_env: PLUMBLINE_CRED_PREFIX is a variable Plumbline itself "
+        "reads, never a credential: keep the credential in PLUMBLINE_CRED_<NAME>"
+    ]
+
+
+def test_a_secret_env_without_the_credential_prefix_is_refused(write_spec, stored_estate):
+    bad = write_spec("accounts.yaml", account_spec("BOOMI_PROD_TOKEN"))
+    errors = failing_import([bad])
+    assert errors == [
+        f"{bad}:6: platformaccount boomi-prod: secret_env: BOOMI_PROD_TOKEN does not start with PLUMBLINE_CRED_: "
+        "credentials are read only from variables named PLUMBLINE_CRED_<NAME>; rename the variable"
+    ]
+    assert snapshot() == stored_estate
+
+
+def test_the_bare_prefix_is_not_a_variable_name(write_spec, stored_estate):
+    bad = write_spec("accounts.yaml", account_spec("PLUMBLINE_CRED_"))
+    errors = failing_import([bad])
+    assert errors == [
+        f"{bad}:6: platformaccount boomi-prod: secret_env: PLUMBLINE_CRED_ is only the prefix: "
+        "credentials are read from variables named PLUMBLINE_CRED_<NAME>"
+    ]
+
+
+def test_a_secret_env_with_the_credential_prefix_is_imported(write_spec, stored_estate):
+    good = write_spec("accounts.yaml", account_spec("PLUMBLINE_CRED_BOOMI_PROD"))
+    import_paths([str(good)])
+    assert PlatformAccount.objects.get(key="boomi-prod").secret_env == "PLUMBLINE_CRED_BOOMI_PROD"
+
+
+def test_the_credential_prefix_is_a_setting(write_spec, stored_estate, settings):
+    settings.PLUMBLINE_CRED_PREFIX = "ACME_PLATFORM_"
+    bad = write_spec("bad.yaml", account_spec("PLUMBLINE_CRED_BOOMI_PROD"))
+    assert failing_import([bad]) == [
+        f"{bad}:6: platformaccount boomi-prod: secret_env: PLUMBLINE_CRED_BOOMI_PROD does not start with "
+        "ACME_PLATFORM_: credentials are read only from variables named ACME_PLATFORM_<NAME>; rename the variable"
+    ]
+    good = write_spec("good.yaml", account_spec("ACME_PLATFORM_BOOMI"))
+    import_paths([str(good)])
+    assert PlatformAccount.objects.get(key="boomi-prod").secret_env == "ACME_PLATFORM_BOOMI"
+
+
+def test_a_wide_prefix_still_never_reaches_plumblines_own_variables(write_spec, stored_estate, settings):
+    settings.PLUMBLINE_CRED_PREFIX = "PLUMBLINE_"
+    bad = write_spec("accounts.yaml", account_spec("PLUMBLINE_WEBHOOK_SECRET"))
+    assert failing_import([bad]) == [
+        f"{bad}:6: platformaccount boomi-prod: secret_env: PLUMBLINE_WEBHOOK_SECRET is a variable Plumbline itself "
+        "reads, never a credential: keep the credential in PLUMBLINE_<NAME>"
     ]
 
 

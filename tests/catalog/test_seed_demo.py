@@ -216,10 +216,10 @@ def test_http_health_points_at_a_status_url(seeded):
 
 def test_platform_accounts_name_an_env_var_never_a_secret(seeded):
     assert set(PlatformAccount.objects.values_list("secret_env", flat=True)) == {
-        "BOOMI_PROD_TOKEN",
-        "CELIGO_PROD_TOKEN",
-        "MULESOFT_PROD_TOKEN",
-        "WORKATO_PROD_TOKEN",
+        "PLUMBLINE_CRED_BOOMI_PROD",
+        "PLUMBLINE_CRED_CELIGO_PROD",
+        "PLUMBLINE_CRED_MULESOFT_PROD",
+        "PLUMBLINE_CRED_WORKATO_PROD",
     }
 
 

@@ -70,7 +70,7 @@ key: celigo-prod
 platform: celigo
 base_url: https://api.integrator.io
 account_id: ""
-secret_env: CELIGO_PROD_TOKEN
+secret_env: PLUMBLINE_CRED_CELIGO_PROD
 """
 
 # Every field of spec-format.md, in a file of its own, referring to the other files.

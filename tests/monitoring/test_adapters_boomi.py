@@ -16,7 +16,7 @@ from tests.monitoring.standins import Answer, BoomiStandIn
 ACCOUNT = "acme-AB12CD"
 USER = "BOOMI_TOKEN.ana@example.com"
 TOKEN = "7f3c-boomi-api-token"
-ENV = "PLUMBLINE_TEST_BOOMI"
+ENV = "PLUMBLINE_CRED_TEST_BOOMI"
 
 
 @pytest.fixture(autouse=True)

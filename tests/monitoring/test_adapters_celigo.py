@@ -18,7 +18,7 @@ from monitoring.platforms.contract import (
 from tests.monitoring.standins import Answer, CeligoStandIn
 
 TOKEN = "celigo-api-token"
-ENV = "PLUMBLINE_TEST_CELIGO"
+ENV = "PLUMBLINE_CRED_TEST_CELIGO"
 FLOW = "5f0a1b2c3d4e5f6a7b8c9d0e"
 EXPORT = "5f0a00000000000000000e01"
 IMPORT = "5f0a00000000000000000101"

@@ -13,7 +13,7 @@ from monitoring.platforms.mulesoft import adapter as mulesoft
 from tests.monitoring.standins import MuleSoftStandIn
 
 TOKEN = "anypoint-access-token"
-ENV = "PLUMBLINE_TEST_MULESOFT"
+ENV = "PLUMBLINE_CRED_TEST_MULESOFT"
 ORG = "0a1b2c3d-org"
 ENV_ID = "9f8e7d6c-env"
 UPDATED_MS = 1_777_630_000_000

@@ -13,7 +13,7 @@ from monitoring.platforms.workato import adapter as workato
 from tests.monitoring.standins import Answer, WorkatoStandIn
 
 TOKEN = "wrk-api-outbound_client-token"
-ENV = "PLUMBLINE_TEST_WORKATO"
+ENV = "PLUMBLINE_CRED_TEST_WORKATO"
 
 
 @pytest.fixture(autouse=True)

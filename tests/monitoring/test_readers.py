@@ -48,12 +48,12 @@ def test_discovered_processes_no_spec_points_at_are_undocumented(db):
 
 def test_discovery_stores_what_the_platform_lists_and_forgets_what_it_no_longer_lists(db, settings, monkeypatch):
     settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
-    monkeypatch.setenv("CELIGO_TEST_TOKEN", "t0ken")
+    monkeypatch.setenv("PLUMBLINE_CRED_CELIGO_TEST", "t0ken")
     flows = [{"_id": "f1", "name": "Orders"}, {"_id": "f2", "name": "Refunds"}, {"_id": "f3", "name": "Payouts"}]
     standin = CeligoStandIn(token="t0ken", jobs=[], flows=flows)
     with standin as base_url:
         account = PlatformAccount.objects.create(
-            key="celigo-test", platform="celigo", base_url=base_url, secret_env="CELIGO_TEST_TOKEN"
+            key="celigo-test", platform="celigo", base_url=base_url, secret_env="PLUMBLINE_CRED_CELIGO_TEST"
         )
         ObservedConnection.objects.create(
             account=account, ref="gone", name="Deleted flow", first_seen_at=T0, last_seen_at=T0

@@ -24,7 +24,7 @@ from tests.pages.estate import make_user
 pytestmark = pytest.mark.django_db
 
 TOKEN = "resync-api-token"
-ENV = "PLUMBLINE_TEST_RESYNC_SECRET"
+ENV = "PLUMBLINE_CRED_TEST_RESYNC_SECRET"
 FLOW = "5f0a1b2c3d4e5f6a7b8c9d0e"
 EXPORT = "5f0a00000000000000000e01"
 IMPORT = "5f0a00000000000000000101"

@@ -14,8 +14,8 @@ from monitoring.platforms.workato import adapter as workato
 from tests.monitoring.standins import Answer, CeligoStandIn, WorkatoStandIn
 
 TOKEN = "replay-api-token"
-CELIGO_ENV = "PLUMBLINE_TEST_CELIGO_REPLAY"
-WORKATO_ENV = "PLUMBLINE_TEST_WORKATO_REPLAY"
+CELIGO_ENV = "PLUMBLINE_CRED_TEST_CELIGO_REPLAY"
+WORKATO_ENV = "PLUMBLINE_CRED_TEST_WORKATO_REPLAY"
 FLOW = "5f0a1b2c3d4e5f6a7b8c9d0e"
 EXPORT = "5f0a00000000000000000e01"
 IMPORT = "5f0a00000000000000000101"

@@ -26,7 +26,7 @@ from tests.pages.estate import make_user
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 TOKEN = "resync-worker-token"
-ENV = "PLUMBLINE_TEST_RESYNC_WORKER_SECRET"
+ENV = "PLUMBLINE_CRED_TEST_RESYNC_WORKER_SECRET"
 FLOW = "5f0a1b2c3d4e5f6a7b8c9d0e"
 IMPORT = "5f0a00000000000000000101"
 
