@@ -192,6 +192,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.Pagination",
+    # Bodies are JSON only, and refused with 400 when a database could not store them.
+    "DEFAULT_PARSER_CLASSES": ["catalog.api.parsers.StorableJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("PLUMBLINE_API_RATE", "1200/minute")},
 }
