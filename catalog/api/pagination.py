@@ -1,11 +1,40 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.paginator import Paginator
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+
+from catalog.filters import whole_number
 
 
 class Pagination(PageNumberPagination):
-    """`page` and `page_size` (default 50, at most 500)."""
+    """`page` (a number, or `last`) and `page_size` (default 50, larger than 500 reads as
+    500). A value that is not a number is a 400 naming it, as with filters; a page past the
+    last is a 404."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if not raw:
+            return self.page_size
+        number = whole_number(raw)
+        if number is None:
+            raise ValidationError({self.page_size_query_param: ["must be a whole number of 1 or more"]})
+        return min(number, self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator: Paginator[Any]) -> int:
+        raw = request.query_params.get(self.page_query_param, "")
+        if not raw:
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        number = whole_number(raw)
+        if number is None:
+            raise ValidationError({self.page_query_param: ["must be a whole number of 1 or more, or last"]})
+        return number
