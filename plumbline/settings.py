@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After CSRF (which reads form posts first) and authentication (the 400 page shows the user).
+    "plumbline.middleware.UnstorableInputMiddleware",
 ]
 
 ROOT_URLCONF = "plumbline.urls"
