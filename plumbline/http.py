@@ -1,13 +1,28 @@
-"""What every page and the API share at the HTTP level: an API address answers errors in JSON
-even when no API view was reached."""
+"""What every page and the API share at the HTTP level: read-only pages refuse other methods
+with 405, and an API address answers errors in JSON even when no API view was reached."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 # Where plumbline/urls.py mounts the API.
 API_PREFIX = "/api/"
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def read_only(view: ViewFunc) -> ViewFunc:
+    """A page that only reads: GET and HEAD, anything else 405 with Allow: GET, HEAD.
+
+    Exempt from CSRF so a token-less POST meets that 405 instead of a 403 that would hide that
+    the page takes no POST at all; safe, as no unsafe method ever reaches the view. Put it
+    outermost, so the method is refused before the login and role checks."""
+    return csrf_exempt(require_safe(view))
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -29,6 +29,7 @@ from monitoring.models import Alert, FailedRecord, Flip, HealthSource, ResyncReq
 from monitoring.models.choices import ResyncStatus
 from monitoring.tasks import replay_resync
 from plumbline.accounts.roles import role_required
+from plumbline.http import read_only
 
 RECENT = 50
 
@@ -51,6 +52,7 @@ def _back(integration: Integration) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("integration-health", args=[integration.key]))
 
 
+@read_only
 @role_required
 def health_page(request: HttpRequest, key: str) -> HttpResponse:
     integration = _integration(key)
