@@ -186,7 +186,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "catalog.api.schema.PlumblineAutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["catalog.api.permissions.ReadAnyRole"],
     # Token first: an anonymous request gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -203,6 +203,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Plumbline API",
     "DESCRIPTION": "The system of record for an ERP integration estate.",
     "VERSION": "1",
+    # Request bodies get their own components, without the read-only keys the API adds (url, ...).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The schema describes the API, not the endpoint serving it.
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"HealthStateEnum": "catalog.choices.HealthState"},
 }
 
 PLUMBLINE_REVIEW_DAYS = int(env_str("PLUMBLINE_REVIEW_DAYS", "180"))

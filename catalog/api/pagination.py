@@ -38,3 +38,23 @@ class Pagination(PageNumberPagination):
         if number is None:
             raise ValidationError({self.page_query_param: ["must be a whole number of 1 or more, or last"]})
         return number
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = (
+                    f"Results per page: {self.page_size} by default, at most {self.max_page_size}."
+                )
+            elif parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = "A page number (1 is the first); past the last page is a 404."
+        return parameters
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        # DRF always sends all four keys; next and previous are null at the ends.
+        paginated["required"] = ["count", "next", "previous", "results"]
+        paginated["properties"]["count"]["minimum"] = 0
+        return paginated
