@@ -4,11 +4,13 @@ form still take their POST."""
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from catalog.models import ChangeRecord, Integration, StoredFinding, Waiver
 from catalog.rules.store import refresh_findings
@@ -124,3 +126,18 @@ def test_a_form_post_without_a_csrf_token_is_still_refused(pages, admin_with_csr
     response = admin_with_csrf.post(f"/integrations/{OWNED}/edit/", {"name": "x"})
     assert response.status_code == 403
     assert written() == before
+
+
+def test_a_read_only_page_still_hands_out_the_csrf_token_its_forms_post_with(pages, admin_with_csrf):
+    # Exempting the findings page from CSRF must not stop it setting the token its waive forms send.
+    page = admin_with_csrf.get("/findings/")
+    token = page.cookies["csrftoken"].value
+    finding = StoredFinding.objects.first()
+    assert finding is not None
+    expires_on = timezone.localdate() + dt.timedelta(days=30)
+    response = admin_with_csrf.post(
+        f"/findings/{finding.pk}/waive/",
+        {"reason": "accepted until the upgrade", "expires_on": str(expires_on), "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert Waiver.objects.get().reason == "accepted until the upgrade"
