@@ -15,15 +15,46 @@ from django.db.models import Q, QuerySet
 from catalog import choices
 from catalog.completeness import PARTS
 from catalog.models import GoLive, Integration, Person, PlatformAccount, System
+from plumbline import storable
 
 # Parameters every list understands besides its filters.
 COMMON_PARAMETERS = frozenset({"page", "page_size", "ordering", "format", "csrfmiddlewaretoken"})
+_MAX_DIGITS = len(str(storable.INT64_MAX))
+
+
+def whole_number(raw: str) -> int | None:
+    """A page or page size: a whole number of 1 or more in ASCII digits, within 64 bits; else
+    None. ("²" and "٣" are digits to str.isdigit(), and int() refuses the first.)"""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > _MAX_DIGITS:
+        return None
+    number = int(raw)
+    return number if 1 <= number <= storable.INT64_MAX else None
+
+
+class StorableValuesForm(forms.Form):
+    """A value that parses but that the database cannot compare (a time at +20:00, one that
+    leaves year 9999 in UTC, an integer beyond 64 bits) is an error naming its parameter."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        for name, value in list(cleaned.items()):
+            values = [value.start, value.stop] if isinstance(value, slice) else value
+            for item in values if isinstance(values, list | tuple) else [values]:
+                if found := storable.problem(item):
+                    self.add_error(name, found)
+                    break
+        return cleaned
 
 
 class StrictFilterSet(filters.FilterSet):
-    """Unknown parameters are form errors, so pages and the API answer 400 naming them."""
+    """Unknown parameters are form errors, so pages and the API answer 400 naming them; so are
+    values the database could not compare (StorableValuesForm)."""
 
     extra_parameters: ClassVar[frozenset[str]] = COMMON_PARAMETERS
+
+    def get_form_class(self) -> type[forms.Form]:
+        form_class: type[forms.Form] = super().get_form_class()
+        return type(form_class.__name__, (StorableValuesForm, form_class), {})
 
     def unknown_parameters(self) -> list[str]:
         if self.data is None:
@@ -75,6 +106,14 @@ class StrictBooleanFilter(filters.BooleanFilter):
     field_class = _StrictBooleanField
 
 
+class StrictOrderingFilter(filters.OrderingFilter):
+    """`?ordering=,` reads as no ordering given, not as "no order at all": empty items are
+    dropped, so the model's default order (and stable pages) holds."""
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        return super().filter(qs, [item for item in value or [] if item])
+
+
 def _person(name: str, label: str) -> filters.ModelChoiceFilter:
     return filters.ModelChoiceFilter(
         field_name=name,
@@ -121,7 +160,7 @@ class IntegrationFilterSet(StrictFilterSet):
     )
     reviewed_before = filters.DateFilter(field_name="reviewed_at", lookup_expr="lt", label="Reviewed before")
     reviewed_after = filters.DateFilter(field_name="reviewed_at", lookup_expr="gt", label="Reviewed after")
-    ordering = filters.OrderingFilter(
+    ordering = StrictOrderingFilter(
         fields=(
             ("key", "key"),
             ("name", "name"),
@@ -157,7 +196,7 @@ class SystemFilterSet(StrictFilterSet):
     q = filters.CharFilter(method="search", label="Search")
     category = filters.ChoiceFilter(choices=choices.Category.choices)
     owner = _person("owner", "Owner (email)")
-    ordering = filters.OrderingFilter(fields=(("key", "key"), ("name", "name"), ("category", "category")))
+    ordering = StrictOrderingFilter(fields=(("key", "key"), ("name", "name"), ("category", "category")))
 
     class Meta:
         model = System
@@ -172,7 +211,7 @@ class PersonFilterSet(StrictFilterSet):
     team = filters.CharFilter(lookup_expr="iexact")
     active = StrictBooleanFilter()
     manager = _person("manager", "Manager (email)")
-    ordering = filters.OrderingFilter(fields=(("email", "email"), ("name", "name"), ("team", "team")))
+    ordering = StrictOrderingFilter(fields=(("email", "email"), ("name", "name"), ("team", "team")))
 
     class Meta:
         model = Person
@@ -184,7 +223,7 @@ class PersonFilterSet(StrictFilterSet):
 
 class PlatformAccountFilterSet(StrictFilterSet):
     platform = filters.ChoiceFilter(choices=choices.Platform.choices)
-    ordering = filters.OrderingFilter(fields=(("key", "key"), ("platform", "platform")))
+    ordering = StrictOrderingFilter(fields=(("key", "key"), ("platform", "platform")))
 
     class Meta:
         model = PlatformAccount
@@ -201,7 +240,7 @@ class GoLiveFilterSet(StrictFilterSet):
         to_field_name="key",
         widget=forms.TextInput,
     )
-    ordering = filters.OrderingFilter(fields=(("key", "key"), ("date", "date")))
+    ordering = StrictOrderingFilter(fields=(("key", "key"), ("date", "date")))
 
     class Meta:
         model = GoLive

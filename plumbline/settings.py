@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After CSRF (which reads form posts first) and authentication (the 400 page shows the user).
+    "plumbline.middleware.UnstorableInputMiddleware",
 ]
 
 ROOT_URLCONF = "plumbline.urls"
@@ -213,7 +215,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "catalog.api.schema.PlumblineAutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["catalog.api.permissions.ReadAnyRole"],
     # Token first: an anonymous request gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -221,6 +223,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PAGINATION_CLASS": "catalog.api.pagination.Pagination",
+    # Bodies are JSON only, and refused with 400 when a database could not store them.
+    "DEFAULT_PARSER_CLASSES": ["catalog.api.parsers.StorableJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("PLUMBLINE_API_RATE", "1200/minute")},
 }
@@ -228,6 +232,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Plumbline API",
     "DESCRIPTION": "The system of record for an ERP integration estate.",
     "VERSION": "1",
+    # Request bodies get their own components, without the read-only keys the API adds (url, ...).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The schema describes the API, not the endpoint serving it.
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"HealthStateEnum": "catalog.choices.HealthState"},
 }
 
 PLUMBLINE_REVIEW_DAYS = int(env_str("PLUMBLINE_REVIEW_DAYS", "180"))

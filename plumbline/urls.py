@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from monitoring.views.api import router as runs_router
 from plumbline.accounts.login import LoginView
+from plumbline.http import not_found
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
@@ -16,3 +17,7 @@ urlpatterns = [
     path("", include("monitoring.urls")),
     path("", include("catalog.urls")),
 ]
+
+
+# An API address matching nothing still answers in JSON.
+handler404 = not_found

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from drf_spectacular.generators import SchemaGenerator
 
 from plumbline.accounts.roles import role_required
+from plumbline.http import read_only
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -103,6 +104,7 @@ def components(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+@read_only
 @role_required
 def api_docs(request: HttpRequest) -> HttpResponse:
     schema = SchemaGenerator().get_schema(request=None, public=True)

@@ -18,7 +18,12 @@ from catalog.rules.store import ordered, with_waivers
 
 class FindingSerializer(serializers.ModelSerializer[StoredFinding]):
     subject_key = serializers.SerializerMethodField()
-    owner: serializers.SlugRelatedField[Person] = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    owner: serializers.SlugRelatedField[Person] = serializers.SlugRelatedField(
+        slug_field="email",
+        read_only=True,
+        allow_null=True,
+        help_text="Null for estate findings and ownerless subjects.",
+    )
     waived = serializers.BooleanField(read_only=True)
     waiver_reason = serializers.CharField(read_only=True, allow_null=True)
     waiver_expires_on = serializers.DateField(read_only=True, allow_null=True)

@@ -23,7 +23,7 @@ from catalog.completeness import PARTS
 from catalog.health import HealthFacts, ping_path, read_health
 from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, Integration
 from catalog.ownership import can_edit
-from catalog.spec import documents
+from catalog.spec import checks, documents
 from catalog.spec.edits import instance_keys
 from catalog.spec.importer import ImportFailed, SpecError, apply_entries, jsonable, parse_data
 from catalog.spec.schema import API_VERSION, GOLIVE, INTEGRATION, KINDS, PERSON, PLATFORM_ACCOUNT, SYSTEM, Field, Kind
@@ -78,14 +78,35 @@ def _value_field(kind: Kind, spec_field: Field) -> serializers.Field:
     if isinstance(model_field, models.DateField):
         return serializers.DateField(**options)
     if isinstance(model_field, models.IntegerField):
-        return serializers.IntegerField(min_value=0, **options)
+        least = 1 if spec_field.check is checks.positive_integer else 0
+        return serializers.IntegerField(min_value=least, max_value=checks.MAX_INTEGER, **options)
     if isinstance(model_field, models.FloatField):
-        return serializers.FloatField(min_value=0, **options)
+        return serializers.FloatField(min_value=0, max_value=checks.MAX_HOURS, **options)
     if isinstance(model_field, models.JSONField):
         return serializers.ListField(child=serializers.CharField(), **options)
     if isinstance(model_field, models.URLField):
         return serializers.URLField(**options)
-    return serializers.CharField(**options)
+    return serializers.CharField(max_length=model_field.max_length, **options)
+
+
+class ObservedIntervalSerializer(serializers.Serializer):
+    """How often runs were seen succeeding lately, in minutes; null until enough were."""
+
+    median = serializers.FloatField(read_only=True, allow_null=True, min_value=0)
+    p95 = serializers.FloatField(read_only=True, allow_null=True, min_value=0)
+
+
+def _observed_health_fields() -> dict[str, Any]:
+    """The read-only half of an integration's `health`, as IntegrationSerializer.observed_health fills it."""
+    return {
+        "state": serializers.ChoiceField(choices=HealthState.choices, read_only=True),
+        "last_success_at": serializers.DateTimeField(read_only=True, allow_null=True),
+        "observed_interval_minutes": ObservedIntervalSerializer(read_only=True),
+        "open_failed_records": serializers.IntegerField(read_only=True, min_value=0),
+        "ping_url": serializers.URLField(
+            read_only=True, help_text="Heartbeat sources only, shown to the integration's owners and admins."
+        ),
+    }
 
 
 @cache
@@ -97,8 +118,12 @@ def _group_serializer(kind_name: str, group: str) -> type[serializers.Serializer
         for spec_field in kind.fields
         if spec_field.path.startswith(group + ".")
     }
+    namespace: dict[str, Any] = dict(fields)
+    if kind_name == INTEGRATION.name and group == "health":
+        # Every observed key is always there but ping_url (catalog.api.schema reads optional_read_only).
+        namespace.update(_observed_health_fields(), optional_read_only=("ping_url",))
     name = kind_name + "".join(part.capitalize() for part in group.split("_"))
-    return type(name, (serializers.Serializer,), fields)
+    return type(name, (serializers.Serializer,), namespace)
 
 
 # Made with type(): "source" and "required" would shadow serializer attributes in a class body.
@@ -116,7 +141,7 @@ MappingSerializer: type[serializers.Serializer] = type(
 
 
 class CompletenessSerializer(serializers.Serializer):
-    score = serializers.FloatField(help_text="Parts present / 6.")
+    score = serializers.FloatField(min_value=0, max_value=1, help_text="Parts present / 6.")
     missing = serializers.ListField(child=serializers.ChoiceField(choices=PARTS))
 
 

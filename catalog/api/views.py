@@ -11,7 +11,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -59,7 +58,6 @@ class SpecViewSet(viewsets.ModelViewSet):
     lookup_field = "key"
     lookup_url_kwarg = "key"
     lookup_value_regex = "[^/]+"
-    parser_classes = [JSONParser]
     filter_backends = [StrictFilterBackend]
     permission_classes = [WriteAdmin]
 

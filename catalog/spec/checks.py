@@ -12,15 +12,28 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
+from plumbline import storable
+
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 KEY_MAX = 100
+# Within a 32-bit integer column, and far beyond any real count of minutes, days or records.
+MAX_INTEGER = 2_000_000_000
+# Far beyond any real estimate, and small enough that hours x months stays a finite number.
+MAX_HOURS = 1_000_000
 
 Check = Callable[[Any], Any]
 
 
 class Invalid(Exception):
     """A field value that breaks the spec format."""
+
+
+def _storable(value: str) -> str:
+    # YAML's "\0" and "\ud800" escapes reach here as well as JSON's.
+    if found := storable.text_problem(value):
+        raise Invalid(found)
+    return value
 
 
 def text(max_length: int = 200) -> Check:
@@ -33,7 +46,7 @@ def text(max_length: int = 200) -> Check:
             raise Invalid("must be text")
         if len(value) > max_length:
             raise Invalid(f"must be at most {max_length} characters")
-        return value
+        return _storable(value)
 
     return check
 
@@ -41,7 +54,7 @@ def text(max_length: int = 200) -> Check:
 def long_text(value: Any) -> str:
     if not isinstance(value, str):
         raise Invalid("must be text")
-    return value
+    return _storable(value)
 
 
 def enum(values: Iterable[str]) -> Check:
@@ -61,7 +74,7 @@ def integer(minimum: int) -> Check:
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise Invalid(f"must be {word}")
-        if value > 2_000_000_000:
+        if value > MAX_INTEGER:
             raise Invalid("is too large")
         return value
 
@@ -73,8 +86,11 @@ non_negative_integer = integer(0)
 
 
 def hours(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    # `not value >= 0` also refuses NaN, which YAML spells .nan.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
         raise Invalid("must be a number of hours, 0 or more")
+    if value > MAX_HOURS:
+        raise Invalid(f"is too large (at most {MAX_HOURS:,} hours)")
     return float(value)
 
 
@@ -132,7 +148,7 @@ def url(value: Any) -> str:
         raise Invalid(f"must be an http(s) URL (got {value!r})") from None
     if len(value) > 500:
         raise Invalid("must be at most 500 characters")
-    return value
+    return _storable(value)
 
 
 def env_name(value: Any) -> str:
@@ -180,6 +196,8 @@ def text_list(value: Any) -> list[str]:
             raise Invalid(f"item {index + 1} must be non-empty text")
         if len(item) > 200:
             raise Invalid(f"item {index + 1} must be at most 200 characters")
+        if found := storable.text_problem(item):
+            raise Invalid(f"item {index + 1} {found}")
         items.append(item)
     return items
 

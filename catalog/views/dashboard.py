@@ -20,6 +20,7 @@ from catalog.models.findings import Severity
 from catalog.rules.phase_two import deferred_integrations, deferred_items
 from catalog.rules.store import with_waivers
 from plumbline.accounts.roles import role_required
+from plumbline.http import read_only
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def _counts(field: str, labels: dict[str, str]) -> list[tuple[str, int, str, str
     ] + ([("not stated", found[""], "", "")] if found.get("") else [])
 
 
+@read_only
 @role_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()

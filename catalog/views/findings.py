@@ -21,6 +21,7 @@ from catalog.rules.export import write_csv
 from catalog.rules.filters import WAIVED_CHOICES, StoredFindingFilterSet, parameter_errors, without_blanks
 from catalog.rules.store import ordered, with_waivers
 from plumbline.accounts.roles import OWNER, email_of, is_admin, role_of, role_required
+from plumbline.http import read_only
 
 PAGE_SIZE = 200
 GROUPS = {"code": "code", "severity": "severity", "owner": "owner__email"}
@@ -52,6 +53,7 @@ def _view_errors(params: QueryDict) -> list[str]:
     return errors
 
 
+@read_only
 @role_required
 def findings_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()

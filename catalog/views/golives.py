@@ -25,8 +25,10 @@ from catalog.readiness.records import SignOffRefused, attest, may_attest, may_si
 from catalog.rules.export import write_csv
 from catalog.rules.finding import plural
 from plumbline.accounts.roles import role_required
+from plumbline.http import read_only
 
 
+@read_only
 @role_required
 def golive_list(request: HttpRequest) -> HttpResponse:
     golives = list(GoLive.objects.select_related("approver").order_by("date", "key"))
@@ -46,6 +48,7 @@ def _readiness(golive: GoLive) -> Readiness:
     return readiness_by_golive([golive.pk], timezone.localdate())[golive.pk]
 
 
+@read_only
 @role_required
 def golive_detail(request: HttpRequest, key: str) -> HttpResponse:
     unknown = [name for name in request.GET if name != "format"]

@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
 
 from catalog.choices import ConnectorType, Lifecycle
 from catalog.graph.drawing import DOWNLOAD_FORMATS, download, page_drawing
@@ -19,6 +18,7 @@ from catalog.graph.render import RenderError
 from catalog.graph.view import GraphFilter, UnknownSystem
 from catalog.models import GoLive, Person, System
 from plumbline.accounts.roles import role_required
+from plumbline.http import read_only
 
 
 def _form(request: HttpRequest) -> tuple[GraphFilterForm, GraphFilter | None, list[str]]:
@@ -65,8 +65,8 @@ def _context(form: GraphFilterForm, unknown: list[str]) -> dict[str, Any]:
     }
 
 
+@read_only
 @role_required
-@require_GET
 def graph_page(request: HttpRequest) -> HttpResponse:
     form, graph_filter, unknown = _form(request)
     context = _context(form, unknown)
@@ -89,8 +89,8 @@ def graph_page(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/graph.html", context)
 
 
+@read_only
 @role_required
-@require_GET
 def graph_download(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in DOWNLOAD_FORMATS:
         raise Http404("No such graph format.")

@@ -18,6 +18,7 @@ from catalog.spec.exporter import HEADER, dump_documents
 from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
 from plumbline.accounts.roles import role_required
+from plumbline.http import read_only
 
 DETAIL_RELATED = ("source", "target", "owner", "backup_owner", "workaround_performed_by", "health_account")
 
@@ -70,14 +71,16 @@ COLUMNS = (
     Column("missing", lambda i: " ".join(i.missing_parts)),
 )
 
-integration_list = role_required(
-    ObjectListView(
-        queryset=Integration.objects.select_related("source", "target", "owner", "backup_owner"),
-        filterset=IntegrationFilterSet,
-        columns=COLUMNS,
-        template="catalog/integration_list.html",
-        row_context=_with_health,
-        extra_context=_may_create,
+integration_list = read_only(
+    role_required(
+        ObjectListView(
+            queryset=Integration.objects.select_related("source", "target", "owner", "backup_owner"),
+            filterset=IntegrationFilterSet,
+            columns=COLUMNS,
+            template="catalog/integration_list.html",
+            row_context=_with_health,
+            extra_context=_may_create,
+        )
     )
 )
 
@@ -89,6 +92,7 @@ def get_integration(key: str) -> Integration:
         raise Http404(f"There is no integration with the key “{key}”.") from None
 
 
+@read_only
 @role_required
 def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
     integration = get_integration(key)
@@ -105,6 +109,7 @@ def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "catalog/integration_detail.html", context)
 
 
+@read_only
 @role_required
 def integration_spec(request: HttpRequest, key: str) -> HttpResponse:
     """The integration's spec document as import_specs reads it (what export_specs writes)."""

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
-from catalog.filters import NEITHER, StrictFilterSet
+from catalog.filters import NEITHER, StrictFilterSet, whole_number
 from catalog.forms import without_blank
 
 PAGE_SIZE = 50
@@ -98,7 +98,8 @@ def page_size_of(request: HttpRequest) -> int | None:
     raw = request.GET.get("page_size", "")
     if not raw:
         return PAGE_SIZE
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE else None
+    number = whole_number(raw)
+    return number if number is not None and number <= MAX_PAGE_SIZE else None
 
 
 def _cell(value: Any) -> Any:

@@ -19,6 +19,7 @@ from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
 from catalog.views.systems import integration_count
 from plumbline.accounts.roles import role_required
+from plumbline.http import read_only
 
 INTEGRATION_ROW_RELATED = ("source", "target", "owner")
 
@@ -36,14 +37,16 @@ COLUMNS = (
     Column("active", label="Status", template="includes/person_status.html"),
 )
 
-person_list = role_required(
-    ObjectListView(
-        queryset=Person.objects.select_related("manager")
-        .annotate(owned_count=integration_count("owner"), backup_count=integration_count("backup_owner"))
-        .order_by("email"),
-        filterset=PersonFilterSet,
-        columns=COLUMNS,
-        template="catalog/person_list.html",
+person_list = read_only(
+    role_required(
+        ObjectListView(
+            queryset=Person.objects.select_related("manager")
+            .annotate(owned_count=integration_count("owner"), backup_count=integration_count("backup_owner"))
+            .order_by("email"),
+            filterset=PersonFilterSet,
+            columns=COLUMNS,
+            template="catalog/person_list.html",
+        )
     )
 )
 
@@ -65,6 +68,7 @@ def person_context(person: Person) -> dict[str, Any]:
     }
 
 
+@read_only
 @role_required
 def person_detail(request: HttpRequest, email: str) -> HttpResponse:
     try:
@@ -74,6 +78,7 @@ def person_detail(request: HttpRequest, email: str) -> HttpResponse:
     return render(request, "catalog/person_detail.html", person_context(person))
 
 
+@read_only
 @role_required
 def me(request: HttpRequest) -> HttpResponse:
     person = person_of(request.user)

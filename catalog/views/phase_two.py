@@ -11,6 +11,7 @@ from django.utils import timezone
 from catalog.rules.export import write_csv
 from catalog.rules.phase_two import DeferredItem, deferred_integrations, deferred_items
 from plumbline.accounts.roles import role_required
+from plumbline.http import read_only
 
 PHASE_TWO_CSV_HEADER = (
     "integration",
@@ -26,6 +27,7 @@ PHASE_TWO_CSV_HEADER = (
 )
 
 
+@read_only
 @role_required
 def phase_two(request: HttpRequest) -> HttpResponse:
     """Every deferred (phase-two, not retired) integration, by what the deferral has cost."""

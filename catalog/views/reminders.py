@@ -21,10 +21,12 @@ from catalog.reminders.links import LinkRefused, ReviewLink, read_token
 from catalog.reminders.review import active_snooze, confirm_review, may_review, record_answer, snooze
 from catalog.rules.store import ordered, with_waivers
 from plumbline.accounts.roles import email_of, is_admin, role_required
+from plumbline.http import read_only
 
 PAGE_SIZE = 100
 
 
+@read_only
 @role_required
 def reminder_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()

@@ -16,6 +16,7 @@ from catalog.views import listing
 from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
 from plumbline.accounts.roles import role_required
+from plumbline.http import read_only
 
 INTEGRATION_ROW_RELATED = ("source", "target", "owner")
 
@@ -54,18 +55,21 @@ COLUMNS = (
     ),
 )
 
-system_list = role_required(
-    ObjectListView(
-        queryset=System.objects.select_related("owner")
-        .annotate(outbound_count=integration_count("source"), inbound_count=integration_count("target"))
-        .order_by("key"),
-        filterset=SystemFilterSet,
-        columns=COLUMNS,
-        template="catalog/system_list.html",
+system_list = read_only(
+    role_required(
+        ObjectListView(
+            queryset=System.objects.select_related("owner")
+            .annotate(outbound_count=integration_count("source"), inbound_count=integration_count("target"))
+            .order_by("key"),
+            filterset=SystemFilterSet,
+            columns=COLUMNS,
+            template="catalog/system_list.html",
+        )
     )
 )
 
 
+@read_only
 @role_required
 def system_detail(request: HttpRequest, key: str) -> HttpResponse:
     try:

@@ -21,7 +21,8 @@ from django.utils import timezone
 from monitoring.health.state import OBSERVATION_WINDOW, OBSERVED_REFRESH, observed_interval
 from monitoring.models import FailedRecord, Flip, HealthSource, Run
 from monitoring.models.choices import RunStatus
-from monitoring.platforms.contract import FailedRecordObservation, RunObservation, storable
+from monitoring.platforms.contract import FailedRecordObservation, RunObservation
+from plumbline.storable import stored_as_text
 
 FINISHED = (RunStatus.SUCCESS, RunStatus.FAILED)
 # What storing observations may change on the state row (besides the settled fields).
@@ -118,7 +119,7 @@ def _run_values(obs: RunObservation, now: dt.datetime) -> dict[str, object]:
         "records_in": obs.records_in,
         "records_out": obs.records_out,
         "records_failed": obs.records_failed,
-        "message": storable(obs.message),
+        "message": stored_as_text(obs.message),
     }
 
 
@@ -256,8 +257,8 @@ def _store_failed_records(source: HealthSource, observed: Sequence[FailedRecordO
                 integration_id=source.integration_id,
                 run_id=runs.get(obs.run_external_id or ""),
                 position=source.failed_record_seq,
-                key=storable(obs.key[:500]),
-                error=storable(obs.error),
+                key=stored_as_text(obs.key[:500]),
+                error=stored_as_text(obs.error),
                 occurred_at=obs.occurred_at or now,
                 external_id=(obs.external_id or "")[:200],
                 dedupe_key=key,

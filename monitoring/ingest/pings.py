@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from monitoring.platforms.contract import MAX_COUNT
+from plumbline import storable
 
 MAX_BODY_BYTES = 100 * 1024
 MAX_FAILED_RECORDS = 1000
@@ -104,14 +105,9 @@ def _count(data: dict[str, Any], name: str) -> int | None:
 
 
 def _text(value: str, where: str) -> str:
-    """Text both databases can store: no NUL character, valid Unicode (JSON's \\ud800 escapes
-    decode to lone surrogates, which no UTF-8 column takes)."""
-    if "\x00" in value:
-        raise BadPing(f"{where} must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadPing(f"{where} is not valid Unicode (a lone surrogate)") from None
+    """Text both databases can store (no NUL, no lone surrogate)."""
+    if found := storable.text_problem(value):
+        raise BadPing(f"{where} {found}")
     return value
 
 
@@ -131,7 +127,7 @@ def _failed_record(item: Any, n: int) -> PingFailedRecord:
 
 
 def _time(value: Any, where: str) -> dt.datetime:
-    """An ISO 8601 date-time, in UTC (no offset: UTC), within years 1-9999 once in UTC."""
+    """An ISO 8601 date-time in UTC (without an offset: UTC), within years 1-9999 once in UTC."""
     try:
         parsed = parse_datetime(value) if isinstance(value, str) else None
     except ValueError:
@@ -140,8 +136,6 @@ def _time(value: Any, where: str) -> dt.datetime:
         raise BadPing(f"{where} must be an ISO 8601 date-time")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=dt.UTC)
-    try:
-        # 9999-12-31T23:59:59-23:59 is past year 9999 in UTC; 0001-01-01T00:00:00+23:59 before year 1.
-        return parsed.astimezone(dt.UTC)
-    except OverflowError:
-        raise BadPing(f"{where} is outside years 1-9999 in UTC") from None
+    if found := storable.datetime_problem(parsed):
+        raise BadPing(f"{where} {found}")
+    return parsed.astimezone(dt.UTC)

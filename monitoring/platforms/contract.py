@@ -14,22 +14,11 @@ from typing import Literal, Protocol
 
 import httpx
 
+from plumbline.storable import INT64_MAX
+
 RunStatus = Literal["success", "failed", "running"]
 # The largest record count a run stores (a signed 64-bit column on every database).
-MAX_COUNT = 2**63 - 1
-
-
-def storable(text: str) -> str:
-    """`text` as every database stores it: NUL characters and lone surrogates, which a platform's
-    JSON may carry and PostgreSQL refuses, replaced (U+FFFD, "?"). Observed text is the platform's
-    word, so it is kept readable rather than the whole poll refused."""
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
+MAX_COUNT = INT64_MAX
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from monitoring.platforms.contract import MAX_COUNT, PollError, storable
+from monitoring.platforms.contract import MAX_COUNT, PollError
+from plumbline.storable import datetime_problem, stored_as_text
 
 
 def as_object(value: Any, what: str) -> dict[str, Any]:
@@ -28,7 +29,7 @@ def required_str(obj: dict[str, Any], key: str, what: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
         raise PollError(f"{what}: {key} must be a non-empty string")
-    return storable(value)
+    return stored_as_text(value)
 
 
 def required_id(obj: dict[str, Any], key: str, what: str) -> str:
@@ -50,7 +51,7 @@ def optional_str(obj: dict[str, Any], key: str, what: str) -> str:
         return ""
     if not isinstance(value, str):
         raise PollError(f"{what}: {key} must be a string")
-    return storable(value)
+    return stored_as_text(value)
 
 
 def optional_count(obj: dict[str, Any], key: str, what: str) -> int | None:
@@ -85,10 +86,8 @@ def parse_time(value: Any, what: str) -> dt.datetime:
         raise PollError(f"{what} must be an ISO 8601 timestamp, got {value[:40]!r}") from None
     if parsed.tzinfo is None:
         raise PollError(f"{what} must include a timezone, got {value[:40]!r}")
-    try:
-        parsed.astimezone(dt.UTC)  # every database stores it in UTC
-    except OverflowError:
-        raise PollError(f"{what} is outside years 1-9999 in UTC, got {value[:40]!r}") from None
+    if found := datetime_problem(parsed):  # every database stores it in UTC
+        raise PollError(f"{what} {found}, got {value[:40]!r}")
     return parsed
 
 

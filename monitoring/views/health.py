@@ -30,6 +30,7 @@ from monitoring.models import Alert, DeadPing, FailedRecord, Flip, HealthSource,
 from monitoring.models.choices import ResyncStatus
 from monitoring.tasks import replay_resync
 from plumbline.accounts.roles import role_required
+from plumbline.http import read_only
 
 RECENT = 50
 
@@ -52,6 +53,7 @@ def _back(integration: Integration) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("integration-health", args=[integration.key]))
 
 
+@read_only
 @role_required
 def health_page(request: HttpRequest, key: str) -> HttpResponse:
     integration = _integration(key)

@@ -368,3 +368,58 @@ def test_command_prints_every_error_and_fails(write_spec, stored_estate, capsys)
         call_command("import_specs", str(bad))
     assert f"{bad}:3: person NotAnEmail: key: must be an email address" in capsys.readouterr().err
     assert snapshot() == stored_estate
+
+
+NUL = "contains a NUL character (\\u0000), which cannot be stored"
+
+
+def test_yaml_escapes_that_no_database_can_store_are_refused_at_their_field(write_spec, stored_estate):
+    # YAML's double-quoted "\0" escape makes text PostgreSQL cannot hold. (A "\ud800" escape is
+    # refused by libyaml as invalid YAML already; the checks refuse it too, as API bodies show.)
+    bad = write_spec(
+        "estate.yaml",
+        r"""
+        apiVersion: plumbline/v1
+        kind: Integration
+        key: shopify-orders-to-netsuite
+        name: "Shopify\0orders"
+        description: "first line\0"
+        data_objects: ["order", "line\0item"]
+        documentation: "https://example.com/\0"
+        mappings:
+          - {source: "order\0id", target: salesOrder.externalId}
+        """,
+    )
+    errors = failing_import([bad])
+    subject = f"{bad}:%d: integration shopify-orders-to-netsuite"
+    assert errors == [
+        f"{subject % 4}: name: {NUL}",
+        f"{subject % 5}: description: {NUL}",
+        f"{subject % 6}: data_objects: item 2 {NUL}",
+        f"{subject % 7}: documentation: {NUL}",
+        f"{subject % 9}: mappings[0].source: {NUL}",
+    ]
+    assert snapshot() == stored_estate
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (".inf", "is too large (at most 1,000,000 hours)"),
+        (".nan", "must be a number of hours, 0 or more"),
+        ("1.0e+300", "is too large (at most 1,000,000 hours)"),
+    ],
+)
+def test_hours_that_are_not_a_finite_number_of_hours_are_refused(write_spec, stored_estate, written, message):
+    bad = write_spec(
+        "estate.yaml",
+        f"""
+        apiVersion: plumbline/v1
+        kind: Integration
+        key: shopify-orders-to-netsuite
+        build_estimate_hours: {written}
+        """,
+    )
+    errors = failing_import([bad])
+    assert errors == [f"{bad}:4: integration shopify-orders-to-netsuite: build_estimate_hours: {message}"]
+    assert snapshot() == stored_estate

@@ -24,19 +24,27 @@ pytestmark = pytest.mark.django_db
 POISON = {
     "records_in 10^30": ('{"records_in": 1000000000000000000000000000000}', "records_in must be an integer from 0 to"),
     "records_in 2^63": ('{"records_in": 9223372036854775808}', "records_in must be an integer from 0 to"),
-    "NUL in message": ('{"message": "ok\\u0000"}', "message must not contain NUL characters"),
+    "NUL in message": ('{"message": "ok\\u0000"}', "message contains a NUL character"),
     "NUL in a failed record key": (
         '{"failed_records": [{"key": "INV\\u00001", "error": "x"}]}',
-        "failed_records[0].key must not contain NUL characters",
+        "failed_records[0].key contains a NUL character",
     ),
-    "lone surrogate": ('{"message": "\\ud800"}', "message is not valid Unicode"),
-    "time past year 9999 in UTC": (
+    "lone surrogate": ('{"message": "\\ud800"}', "message contains invalid Unicode (a lone surrogate"),
+    "an offset of -23:59": (
         '{"failed_records": [{"key": "INV-1", "occurred_at": "9999-12-31T23:59:59-23:59"}]}',
-        "failed_records[0].occurred_at is outside years 1-9999 in UTC",
+        "failed_records[0].occurred_at has a UTC offset no time zone uses",
+    ),
+    "an offset of +23:59": (
+        '{"failed_records": [{"key": "INV-1", "occurred_at": "0001-01-01T00:00:00+23:59"}]}',
+        "failed_records[0].occurred_at has a UTC offset no time zone uses",
+    ),
+    "time past year 9999 in UTC": (
+        '{"failed_records": [{"key": "INV-1", "occurred_at": "9999-12-31T23:59:59-11:00"}]}',
+        "failed_records[0].occurred_at falls outside the years 1 to 9999 once turned to UTC",
     ),
     "time before year 1 in UTC": (
-        '{"failed_records": [{"key": "INV-1", "occurred_at": "0001-01-01T00:00:00+23:59"}]}',
-        "failed_records[0].occurred_at is outside years 1-9999 in UTC",
+        '{"failed_records": [{"key": "INV-1", "occurred_at": "0001-01-01T00:00:00+13:00"}]}',
+        "failed_records[0].occurred_at falls outside the years 1 to 9999 once turned to UTC",
     ),
     "2,000 open brackets": ("[" * 2000, "body is nested too deeply"),
 }

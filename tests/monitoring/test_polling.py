@@ -129,7 +129,11 @@ def test_text_a_database_refuses_is_stored_readable_and_the_poll_goes_on():
     "bad, error",
     [
         ({"records_in": 2**63}, "records_in must be at most 9223372036854775807"),
-        ({"finished_at": "9999-12-31T23:59:59-23:59"}, "finished_at is outside years 1-9999 in UTC"),
+        (
+            {"finished_at": "9999-12-31T23:59:59-11:59"},
+            "finished_at falls outside the years 1 to 9999 once turned to UTC",
+        ),
+        ({"finished_at": "2026-05-01T10:00:00+20:00"}, "finished_at has a UTC offset no time zone uses"),
     ],
 )
 def test_a_value_no_column_holds_is_a_poll_error_of_that_source(bad, error):
