@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.filters import whole_number
 from catalog.models import Person, StoredFinding, Waiver
 from catalog.models.findings import FindingCode, Severity, SubjectType
 from catalog.rules.export import write_csv
@@ -48,7 +49,7 @@ def _view_errors(params: QueryDict) -> list[str]:
         if value is not None and value not in allowed:
             errors.append(f"{name}={value!r}: must be one of {', '.join(allowed)}.")
     page = params.get("page")
-    if page is not None and not (page.isdigit() and int(page) >= 1):
+    if page is not None and whole_number(page) is None:
         errors.append(f"page={page!r}: must be a whole number from 1.")
     return errors
 

@@ -334,7 +334,7 @@ def _redirect_target(response: httpx.Response, what: str) -> httpx.URL:
 
 def _read_capped(response: httpx.Response, what: str, deadline: float) -> bytes:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
         raise PollError(f"{what}: response larger than {MAX_RESPONSE_BYTES} bytes")
     body = bytearray()
     for chunk in response.iter_bytes():  # decoded bytes, so a compressed bomb is capped too

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from catalog.choices import HealthKind
+from catalog.filters import whole_number
 from catalog.models import Integration
 from catalog.ownership import can_edit
 from monitoring.alerting.escalation import acknowledge
@@ -117,7 +118,7 @@ def failed_records_action(request: HttpRequest, key: str) -> HttpResponse:
     if not can_act(request.user, integration):
         raise PermissionDenied
     action = request.POST.get("action")
-    ids = [int(pk) for pk in request.POST.getlist("record") if pk.isdigit()]
+    ids = [pk for raw in request.POST.getlist("record") if (pk := whole_number(raw))]
     selected = FailedRecord.objects.filter(integration=integration, pk__in=ids, resolved_at=None)
     if action not in {"acknowledge", "resolve", "resync"} or not selected.exists():
         messages.error(request, "Select one or more open failed records and an action.")
@@ -144,7 +145,7 @@ def dead_pings_action(request: HttpRequest, key: str) -> HttpResponse:
     if not can_act(request.user, integration):
         raise PermissionDenied
     action = request.POST.get("action")
-    ids = [int(pk) for pk in request.POST.getlist("ping") if pk.isdigit()]
+    ids = [pk for raw in request.POST.getlist("ping") if (pk := whole_number(raw))]
     selected = list(DeadPing.objects.filter(integration=integration, pk__in=ids).values_list("pk", flat=True))
     if action not in {"apply", "discard"} or not selected:
         messages.error(request, "Select one or more pings and an action.")

@@ -181,3 +181,14 @@ def test_the_health_page_shows_set_aside_pings_and_their_owner_applies_or_discar
     response = client.post(action, {"action": "discard", "ping": dead.pk}, follow=True)
     assert "1 ping discarded." in response.content.decode()
     assert not DeadPing.objects.exists()
+
+
+def test_a_selection_that_is_not_a_number_selects_nothing(integration, client):
+    """ "²" is a digit to str.isdigit() but not to int(): it must not reach int()."""
+    client.force_login(make_user("ana@example.com", "owner"))
+    for action, field in (("dead-pings", "ping"), ("failed-records", "record")):
+        response = client.post(f"/integrations/{integration.key}/health/{action}/", {"action": "discard", field: "²"})
+        assert response.status_code == 302
+    messages = client.get(f"/integrations/{integration.key}/health/").content.decode()
+    assert "Select one or more pings and an action." in messages
+    assert "Select one or more open failed records and an action." in messages
