@@ -4,22 +4,46 @@ value or raises Invalid with a message a spec author can act on."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import reprlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
+from catalog.spec.limits import TEXT_MAX
+
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DATE_SHAPE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 KEY_MAX = 100
+# What YAML itself forbids in a file (C0 and C1 controls but tab and newlines, surrogates, U+FFFE/F):
+# escapes ("\0") and JSON can still carry them, and PostgreSQL refuses a NUL in text.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# A value quoted in a message is cut short, however big or deep: a message must not carry a whole file.
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 80
 
 Check = Callable[[Any], Any]
 
 
 class Invalid(Exception):
     """A field value that breaks the spec format."""
+
+
+def shown(value: Any) -> str:
+    """A value as quoted in a message: repr(), cut short."""
+    return _SHOWN.repr(value)
+
+
+def _printable(value: str, max_length: int) -> str:
+    if len(value) > max_length:
+        raise Invalid(f"must be at most {max_length:,} characters")
+    if found := CONTROL_RE.search(value):
+        raise Invalid(f"must not hold control character U+{ord(found.group()):04X} (character {found.start() + 1})")
+    return value
 
 
 def text(max_length: int = 200) -> Check:
@@ -30,17 +54,16 @@ def text(max_length: int = 200) -> Check:
             value = str(value)
         if not isinstance(value, str):
             raise Invalid("must be text")
-        if len(value) > max_length:
-            raise Invalid(f"must be at most {max_length} characters")
-        return value
+        return _printable(value, max_length)
 
     return check
 
 
 def long_text(value: Any) -> str:
+    """Free text (description, workaround.description), up to TEXT_MAX characters."""
     if not isinstance(value, str):
         raise Invalid("must be text")
-    return value
+    return _printable(value, TEXT_MAX)
 
 
 def enum(values: Iterable[str]) -> Check:
@@ -48,7 +71,7 @@ def enum(values: Iterable[str]) -> Check:
 
     def check(value: Any) -> str:
         if not isinstance(value, str) or value not in allowed:
-            raise Invalid(f"must be one of {', '.join(allowed)} (got {value!r})")
+            raise Invalid(f"must be one of {', '.join(allowed)} (got {shown(value)})")
         return value
 
     return check
@@ -72,7 +95,8 @@ non_negative_integer = integer(0)
 
 
 def hours(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    # .nan and .inf are YAML floats but no number of hours, and JSON (the change history) has no word for them.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
         raise Invalid("must be a number of hours, 0 or more")
     return float(value)
 
@@ -92,7 +116,8 @@ def date(value: Any) -> dt.date:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            pass
+            if DATE_SHAPE_RE.match(value):
+                raise Invalid(f"must be a date (YYYY-MM-DD); {value} is not a day of the calendar") from None
     raise Invalid("must be a date (YYYY-MM-DD)")
 
 
@@ -113,7 +138,7 @@ def email(value: Any) -> str:
     try:
         _email_validator(value)
     except ValidationError:
-        raise Invalid(f"must be an email address (got {value!r})") from None
+        raise Invalid(f"must be an email address (got {shown(value)})") from None
     if value != value.lower():
         raise Invalid("must be lowercase")
     return value
@@ -128,10 +153,8 @@ def url(value: Any) -> str:
     try:
         _url_validator(value)
     except ValidationError:
-        raise Invalid(f"must be an http(s) URL (got {value!r})") from None
-    if len(value) > 500:
-        raise Invalid("must be at most 500 characters")
-    return value
+        raise Invalid(f"must be an http(s) URL (got {shown(value)})") from None
+    return _printable(value, 500)
 
 
 def env_name(value: Any) -> str:
@@ -140,26 +163,40 @@ def env_name(value: Any) -> str:
     return value
 
 
-def text_list(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        raise Invalid("must be a list")
-    items: list[str] = []
-    for index, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise Invalid(f"item {index + 1} must be non-empty text")
-        if len(item) > 200:
-            raise Invalid(f"item {index + 1} must be at most 200 characters")
-        items.append(item)
-    return items
+def text_list(max_items: int) -> Check:
+    """A list of at most max_items short texts."""
+
+    def check(value: Any) -> list[str]:
+        if not isinstance(value, list):
+            raise Invalid("must be a list")
+        if len(value) > max_items:
+            raise Invalid(f"must list at most {max_items:,} items")
+        items: list[str] = []
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise Invalid(f"item {index + 1} must be non-empty text")
+            try:
+                items.append(_printable(item, 200))
+            except Invalid as error:
+                raise Invalid(f"item {index + 1} {error}") from None
+        return items
+
+    return check
 
 
-def key_list(value: Any) -> list[str]:
-    items = text_list(value)
-    for index, item in enumerate(items):
-        try:
-            key(item)
-        except Invalid as error:
-            raise Invalid(f"item {index + 1} ({item!r}) {error}") from None
-    if len(set(items)) != len(items):
-        raise Invalid("lists a key twice")
-    return items
+def key_list(max_items: int) -> Check:
+    """A list of at most max_items keys, none twice."""
+    texts = text_list(max_items)
+
+    def check(value: Any) -> list[str]:
+        items: list[str] = texts(value)
+        for index, item in enumerate(items):
+            try:
+                key(item)
+            except Invalid as error:
+                raise Invalid(f"item {index + 1} ({shown(item)}) {error}") from None
+        if len(set(items)) != len(items):
+            raise Invalid("lists a key twice")
+        return items
+
+    return check
