@@ -13,6 +13,7 @@ from catalog.filters import NEITHER
 from catalog.models import Integration, Person, PlatformAccount, System
 from catalog.spec import edits
 from catalog.spec.checks import Invalid
+from catalog.spec.limits import MB, UPLOAD_MAX_BYTES
 from catalog.spec.schema import INTEGRATION, MAPPING_FIELDS
 
 NOT_STATED = "(not stated)"
@@ -261,29 +262,21 @@ class MultipleFileField(forms.FileField):
         return [single(item, initial) for item in files]
 
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
 class UploadForm(forms.Form):
     spec_files = MultipleFileField(
         label="Spec files (YAML)", help_text="one or more .yaml files in the plumbline/v1 format"
     )
 
-    def sources(self) -> list[tuple[str, str]]:
-        """(file name, text) of every uploaded file; call after is_valid()."""
-        return list(self.cleaned_data["sources"])
+    def contents(self) -> list[tuple[str, bytes]]:
+        """(file name, bytes) of every uploaded file; call after is_valid(). Whether each is
+        text and small enough is the importer's to say (importer.decode_sources)."""
+        return list(self.cleaned_data["contents"])
 
     def clean_spec_files(self) -> list[UploadedFile]:
         files: list[UploadedFile] = self.cleaned_data["spec_files"]
-        if sum(f.size or 0 for f in files) > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"the files add up to more than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-        sources: list[tuple[str, str]] = []
-        for upload in files:
-            try:
-                sources.append((upload.name or "upload.yaml", upload.read().decode("utf-8")))
-            except UnicodeDecodeError:
-                raise forms.ValidationError(f"{upload.name} is not UTF-8 text") from None
-        self.cleaned_data["sources"] = sources
+        if sum(f.size or 0 for f in files) > UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(f"the files add up to more than {UPLOAD_MAX_BYTES // MB} MB")
+        self.cleaned_data["contents"] = [(upload.name or "upload.yaml", upload.read()) for upload in files]
         return files
 
 

@@ -4,7 +4,9 @@ value or raises Invalid with a message a spec author can act on."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import reprlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -12,15 +14,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
+from catalog.spec.limits import TEXT_MAX
 from plumbline import storable
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DATE_SHAPE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 KEY_MAX = 100
 # Within a 32-bit integer column, and far beyond any real count of minutes, days or records.
 MAX_INTEGER = 2_000_000_000
 # Far beyond any real estimate, and small enough that hours x months stays a finite number.
 MAX_HOURS = 1_000_000
+# What YAML itself forbids in a file (C0 and C1 controls but tab and newlines, surrogates, U+FFFE/F):
+# escapes ("\0") and JSON can still carry them, and PostgreSQL refuses a NUL in text.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# A value quoted in a message is cut short, however big or deep: a message must not carry a whole file.
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 80
 
 Check = Callable[[Any], Any]
 
@@ -29,10 +39,19 @@ class Invalid(Exception):
     """A field value that breaks the spec format."""
 
 
-def _storable(value: str) -> str:
-    # YAML's "\0" and "\ud800" escapes reach here as well as JSON's.
-    if found := storable.text_problem(value):
-        raise Invalid(found)
+def shown(value: Any) -> str:
+    """A value as quoted in a message: repr(), cut short."""
+    return _SHOWN.repr(value)
+
+
+def _printable(value: str, max_length: int) -> str:
+    if len(value) > max_length:
+        raise Invalid(f"must be at most {max_length:,} characters")
+    # NUL and lone surrogates in the words every door uses (the API, forms, pings), then the rest.
+    if problem := storable.text_problem(value):
+        raise Invalid(problem)
+    if found := CONTROL_RE.search(value):
+        raise Invalid(f"must not hold control character U+{ord(found.group()):04X} (character {found.start() + 1})")
     return value
 
 
@@ -44,17 +63,16 @@ def text(max_length: int = 200) -> Check:
             value = str(value)
         if not isinstance(value, str):
             raise Invalid("must be text")
-        if len(value) > max_length:
-            raise Invalid(f"must be at most {max_length} characters")
-        return _storable(value)
+        return _printable(value, max_length)
 
     return check
 
 
 def long_text(value: Any) -> str:
+    """Free text (description, workaround.description), up to TEXT_MAX characters."""
     if not isinstance(value, str):
         raise Invalid("must be text")
-    return _storable(value)
+    return _printable(value, TEXT_MAX)
 
 
 def enum(values: Iterable[str]) -> Check:
@@ -62,7 +80,7 @@ def enum(values: Iterable[str]) -> Check:
 
     def check(value: Any) -> str:
         if not isinstance(value, str) or value not in allowed:
-            raise Invalid(f"must be one of {', '.join(allowed)} (got {value!r})")
+            raise Invalid(f"must be one of {', '.join(allowed)} (got {shown(value)})")
         return value
 
     return check
@@ -86,8 +104,8 @@ non_negative_integer = integer(0)
 
 
 def hours(value: Any) -> float:
-    # `not value >= 0` also refuses NaN, which YAML spells .nan.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+    # .nan and .inf are YAML floats but no number of hours, and JSON (the change history) has no word for them.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
         raise Invalid("must be a number of hours, 0 or more")
     if value > MAX_HOURS:
         raise Invalid(f"is too large (at most {MAX_HOURS:,} hours)")
@@ -109,7 +127,8 @@ def date(value: Any) -> dt.date:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            pass
+            if DATE_SHAPE_RE.match(value):
+                raise Invalid(f"must be a date (YYYY-MM-DD); {value} is not a day of the calendar") from None
     raise Invalid("must be a date (YYYY-MM-DD)")
 
 
@@ -130,7 +149,7 @@ def email(value: Any) -> str:
     try:
         _email_validator(value)
     except ValidationError:
-        raise Invalid(f"must be an email address (got {value!r})") from None
+        raise Invalid(f"must be an email address (got {shown(value)})") from None
     if value != value.lower():
         raise Invalid("must be lowercase")
     return value
@@ -145,10 +164,8 @@ def url(value: Any) -> str:
     try:
         _url_validator(value)
     except ValidationError:
-        raise Invalid(f"must be an http(s) URL (got {value!r})") from None
-    if len(value) > 500:
-        raise Invalid("must be at most 500 characters")
-    return _storable(value)
+        raise Invalid(f"must be an http(s) URL (got {shown(value)})") from None
+    return _printable(value, 500)
 
 
 def env_name(value: Any) -> str:
@@ -187,28 +204,40 @@ def not_a_credential_variable(name: str) -> str | None:
     return None
 
 
-def text_list(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        raise Invalid("must be a list")
-    items: list[str] = []
-    for index, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise Invalid(f"item {index + 1} must be non-empty text")
-        if len(item) > 200:
-            raise Invalid(f"item {index + 1} must be at most 200 characters")
-        if found := storable.text_problem(item):
-            raise Invalid(f"item {index + 1} {found}")
-        items.append(item)
-    return items
+def text_list(max_items: int) -> Check:
+    """A list of at most max_items short texts."""
+
+    def check(value: Any) -> list[str]:
+        if not isinstance(value, list):
+            raise Invalid("must be a list")
+        if len(value) > max_items:
+            raise Invalid(f"must list at most {max_items:,} items")
+        items: list[str] = []
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise Invalid(f"item {index + 1} must be non-empty text")
+            try:
+                items.append(_printable(item, 200))
+            except Invalid as error:
+                raise Invalid(f"item {index + 1} {error}") from None
+        return items
+
+    return check
 
 
-def key_list(value: Any) -> list[str]:
-    items = text_list(value)
-    for index, item in enumerate(items):
-        try:
-            key(item)
-        except Invalid as error:
-            raise Invalid(f"item {index + 1} ({item!r}) {error}") from None
-    if len(set(items)) != len(items):
-        raise Invalid("lists a key twice")
-    return items
+def key_list(max_items: int) -> Check:
+    """A list of at most max_items keys, none twice."""
+    texts = text_list(max_items)
+
+    def check(value: Any) -> list[str]:
+        items: list[str] = texts(value)
+        for index, item in enumerate(items):
+            try:
+                key(item)
+            except Invalid as error:
+                raise Invalid(f"item {index + 1} ({shown(item)}) {error}") from None
+        if len(set(items)) != len(items):
+            raise Invalid("lists a key twice")
+        return items
+
+    return check

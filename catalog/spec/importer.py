@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from catalog.models import ChangeRecord
-from catalog.spec.loader import BrokenYaml, RawDocument, read_documents
+from catalog.spec.checks import shown
+from catalog.spec.limits import FILE_MAX_BYTES, MB
+from catalog.spec.loader import BrokenYaml, RawDocument, decode, read_documents
 from catalog.spec.schema import KINDS, CleanDocument, validate
 from catalog.spec.writer import Entry, ImportReport, apply_entries, stored_objects
 
@@ -20,6 +22,7 @@ __all__ = [
     "ImportReport",
     "SpecError",
     "apply_entries",
+    "decode_sources",
     "import_paths",
     "import_sources",
     "jsonable",
@@ -47,24 +50,68 @@ class ImportFailed(Exception):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
+def _too_large(name: str, size: int) -> SpecError | None:
+    if size <= FILE_MAX_BYTES:
+        return None
+    message = f"is larger than {FILE_MAX_BYTES // MB} MB ({size:,} bytes), the most a spec file may hold; split it"
+    return SpecError(name, 0, "", "", message)
+
+
+def _yaml_error(broken: BrokenYaml) -> SpecError:
+    return SpecError(broken.source, broken.line, "", "", f"invalid YAML: {broken.message}")
+
+
 def read_paths(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
-    """(name, text) of every .yaml/.yml file named or found below the named folders."""
-    sources: list[tuple[str, str]] = []
+    """(name, text) of every .yaml/.yml file named or found below the named folders. A file
+    too large is refused before it is read; ImportFailed names every file that cannot be read."""
+    files: list[Path] = []
+    errors: list[SpecError] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
-            sources += [(str(p), p.read_text(encoding="utf-8")) for p in files]
+            files += sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
         elif path.is_file():
-            sources.append((str(path), path.read_text(encoding="utf-8")))
+            files.append(path)
         else:
             raise ImportFailed([SpecError(str(path), 0, "", "", "no such file or folder")])
+    contents: list[tuple[str, bytes]] = []
+    for file in files:
+        if error := _too_large(str(file), file.stat().st_size):
+            errors.append(error)
+        else:
+            contents.append((str(file), file.read_bytes()))
+    try:
+        sources = decode_sources(contents)
+    except ImportFailed as failed:
+        errors += failed.errors
+    if errors:
+        raise ImportFailed(errors)
+    return sources
+
+
+def decode_sources(contents: Iterable[tuple[str, bytes]]) -> list[tuple[str, str]]:
+    """(name, text) of files given as (name, bytes); ImportFailed names every file that is
+    too large or not UTF-8 (with the line of its first bad byte)."""
+    sources: list[tuple[str, str]] = []
+    errors: list[SpecError] = []
+    for name, data in contents:
+        if error := _too_large(name, len(data)):
+            errors.append(error)
+            continue
+        try:
+            sources.append((name, decode(name, data)))
+        except BrokenYaml as broken:
+            errors.append(_yaml_error(broken))
+    if errors:
+        raise ImportFailed(errors)
     return sources
 
 
 def _subject(kind: str | None, key: Any) -> str:
     label = kind.lower() if kind else "document"
-    return f"{label} {key}" if key not in (None, "") else f"{label} (no key)"
+    if key in (None, ""):
+        return f"{label} (no key)"
+    return f"{label} {key if isinstance(key, str) and len(key) <= 200 else shown(key)}"
 
 
 def _check_document(raw: RawDocument, errors: list[SpecError]) -> CleanDocument | None:
@@ -77,8 +124,8 @@ def _check_document(raw: RawDocument, errors: list[SpecError]) -> CleanDocument 
     subject = _subject(kind_name if isinstance(kind_name, str) else None, key)
     for path in raw.duplicate_fields:
         errors.append(SpecError(name, raw.line_of(path), subject, path, "is given twice"))
-    if kind_name not in KINDS:
-        message = f"unknown kind {kind_name!r} (known: {', '.join(KINDS)})" if kind_name else "is required"
+    if not isinstance(kind_name, str) or kind_name not in KINDS:
+        message = f"unknown kind {shown(kind_name)} (known: {', '.join(KINDS)})" if kind_name else "is required"
         errors.append(SpecError(name, raw.line_of("kind"), _subject(None, key), "kind", message))
         return None
     clean, field_errors = validate(kind_name, raw.data)
@@ -92,10 +139,14 @@ def parse_sources(sources: Sequence[tuple[str, str]]) -> list[Entry]:
     entries: list[Entry] = []
     seen: dict[tuple[str, str], RawDocument] = {}
     for name, text in sources:
+        # Text given directly (an upload being applied) is held to the size a file may have.
+        if error := _too_large(name, len(text.encode("utf-8", "surrogatepass"))):
+            errors.append(error)
+            continue
         try:
             raws = list(read_documents(name, text))
         except BrokenYaml as broken:
-            errors.append(SpecError(name, broken.line, "", "", f"invalid YAML: {broken.message}"))
+            errors.append(_yaml_error(broken))
             continue
         for raw in raws:
             if raw.data is None:

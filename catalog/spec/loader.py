@@ -1,21 +1,56 @@
-"""Read spec YAML keeping the line of every field, so errors can point at it."""
+"""Read spec YAML keeping the line of every field, so errors can point at it, and refuse what
+would make reading it costly before it costs anything (limits.py): too many nodes, nesting too
+deep, aliases that repeat too much or contain themselves, keys that are not short text.
+libyaml parses and composes (CSafeLoader, for speed); the checks count around it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
+
+from catalog.spec.limits import (
+    ALIAS_NODES_MAX,
+    DOCUMENT_NODES_MAX,
+    DOCUMENTS_MAX,
+    FIELD_NAME_MAX,
+    NESTING_MAX,
+    NODES_MAX,
+)
 
 try:  # libyaml is several times faster on big estates; fall back to pure Python.
     from yaml import CSafeLoader as _BaseLoader
+
+    _LIBYAML = True
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+    _LIBYAML = False
+
+
+def _or_text(construct: Callable[[Any, yaml.Node], Any]) -> Callable[[Any, yaml.Node], Any]:
+    """A scalar that looks like a number, boolean or date but is none (2026-02-30, a
+    5,000-digit number, `!!bool maybe`) stays text, so the field's check names it."""
+
+    def lenient(loader: Any, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, LookupError, AttributeError, OverflowError, TypeError):
+            return loader.construct_scalar(node)
+
+    return lenient
 
 
 class _Loader(_BaseLoader):
     pass
+
+
+for _tag in ("int", "float", "bool", "timestamp"):
+    _name = f"tag:yaml.org,2002:{_tag}"
+    _Loader.add_constructor(_name, _or_text(SafeConstructor.yaml_constructors[_name]))
 
 
 @dataclass
@@ -45,27 +80,207 @@ class BrokenYaml(Exception):
         self.message = message
 
 
-def _walk(node: yaml.Node, path: str, lines: dict[str, int], duplicates: list[str]) -> None:
-    if isinstance(node, yaml.MappingNode):
+def decode(source: str, data: bytes) -> str:
+    """The text of a spec file, which must be UTF-8; BrokenYaml names the line of the first
+    byte that is not."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        message = f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+        raise BrokenYaml(source, line, message) from None
+
+
+class _Walker:
+    """Records the line of every field of a document by walking its node graph as the tree it
+    will be constructed into. An alias shares its anchor's node, so composing is cheap however
+    often a block is reused, but walking (and everything after construction) pays for every
+    reuse. So the walk counts the nodes it repeats through aliases, per file, and stops at
+    ALIAS_NODES_MAX, at an alias inside its own anchor, and at nesting beyond NESTING_MAX,
+    before any of it is built."""
+
+    def __init__(self, source: str, text: str) -> None:
+        self.source = source
+        self.text = text
+        self.repeated = 0  # nodes walked again through aliases, in this file
+
+    def document(self, node: yaml.Node) -> tuple[dict[str, int], list[str]]:
+        self.lines: dict[str, int] = {}
+        self.duplicates: list[str] = []
+        self.walked: set[int] = set()  # collection nodes walked once: meeting one again is an alias
+        self.open: set[int] = set()  # collection nodes being walked: meeting one again recurses
+        self._walk(node, "", 0, False)
+        return self.lines, self.duplicates
+
+    def _walk(self, node: yaml.Node, path: str, depth: int, repeated: bool) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            if repeated:
+                self._count(path)
+            return
+        if depth >= NESTING_MAX:
+            line = self.lines.get(path, node.start_mark.line + 1)
+            raise BrokenYaml(self.source, line, f"nested deeper than {NESTING_MAX} levels")
+        ident = id(node)
+        if ident in self.open:
+            raise self._alias_error(path, recursive=True)
+        if ident in self.walked:
+            repeated = True
+        self.walked.add(ident)
+        if repeated:
+            self._count(path)
+        self.open.add(ident)
+        if isinstance(node, yaml.MappingNode):
+            self._walk_mapping(node, path, depth, repeated)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                child = f"{path}[{index}]"
+                self.lines[child] = item.start_mark.line + 1
+                self._walk(item, child, depth + 1, repeated)
+        self.open.discard(ident)
+
+    def _walk_mapping(self, node: yaml.MappingNode, path: str, depth: int, repeated: bool) -> None:
         seen: set[str] = set()
         for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise BrokenYaml(self.source, line, "a key must be text, not a list or mapping")
             name = str(key_node.value)
+            if len(name) > FIELD_NAME_MAX:
+                raise BrokenYaml(self.source, line, f"a key is longer than {FIELD_NAME_MAX} characters")
             child = f"{path}.{name}" if path else name
+            if repeated:
+                self._count(child)
             if name in seen:
-                duplicates.append(child)
+                self.duplicates.append(child)
             seen.add(name)
-            lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, duplicates)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            child = f"{path}[{index}]"
-            lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines, duplicates)
+            self.lines[child] = line
+            self._walk(value_node, child, depth + 1, repeated)
+
+    def _count(self, path: str) -> None:
+        self.repeated += 1
+        if self.repeated > ALIAS_NODES_MAX:
+            raise self._alias_error(path, recursive=False)
+
+    def _alias_error(self, path: str, *, recursive: bool) -> BrokenYaml:
+        found = _locate_alias(self.text, recursive=recursive)
+        if found is None:  # pragma: no cover - the replay counts as the walk does
+            message = "an alias inside its own anchor" if recursive else _too_many(None)
+            found = (self.lines.get(path, 1), message)
+        return BrokenYaml(self.source, *found)
+
+
+def _too_many(alias: str | None) -> str:
+    at = f" (at *{alias})" if alias else ""
+    return f"aliases in this file repeat more than {ALIAS_NODES_MAX:,} nodes{at}"
+
+
+def _locate_alias(text: str, *, recursive: bool) -> tuple[int, str] | None:
+    """(line, message) of the first alias inside its own anchor, or of the first that takes the
+    nodes repeated through aliases beyond ALIAS_NODES_MAX, found from the parser's events
+    (which, unlike nodes, keep an alias's own line). Only called once the walk has refused."""
+    loader = _Loader(text)
+    sizes: dict[str, tuple[int, bool] | None] = {}  # anchor -> (nodes, is a collection); None while open
+    open_nodes: list[list[Any]] = []  # [anchor, nodes so far] of each collection being read
+    repeated = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            size = 0
+            if isinstance(event, yaml.DocumentStartEvent):
+                sizes = {}
+            elif isinstance(event, yaml.CollectionStartEvent):
+                if event.anchor is not None:
+                    sizes[event.anchor] = None
+                open_nodes.append([event.anchor, 1])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                anchor, size = open_nodes.pop()
+                if anchor is not None:
+                    sizes[anchor] = (size, True)
+            elif isinstance(event, yaml.ScalarEvent):
+                size = 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = (1, False)
+            elif isinstance(event, yaml.AliasEvent) and event.anchor is not None:
+                target = sizes.get(event.anchor, (1, False))
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                if target is None:
+                    if recursive:
+                        return line, f"alias *{event.anchor} is inside its own anchor &{event.anchor}"
+                    continue
+                size, collection = target
+                if collection:
+                    repeated += size
+                    if repeated > ALIAS_NODES_MAX and not recursive:
+                        return line, _too_many(event.anchor)
+            if size and open_nodes:
+                open_nodes[-1][1] += size
+    finally:
+        loader.dispose()
+    return None  # pragma: no cover
+
+
+def _check_size(source: str, text: str) -> None:
+    """Refuse a file of more than NODES_MAX nodes or DOCUMENTS_MAX documents, or a document of
+    more than DOCUMENT_NODES_MAX nodes, before libyaml composes it (a node and its marks take
+    300 bytes, and a document is composed whole). libyaml counts the events of the file at C
+    speed; only a file with more of them than a document may hold is counted in detail."""
+    if _LIBYAML:
+        counter = _Loader(text)
+        try:
+            if counter.raw_parse() <= DOCUMENT_NODES_MAX:
+                return
+        finally:
+            counter.dispose()
+    loader = _Loader(text)
+    try:
+        nodes = documents = in_document = 0
+        while loader.check_event():
+            event = loader.get_event()
+            message = ""
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                in_document = 0
+                if documents > DOCUMENTS_MAX:
+                    message = f"more than {DOCUMENTS_MAX:,} documents in one file; split it"
+            elif isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                in_document += 1
+                if nodes > NODES_MAX:
+                    message = f"more than {NODES_MAX:,} values in one file; split it"
+                elif in_document > DOCUMENT_NODES_MAX:
+                    message = f"more than {DOCUMENT_NODES_MAX:,} values in one document"
+            if message:
+                assert event is not None and event.start_mark is not None
+                raise BrokenYaml(source, event.start_mark.line + 1, message)
+    finally:
+        loader.dispose()
+
+
+def _broken(source: str, text: str, error: yaml.YAMLError) -> BrokenYaml:
+    if isinstance(error, yaml.reader.ReaderError):
+        if _LIBYAML:  # libyaml gives the position in UTF-8 bytes
+            line = text.encode("utf-8", "surrogatepass").count(b"\n", 0, error.position) + 1
+        else:  # pragma: no cover
+            line = text.count("\n", 0, error.position) + 1
+        return BrokenYaml(source, line, f"character U+{error.character:04X} is not allowed")
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        return BrokenYaml(source, mark.line + 1 if mark else 1, str(error.problem or error))
+    return BrokenYaml(source, 1, str(error))
 
 
 def read_documents(source: str, text: str) -> Iterator[RawDocument]:
-    """Every document of one file, with field lines. Raises BrokenYaml on a syntax error."""
-    loader = _Loader(text)
+    """Every document of one file that is not empty, with field lines. Raises BrokenYaml on a
+    syntax error, a character YAML forbids, or a structure beyond the limits."""
+    try:
+        _check_size(source, text)
+        loader = _Loader(text)
+    except UnicodeEncodeError as error:  # a lone surrogate: text that never came from a file
+        line = text.count("\n", 0, error.start) + 1
+        raise BrokenYaml(source, line, f"character U+{ord(text[error.start]):04X} is not allowed") from None
+    except yaml.YAMLError as error:
+        raise _broken(source, text, error) from None
+    walker = _Walker(source, text)
     try:
         index = 0
         while loader.check_node():
@@ -73,16 +288,11 @@ def read_documents(source: str, text: str) -> Iterator[RawDocument]:
             if node is None:  # pragma: no cover - an empty stream
                 break
             index += 1
-            lines: dict[str, int] = {}
-            duplicates: list[str] = []
-            _walk(node, "", lines, duplicates)
+            lines, duplicates = walker.document(node)
             data = loader.construct_document(node)
-            yield RawDocument(source, index, node.start_mark.line + 1, data, lines, duplicates)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        raise BrokenYaml(source, line, str(error.problem or error)) from None
+            if data is not None:
+                yield RawDocument(source, index, node.start_mark.line + 1, data, lines, duplicates)
     except yaml.YAMLError as error:
-        raise BrokenYaml(source, 1, str(error)) from None
+        raise _broken(source, text, error) from None
     finally:
         loader.dispose()

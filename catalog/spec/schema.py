@@ -15,6 +15,7 @@ from catalog import choices
 from catalog.models import GoLive, Integration, Person, PlatformAccount, System
 from catalog.spec import checks
 from catalog.spec.checks import Check, Invalid
+from catalog.spec.limits import DATA_OBJECTS_MAX, GOLIVE_INTEGRATIONS_MAX, MAPPINGS_MAX, NOTIFY_MAX
 
 API_VERSION = "plumbline/v1"
 
@@ -125,7 +126,7 @@ INTEGRATION = Kind(
         _ref("source", "source", "System"),
         _ref("target", "target", "System"),
         Field("direction", "direction", checks.enum(choices.Direction.values), default="one-way", always=True),
-        Field("data_objects", "data_objects", checks.text_list, default=[]),
+        Field("data_objects", "data_objects", checks.text_list(DATA_OBJECTS_MAX), default=[]),
         Field("sequence_sensitive", "sequence_sensitive", checks.boolean),
         Field("lifecycle", "lifecycle", checks.enum(choices.Lifecycle.values), default="live", always=True),
         Field("phase", "phase", checks.enum(choices.Phase.values), default="go-live", always=True),
@@ -143,7 +144,7 @@ INTEGRATION = Kind(
         Field("ordering_key", "ordering_key", _text(), default=""),
         Field("idempotency_key", "idempotency_key", _text(), default=""),
         Field("error_handling.surface", "error_surface", checks.enum(choices.ErrorSurface.values), default=""),
-        Field("error_handling.notify", "error_notify", checks.text_list, default=[]),
+        Field("error_handling.notify", "error_notify", checks.text_list(NOTIFY_MAX), default=[]),
         Field("error_handling.resync", "resync", checks.enum(choices.Resync.values), default=""),
         _ref("owner", "owner", "Person"),
         _ref("backup_owner", "backup_owner", "Person"),
@@ -194,6 +195,8 @@ MAPPING_FIELDS: dict[str, Check] = {
     "transform": _text(),
     "note": _text(500),
 }
+
+GOLIVE_INTEGRATIONS: Check = checks.key_list(GOLIVE_INTEGRATIONS_MAX)
 
 
 @dataclass
@@ -254,6 +257,9 @@ def _clean_mappings(value: Any, errors: FieldErrors) -> list[dict[str, Any]]:
         return []
     if not isinstance(value, list):
         errors.append(("mappings", "must be a list of mappings"))
+        return []
+    if len(value) > MAPPINGS_MAX:
+        errors.append(("mappings", f"must list at most {MAPPINGS_MAX:,} mappings"))
         return []
     cleaned: list[dict[str, Any]] = []
     for index, item in enumerate(value):
@@ -319,7 +325,7 @@ def validate(kind_name: str, doc: dict[str, Any]) -> tuple[CleanDocument | None,
     integrations: list[str] = []
     if "integrations" in kind.list_fields and doc.get("integrations") is not None:
         try:
-            integrations = checks.key_list(doc["integrations"])
+            integrations = GOLIVE_INTEGRATIONS(doc["integrations"])
         except Invalid as error:
             errors.append(("integrations", str(error)))
     _cross_checks(kind, values, errors)

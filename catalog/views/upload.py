@@ -1,6 +1,7 @@
 """Uploading spec files (admins): a dry run first that shows what would change or every
 error, then Apply re-posts the very content that was checked (signed, so it cannot be
-swapped) and imports it with the user as actor."""
+swapped) and imports it with the user as actor. Files go through the importer's own reading
+and limits, so an upload is refused exactly where import_specs would refuse it (status 400)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.shortcuts import redirect, render
 
 from catalog.forms import UploadForm
 from catalog.models import ChangeRecord
-from catalog.spec.importer import ImportFailed, ImportReport, import_sources
+from catalog.spec.importer import ImportFailed, ImportReport, decode_sources, import_sources
 from plumbline.accounts.roles import admin_required
 
 SALT = "plumbline.upload"
@@ -43,24 +44,30 @@ def _report_context(report: ImportReport) -> dict[str, Any]:
     }
 
 
+def _errors_context(failed: ImportFailed) -> dict[str, Any]:
+    # A hostile file can hold a hundred thousand errors; the page lists the first LISTED.
+    return {"errors": [str(error) for error in failed.errors[:LISTED]], "error_count": len(failed.errors)}
+
+
 @admin_required
 def upload(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {"form": UploadForm()}
     if request.method == "POST" and "apply" in request.POST:
         return _apply(request)
-    if request.method == "POST":
-        form = UploadForm(request.POST, request.FILES)
-        context["form"] = form
-        if form.is_valid():
-            sources = form.sources()
-            context["names"] = [name for name, _ in sources]
-            try:
-                report = import_sources(sources, dry_run=True)
-            except ImportFailed as failed:
-                context["errors"] = [str(error) for error in failed.errors]
-            else:
-                context |= _report_context(report)
-                context["token"] = sign_sources(sources)
+    if request.method != "POST":
+        return render(request, "catalog/upload.html", {"form": UploadForm()})
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "catalog/upload.html", {"form": form}, status=400)
+    contents = form.contents()
+    context: dict[str, Any] = {"form": form, "names": [name for name, _ in contents]}
+    try:
+        sources = decode_sources(contents)
+        report = import_sources(sources, dry_run=True)
+    except ImportFailed as failed:
+        context |= _errors_context(failed)
+        return render(request, "catalog/upload.html", context, status=400)
+    context |= _report_context(report)
+    context["token"] = sign_sources(sources)
     return render(request, "catalog/upload.html", context)
 
 
@@ -74,7 +81,7 @@ def _apply(request: HttpRequest) -> HttpResponse:
         report = import_sources(sources, dry_run=False, actor=request.user, via=ChangeRecord.Via.IMPORT)
     except ImportFailed as failed:
         # The estate changed since the dry run (a reference was removed, say): nothing was written.
-        context = {"form": UploadForm(), "errors": [str(e) for e in failed.errors], "names": [n for n, _ in sources]}
-        return render(request, "catalog/upload.html", context)
+        context = {"form": UploadForm(), "names": [n for n, _ in sources], **_errors_context(failed)}
+        return render(request, "catalog/upload.html", context, status=400)
     messages.success(request, f"Imported {', '.join(name for name, _ in sources)}: {report.summary()}.")
     return redirect("upload")

@@ -96,6 +96,11 @@ def test_patch_merges_a_group_and_null_removes_a_field(estate, api):
         ({"health": {"kind": "http"}}, "health.url", "is required when health.kind is http"),
         ({"health": {"kind": "boomi", "account": "celigo-prod", "ref": "p"}}, "health.account", "is a celigo account"),
         ({"reviewed_at": "last tuesday"}, "reviewed_at", "must be a date"),
+        ({"reviewed_at": "2026-02-30"}, "reviewed_at", "2026-02-30 is not a day of the calendar"),
+        ({"description": "x" * 65_537}, "description", "must be at most 65,536 characters"),
+        ({"name": "Shopify\u0000orders"}, "name", "contains a NUL character (\\u0000), which cannot be stored"),
+        ({"name": "Shopify\u0007orders"}, "name", "must not hold control character U+0007"),
+        ({"data_objects": ["order"] * 101}, "data_objects", "must list at most 100 items"),
     ],
 )
 def test_an_invalid_document_is_a_400_naming_the_field_and_changes_nothing(estate, api, change, path, message):

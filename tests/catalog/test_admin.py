@@ -51,6 +51,12 @@ def test_admin_rejects_http_health_without_a_url(admin_client):
     assert Integration.objects.count() == 0
 
 
+def test_admin_rejects_a_description_over_the_free_text_limit(admin_client):
+    response = admin_client.post("/admin/catalog/integration/add/", integration_form(description="x" * 65_537))
+    assert "must be at most 65,536 characters" in response.content.decode()
+    assert Integration.objects.count() == 0
+
+
 def test_admin_save_is_recorded_with_mappings_and_completeness(admin_client):
     response = admin_client.post("/admin/catalog/integration/add/", integration_form())
     assert response.status_code == 302

@@ -100,6 +100,14 @@ def test_the_form_rejects_what_import_rejects(owner):
     assert integration().health_kind == "none"
 
 
+def test_a_description_over_the_free_text_limit_is_refused_at_its_field(owner):
+    data = form_data(integration(), description="x" * 65_537)
+    body = owner.post(f"/integrations/{KEY}/edit/", data).content.decode()
+    block = body[body.index('for="id_description"') : body.index('id="id_description"')]
+    assert "must be at most 65,536 characters" in block
+    assert integration().description != "x" * 65_537
+
+
 def test_a_mapping_row_without_a_target_is_refused_at_that_field(owner):
     rows = [{"source": "invoice.id", "target": "invoice.externalId"}, {"source": "invoice.tax", "target": ""}]
     body = owner.post(f"/integrations/{KEY}/edit/", form_data(integration(), mappings=rows)).content.decode()

@@ -106,6 +106,7 @@ def test_files_already_in_the_catalog_offer_nothing_to_apply(admin):
     assert "there is nothing to apply" in body
 
 
-def test_a_file_that_is_not_utf8_is_refused_at_the_field(admin):
-    body = admin.post("/upload/", {"spec_files": SimpleUploadedFile("latin.yaml", b"name: Caf\xe9")}).content.decode()
-    assert "latin.yaml is not UTF-8 text" in body
+def test_a_file_that_is_not_utf8_is_refused_with_its_line(admin):
+    response = admin.post("/upload/", {"spec_files": SimpleUploadedFile("latin.yaml", b"name: Caf\xe9")})
+    assert response.status_code == 400
+    assert "latin.yaml:1: invalid YAML: not UTF-8 text (byte 0xe9); save the file as UTF-8" in response.content.decode()
