@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.celery_worker import ROOT, worker_env
+from tests.celery_worker import ROOT, stop, worker_env
 
 
 def free_port() -> int:
@@ -41,12 +41,7 @@ def web_server(workers: int = 1, **env: str) -> Iterator[str]:
         wait_until_serving(base, process)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def wait_until_serving(base: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

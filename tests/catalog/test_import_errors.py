@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.models import ChangeRecord, Integration, Person, PlatformAccount
-from catalog.spec.exporter import iter_documents
+from catalog.models import Integration, Person, PlatformAccount
 from catalog.spec.importer import ImportFailed, import_paths
-from tests.conftest import EXAMPLE_ESTATE
+from tests.catalog.conftest import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -29,16 +28,6 @@ name: Renamed by a good document
 source: salesforce
 target: netsuite
 """
-
-
-def snapshot() -> tuple[list, int]:
-    return list(iter_documents()), ChangeRecord.objects.count()
-
-
-@pytest.fixture
-def stored_estate():
-    call_command("import_specs", str(EXAMPLE_ESTATE), verbosity=0)
-    return snapshot()
 
 
 def failing_import(paths) -> list[str]:

@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.models import ChangeRecord, Integration
-from catalog.spec.exporter import iter_documents
+from catalog.models import Integration
 from catalog.spec.importer import ImportFailed, import_paths
-from tests.conftest import EXAMPLE_ESTATE
+from tests.catalog.conftest import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -31,16 +30,6 @@ key: stripe-payouts-to-netsuite
 source: salesforce
 target: netsuite
 """
-
-
-def snapshot() -> tuple[list, int]:
-    return list(iter_documents()), ChangeRecord.objects.count()
-
-
-@pytest.fixture
-def stored_estate():
-    call_command("import_specs", str(EXAMPLE_ESTATE), verbosity=0)
-    return snapshot()
 
 
 @pytest.fixture
