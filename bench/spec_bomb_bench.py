@@ -2,7 +2,7 @@
 legitimate 10,000-integration import for scale. Every case runs in a process of its own (so
 its peak RSS is its own) against a throwaway SQLite database. Not part of the test suite.
 
-    cd /work/main && .venv/bin/python bench/spec_bomb_bench.py [--integrations N] [--only NAME ...]
+    .venv/bin/python bench/spec_bomb_bench.py [--integrations N] [--only NAME ...]
 
 Issue 13 item 3: before the loader counted, the 9-level bomb took minutes and gigabytes (8 levels:
 17 s, 880 MB); it must now be refused in well under a second.
