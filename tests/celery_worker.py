@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from django.db import connection
 
@@ -26,10 +27,12 @@ def test_database_url() -> str:
         if name == ":memory:" or "mode=memory" in name:
             raise RuntimeError("a worker needs a file database: set PLUMBLINE_TEST_SQLITE=/path/test.db")
         return f"sqlite:///{name}"
-    user = settings.get("USER") or "postgres"
+    user = quote(settings.get("USER") or "postgres", safe="")
+    password = settings.get("PASSWORD")
+    credentials = f"{user}:{quote(password, safe='')}" if password else user
     host = settings.get("HOST") or "127.0.0.1"
     port = settings.get("PORT") or 5432
-    return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
+    return f"postgres://{credentials}@{host}:{port}/{settings['NAME']}"
 
 
 def worker_env(**extra: str) -> dict[str, str]:
