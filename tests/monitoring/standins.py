@@ -280,7 +280,10 @@ class WorkatoStandIn(StandIn):
 
 
 class CeligoStandIn(StandIn):
-    """integrator.io API: jobs and flows with Link-header paging, flow step errors with nextPageURL, Bearer."""
+    """integrator.io API: jobs and flows with Link-header paging, flow step errors with nextPageURL, Bearer.
+
+    With link_paging=False, /v1/jobs answers as its API reference page documents it instead: newest
+    createdAt first, at most list_cap jobs, no Link header, narrowed by createdAt_gte and createdAt_lte."""
 
     def __init__(
         self,
@@ -290,9 +293,13 @@ class CeligoStandIn(StandIn):
         flows: list[dict[str, Any]] | None = None,
         errors: dict[tuple[str, str], list[dict[str, Any]]] | None = None,
         page_size: int = 2,
+        link_paging: bool = True,
+        list_cap: int = 1000,
     ) -> None:
         super().__init__()
         self.token = token
+        self.link_paging = link_paging
+        self.list_cap = list_cap
         self.jobs = jobs
         self.flows = flows or []
         self.errors = errors or {}  # (flow id, export/import id) -> open errors
@@ -311,7 +318,11 @@ class CeligoStandIn(StandIn):
         found = [j for j in self.jobs if j.get("_flowId") == query.get("_flowId") and j["type"] == query.get("type")]
         if since := query.get("createdAt_gte"):
             found = [j for j in found if _iso(j["createdAt"]) >= _iso(since)]
-        found.sort(key=lambda j: j["createdAt"], reverse=True)
+        if until := query.get("createdAt_lte"):
+            found = [j for j in found if _iso(j["createdAt"]) <= _iso(until)]
+        found.sort(key=lambda j: _iso(j["createdAt"]), reverse=True)
+        if not self.link_paging:
+            return Answer(200, found[: self.list_cap])
         return self._link_page(request, found)
 
     def _flows(self, request: Recorded, match: re.Match[str]) -> Answer:

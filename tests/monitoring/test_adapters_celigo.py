@@ -268,3 +268,54 @@ def test_discover_lists_every_flow_across_link_header_pages(outbound_client):
 def test_discover_with_no_flows_is_empty(outbound_client):
     with standin(flows=[]) as base_url:
         assert celigo.discover(target(base_url), outbound_client) == []
+
+
+def jobs_at(start: dt.datetime, count: int, prefix: str, step: dt.timedelta) -> list[dict]:
+    """`count` completed jobs of the flow, one every `step` from `start` (many share a millisecond when step is 0)."""
+    made = []
+    for n in range(count):
+        created = (start + step * n).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        made.append({**job(f"{prefix}-{n:05d}", 0), "createdAt": created, "startedAt": created, "endedAt": created})
+    return made
+
+
+def _at(item: dict) -> dt.datetime:
+    return dt.datetime.fromisoformat(item["createdAt"])
+
+
+def test_a_backlog_longer_than_one_list_without_link_headers_is_read_window_by_window(outbound_client):
+    """The jobs API as its reference page documents it: newest first, at most 1,000, no Link header."""
+    t0 = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
+    server = CeligoStandIn(token=TOKEN, jobs=jobs_at(t0, 10, "early", dt.timedelta(seconds=1)), link_paging=False)
+    with server as base_url:
+        first = celigo.poll(target(base_url), outbound_client)
+        # 1,190 jobs between two polls: 1,170 four a second, and 20 in one millisecond that the first
+        # list of 1,000 cuts through (990 busy jobs are newer than them).
+        backlog = jobs_at(t0 + dt.timedelta(minutes=5), 1170, "busy", dt.timedelta(milliseconds=250))
+        edge = _at(backlog[179]) + dt.timedelta(milliseconds=125)
+        backlog += jobs_at(edge, 20, "same-ms", dt.timedelta(0))
+        server.jobs.extend(backlog)
+        server.requests.clear()
+        second = celigo.poll(target(base_url, cursor=first.cursor), outbound_client)
+        windows = [r.query.get("createdAt_lte") for r in server.requests_to("/v1/jobs")]
+        third = celigo.poll(target(base_url, cursor=second.cursor), outbound_client)
+    stored = {r.external_id for r in first.runs} | {r.external_id for r in second.runs}
+    assert len(first.runs) == 10 and len(second.runs) == 1190
+    assert len(stored) == 1200 and stored == {j["_id"] for j in server.jobs}
+    assert windows[0] is None and len(windows) == 2  # the newest 1,000, then the window ending at the oldest read
+    assert second.cursor == max(j["createdAt"] for j in server.jobs)
+    assert third.runs == []
+
+
+def test_an_unread_backlog_keeps_the_cursor_where_it_was(outbound_client, monkeypatch):
+    """Stopping before the oldest window (the page bound) must not move the cursor past jobs never read."""
+    t0 = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(celigo, "JOBS_PER_LIST", 5)
+    monkeypatch.setattr(celigo.outbound, "MAX_PAGES", 2)
+    server = CeligoStandIn(
+        token=TOKEN, jobs=jobs_at(t0, 30, "j", dt.timedelta(seconds=1)), link_paging=False, list_cap=5
+    )
+    with server as base_url:
+        result = celigo.poll(target(base_url, cursor="2026-05-01T09:00:00.000Z"), outbound_client)
+    assert len(result.runs) == 9  # two windows of five, newest first, sharing the job on their edge
+    assert result.cursor == "2026-05-01T09:00:00.000Z"

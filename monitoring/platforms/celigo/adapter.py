@@ -1,7 +1,10 @@
 """Celigo integrator.io: the flow jobs of one flow and the open errors of its steps.
 
 - Runs: GET {base}/v1/jobs?_flowId={ref}&type=flow (plus createdAt_gte=<cursor> once there is
-  one), newest createdAt first, following the Link header's rel="next" for further pages.
+  one), newest createdAt first. Celigo documents two kinds of paging, and both are read: a Link header's
+  rel="next" is followed; a last page of JOBS_PER_LIST jobs without one is the capped newest-first list,
+  so the next window is asked for with createdAt_lte=<the oldest createdAt read> (inclusive: jobs sharing
+  that millisecond come twice and are kept once), until a window is short or brings nothing new.
 - Auth: Authorization: Bearer <API token> from the secret env var.
 - Fields: _id, status, numSuccess, numError, numIgnore, startedAt, endedAt, createdAt.
   records_in = numSuccess + numError + numIgnore, records_out = numSuccess,
@@ -9,7 +12,8 @@
 - Status: completed is success unless numError > 0 (then failed); failed, canceled and cancelled
   are failed; queued, running and retrying are running. Any other status stops the poll.
 - Cursor: the newest createdAt seen, held 1 ms before the earliest job still running. Because the
-  filter is "greater or equal", jobs at or before the cursor are dropped here.
+  filter is "greater or equal", jobs at or before the cursor are dropped here. When the windows stop at
+  the page bound before the oldest one, the cursor stays where it was: it never moves past jobs unread.
 - Failed records (simplification): read only when a new job reports numError > 0. The flow
   (GET {base}/v1/flows/{ref}) names its steps (pageGenerators[]._exportId,
   pageProcessors[]._importId/_exportId, routers[].branches[].pageProcessors[]); each step's open
@@ -76,6 +80,9 @@ STATUSES: dict[str, RunStatus] = {
     "retrying": "running",
 }
 RETRY_BATCH = 100  # retryDataKeys per retry call (our bound; the API takes a list)
+# The jobs API lists at most this many jobs, newest first, when it gives no Link header (its reference
+# page says up to 1,001; a list this long or longer is taken as cut).
+JOBS_PER_LIST = 1000
 
 
 def poll(target: PollTarget, client: httpx.Client) -> PollResult:
@@ -87,20 +94,45 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
         params["createdAt_gte"] = format_time(previous, millis=True)
     runs: list[RunObservation] = []
     created: list[tuple[dt.datetime, RunStatus]] = []
+    seen: set[str] = set()
     erring_since: dt.datetime | None = None
-    for page in _pages(client, base, f"{base}/v1/jobs", params, headers, what):
-        for i, item in enumerate(as_list(page, what)):
-            job = as_object(item, f"{what}: job {len(runs) + i}")
-            created_at = parse_time(job.get("createdAt"), f"{what}: job {len(runs) + i}: createdAt")
-            if previous is not None and created_at <= previous:
-                continue
-            run = _run(job, f"{what}: job {len(runs) + i}")
-            runs.append(run)
-            created.append((created_at, run.status))
-            if run.records_failed:
-                erring_since = min(created_at, erring_since or created_at)
+    complete = True
+    for window in range(1, outbound.MAX_PAGES + 1):
+        oldest: dt.datetime | None = None
+        last_page = 0
+        new = 0
+        for page in _pages(client, base, f"{base}/v1/jobs", params, headers, what):
+            items = as_list(page, what)
+            last_page = len(items)
+            for n, item in enumerate(items):
+                where = f"{what}: job {len(seen) + n + 1}"
+                job = as_object(item, where)
+                created_at = parse_time(job.get("createdAt"), f"{where}: createdAt")
+                oldest = created_at if oldest is None else min(oldest, created_at)
+                if previous is not None and created_at <= previous:
+                    continue
+                run = _run(job, where)
+                if run.external_id in seen:
+                    continue  # the window boundary is inclusive: a job on it comes twice
+                seen.add(run.external_id)
+                new += 1
+                runs.append(run)
+                created.append((created_at, run.status))
+                if run.records_failed:
+                    erring_since = min(created_at, erring_since or created_at)
+        # A last page as long as the documented newest-first list (JOBS_PER_LIST) may be cut: older jobs
+        # are read in the window ending at the oldest one listed (inclusive, so jobs sharing its
+        # millisecond are not lost), until a window is short or brings nothing new.
+        if last_page < JOBS_PER_LIST or oldest is None or not new:
+            break
+        if window == outbound.MAX_PAGES:
+            complete = False
+            logger.warning("%s: stopped after %d windows of %d jobs", what, window, JOBS_PER_LIST)
+            break
+        params = {**params, "createdAt_lte": format_time(oldest, millis=True)}
     records = _failed_records(client, base, headers, target.ref, erring_since) if erring_since else []
-    cursor = held_back_time(created, previous, dt.timedelta(milliseconds=1))
+    # The cursor never moves past jobs not read: after an incomplete read it stays where it was.
+    cursor = held_back_time(created, previous, dt.timedelta(milliseconds=1)) if complete else previous
     return PollResult(
         runs=runs, failed_records=records, cursor=format_time(cursor, millis=True) if cursor else target.cursor
     )
