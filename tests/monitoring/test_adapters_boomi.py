@@ -233,3 +233,36 @@ def test_discover_lists_every_process_across_pages(outbound_client):
     with standin([], processes=processes) as base_url:
         found = boomi.discover(target(base_url), outbound_client)
     assert found == [DiscoveredProcess(ref=f"proc-{i}", name=f"Process {i}") for i in range(1, 6)]
+
+
+def test_a_test_execution_is_not_a_run(outbound_client):
+    executions = [
+        execution("sched-1", "2026-05-01T10:00:00Z", "ERROR", message="Connection refused"),
+        execution("test-1", "2026-05-01T10:05:00Z", "COMPLETE", executionType="test_manual"),
+    ]
+    with standin(executions) as base_url:
+        result = boomi.poll(target(base_url), outbound_client)
+    assert [(r.external_id, r.status) for r in result.runs] == [("sched-1", "failed")]
+    assert result.cursor == "2026-05-01T10:05:00Z"  # read past, not read again
+
+
+@pytest.mark.django_db
+def test_a_passing_test_run_after_a_failed_scheduled_run_leaves_the_integration_failing():
+    from catalog.models import PlatformAccount
+    from monitoring.ingest.polling import poll_source
+    from tests.monitoring.conftest import make_integration, source_of
+
+    executions = [
+        execution("sched-1", "2026-05-01T10:00:00Z", "ERROR", message="Connection refused"),
+        execution("test-1", "2026-05-01T10:05:00Z", "COMPLETE", executionType="test_manual"),
+    ]
+    with standin(executions) as base_url:
+        account = PlatformAccount.objects.create(
+            key="boomi-prod", platform="boomi", base_url=base_url, account_id=ACCOUNT, secret_env=ENV
+        )
+        integration = make_integration(kind="boomi", health_account=account, health_ref="proc-1")
+        outcome = poll_source(integration.pk)
+    assert outcome.error == "" and outcome.recorded is not None and outcome.recorded.new_runs == 1
+    source = source_of(integration)
+    assert source.state == "failing"
+    assert source.last_run.external_id == "sched-1"
