@@ -22,8 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import DataError, IntegrityError, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from catalog.models import Integration
@@ -73,12 +75,17 @@ def record_polls(
         return record(batch, now, POLLED_FIELDS)
 
 
-def record_poll_error(integration_id: int, error: str, now: dt.datetime | None = None) -> None:
-    """A failed poll changes no state (lateness will, if it lasts); it is shown on the health page."""
+def record_poll_error(
+    integration_id: int, error: str, now: dt.datetime | None = None, *, retry_after: float | None = None
+) -> None:
+    """A failed poll changes no state (lateness will, if it lasts); it is shown on the health page. A
+    platform that asked to be left alone for `retry_after` seconds is not polled again before then."""
     now = now or timezone.now()
-    HealthSource.objects.filter(integration_id=integration_id).update(
-        last_polled_at=now, last_poll_error=error[:2000], updated_at=now
-    )
+    changes: dict[str, Any] = {"last_polled_at": now, "last_poll_error": error[:2000], "updated_at": now}
+    if retry_after:
+        later = now + dt.timedelta(seconds=retry_after)
+        changes["next_poll_at"] = Case(When(next_poll_at__lt=later, then=Value(later)), default=F("next_poll_at"))
+    HealthSource.objects.filter(integration_id=integration_id).update(**changes)
 
 
 def record(

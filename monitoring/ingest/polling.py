@@ -77,9 +77,9 @@ def poll_sources(integration_ids: Sequence[int], now: dt.datetime | None = None)
             outcomes[n] = PollOutcome(integration_id, polled=False)
             continue
         result = _pull(source, http)
-        if isinstance(result, str):
-            record_poll_error(source.integration_id, result, now)
-            outcomes[n] = PollOutcome(source.integration_id, polled=True, error=result)
+        if isinstance(result, Failure):
+            record_poll_error(source.integration_id, result.error, now, retry_after=result.retry_after)
+            outcomes[n] = PollOutcome(source.integration_id, polled=True, error=result.error)
         else:
             pulled.append((n, source, result))
     try:
@@ -105,16 +105,23 @@ def _record_alone(source: HealthSource, result: PollResult, now: dt.datetime | N
     return PollOutcome(source.integration_id, polled=True, recorded=recorded)
 
 
-def _pull(source: HealthSource, http: httpx.Client) -> PollResult | str:
+@dataclass(frozen=True)
+class Failure:
+    error: str
+    retry_after: float | None = None  # seconds the platform asked to wait (429, 503)
+
+
+def _pull(source: HealthSource, http: httpx.Client) -> PollResult | Failure:
     """What the source's adapter returns, or why it could not."""
     from monitoring.platforms import get_adapter
+    from monitoring.platforms.outbound import Throttled
 
     try:
         return get_adapter(source.kind).poll(poll_target(source), http)
     except (PollError, httpx.HTTPError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("poll of %s failed: %s", source.integration.key, error)
-        return error
+        return Failure(error, exc.retry_after if isinstance(exc, Throttled) else None)
 
 
 def claim_due(now: dt.datetime | None = None, limit: int = 10000) -> list[int]:

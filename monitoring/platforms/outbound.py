@@ -15,6 +15,8 @@ were addressed to: a credentialed request redirected elsewhere, or a paging link
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import functools
 import ipaddress
 import json
@@ -39,6 +41,11 @@ TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
 DEADLINE_SECONDS = 60.0  # a whole request, redirects included; read timeouts alone allow a slow drip
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
+# 429 Too Many Requests and 503 Service Unavailable: a Retry-After up to MAX_WAIT_SECONDS is waited
+# within the poll (at most MAX_WAITS times); a longer one defers the source's next poll.
+THROTTLED = (429, 503)
+MAX_WAIT_SECONDS = 30.0
+MAX_WAITS = 3
 MAX_PAGES = 50  # per poll; adapters resume from their cursor next time
 SCHEMES = ("http", "https")
 USER_AGENT = "Plumbline health poller"
@@ -292,7 +299,8 @@ def send(
     # elsewhere is refused rather than followed without it, so what is read is the platform's answer.
     credential_origin = _origin(target) if any(k.lower() == "authorization" for k in request_headers) else None
     deadline = time.monotonic() + DEADLINE_SECONDS
-    for _hop in range(MAX_REDIRECTS + 1):
+    redirects = waits = 0
+    while redirects <= MAX_REDIRECTS:
         _check_scheme(target)
         request = client.build_request(method, target, headers=request_headers, json=json_body, content=content)
         try:
@@ -308,6 +316,7 @@ def send(
                     if response.status_code == 303 or (response.status_code in (301, 302) and method != "GET"):
                         method, json_body, content = "GET", None, None
                     target = following
+                    redirects += 1
                     continue
                 body = _read_capped(response, what, deadline)
             finally:
@@ -317,9 +326,30 @@ def send(
         except httpx.HTTPError as exc:
             raise PollError(f"{what}: request to {_shown(target)} failed: {type(exc).__name__}: {exc}"[:300]) from None
         reply = Reply(response.status_code, response.headers, body, target)
+        if reply.status_code in THROTTLED and waits < MAX_WAITS:
+            # The platform asks to be called again shortly: wait within the poll when it is soon enough.
+            wait = retry_after(reply)
+            if wait is not None and wait <= MAX_WAIT_SECONDS and time.monotonic() + wait < deadline:
+                time.sleep(wait)
+                waits += 1
+                continue
         _check_status(reply, what)
         return reply
     raise PollError(f"{what}: more than {MAX_REDIRECTS} redirects")
+
+
+def retry_after(reply: Reply) -> float | None:
+    """The Retry-After header in seconds (delta-seconds or an HTTP date); None when absent or unreadable."""
+    value = reply.headers.get("retry-after", "").strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
 
 
 def _redirect_target(response: httpx.Response, what: str) -> httpx.URL:
@@ -346,8 +376,22 @@ def _read_capped(response: httpx.Response, what: str, deadline: float) -> bytes:
     return bytes(body)
 
 
+class Throttled(PollError):
+    """The platform refused for now (429, or 503 while it is down): a poll error of the source, never the
+    integration being down; the source is polled again once `retry_after` seconds have passed."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 def _check_status(reply: Reply, what: str) -> None:
     status = reply.status_code
+    if status in THROTTLED:
+        wait = retry_after(reply)
+        later = f"; asked to retry after {wait:.0f} s" if wait is not None else ""
+        kind = "rate limited" if status == 429 else "unavailable"
+        raise Throttled(f"{what}: {kind} (HTTP {status}) by {_shown(reply.url)}{later}", wait)
     if status in (401, 403):
         raise PollError(f"{what}: credentials refused (HTTP {status})")
     if status >= 500:

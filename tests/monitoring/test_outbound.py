@@ -258,9 +258,18 @@ def test_refused_credentials_are_a_poll_error(loopback_allowed, outbound_client,
 
 def test_a_server_error_is_a_poll_error(loopback_allowed, outbound_client):
     server = StandIn()
-    server.route("GET", "/x", lambda r, m: Answer(503, {"message": "down"}))
-    with server as base_url, pytest.raises(PollError, match=r"server error \(HTTP 503\)"):
+    server.route("GET", "/x", lambda r, m: Answer(500, {"message": "down"}))
+    with server as base_url, pytest.raises(PollError, match=r"server error \(HTTP 500\)"):
         get(outbound_client, f"{base_url}/x")
+
+
+def test_a_platform_unavailable_is_a_throttle_with_its_retry_after(loopback_allowed, outbound_client):
+    server = StandIn()
+    server.route("GET", "/x", lambda r, m: Answer(503, {"message": "maintenance"}, {"Retry-After": "600"}))
+    with server as base_url, pytest.raises(outbound.Throttled, match=r"unavailable \(HTTP 503\)") as refused:
+        get(outbound_client, f"{base_url}/x")
+    assert refused.value.retry_after == 600.0
+    assert len(server.requests) == 1
 
 
 def test_a_response_that_is_not_json_is_a_poll_error(loopback_allowed, outbound_client):

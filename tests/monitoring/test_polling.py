@@ -12,7 +12,7 @@ from django.utils import timezone
 from monitoring.ingest.polling import claim_due, poll_due_sources, poll_source
 from monitoring.models import HealthSource, Run
 from tests.monitoring.conftest import make_integration, minutes, source_of
-from tests.monitoring.standins import StatusPage
+from tests.monitoring.standins import Answer, StatusPage
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +166,53 @@ def test_a_poll_result_that_cannot_be_stored_fails_only_its_own_source(monkeypat
     assert list(Run.objects.values_list("integration__key", "records_in")) == [("orders", 5)]
     assert "could not be stored" in source_of(bad).last_poll_error
     assert source_of(good).state == "up"
+
+
+class BusyStatusPage(StatusPage):
+    """A status page that first answers `refusals` times with `status` and Retry-After: `wait`."""
+
+    def __init__(self, body: dict, *, status: int, wait: str | None, refusals: int = 1) -> None:
+        super().__init__(body)
+        self.refusals = refusals
+        self.override("GET", "/status", self._answer)
+        self._ok = Answer(200, body)
+        self._busy = Answer(status, {"message": "slow down"}, {"Retry-After": wait} if wait else {})
+
+    def _answer(self, request, match):
+        if self.refusals:
+            self.refusals -= 1
+            return self._busy
+        return self._ok
+
+
+def test_a_429_with_a_short_retry_after_is_polled_again_in_the_same_pass():
+    page = BusyStatusPage(status(run("r-1", now_iso(-1), records_out=3)), status=429, wait="1")
+    with page as base_url:
+        integration = make_integration("orders", kind="http", health_url=f"{base_url}/status")
+        outcome = poll_source(integration.pk)
+    assert outcome.error == "" and outcome.recorded.new_runs == 1
+    assert len(page.requests_to("/status")) == 2
+    assert source_of(integration).state == "up"
+
+
+@pytest.mark.parametrize(
+    "code, wait, error",
+    [
+        (429, "120", "rate limited (HTTP 429)"),
+        (503, "120", "unavailable (HTTP 503)"),
+        (503, None, "unavailable (HTTP 503)"),
+    ],
+)
+def test_a_platform_that_refuses_for_now_is_a_poll_error_and_the_source_waits(code, wait, error):
+    page = BusyStatusPage(status(run("r-1", now_iso(-1))), status=code, wait=wait, refusals=5)
+    with page as base_url:
+        integration = make_integration("orders", kind="http", health_url=f"{base_url}/status")
+        before = timezone.now()
+        outcome = poll_source(integration.pk)
+    source = source_of(integration)
+    assert error in outcome.error and error in source.last_poll_error
+    assert len(page.requests_to("/status")) == 1  # a long wait is not waited out within the poll
+    assert source.state == "unknown"  # the platform's trouble, not the integration being down
+    if wait:
+        assert "asked to retry after 120 s" in source.last_poll_error
+        assert source.next_poll_at >= before + minutes(2)

@@ -136,7 +136,7 @@ def test_celigo_a_failing_later_call_keeps_what_was_accepted(outbound_client):
     with server as base_url:
         result = celigo.replay(celigo_target(base_url), outbound_client, records)
     assert result.accepted == [1]
-    assert "server error (HTTP 503)" in result.error
+    assert "unavailable (HTTP 503)" in result.error
     assert server.retried == [(FLOW, IMPORT, ["retry-INV-1"])]  # nothing after the failure
 
 
