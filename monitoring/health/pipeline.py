@@ -71,6 +71,7 @@ def record_polls(
                 source.cursor = result.cursor
             source.last_polled_at = now
             source.last_poll_error = ""
+            source.platform_stopped = result.stopped[:300]
             batch.append((source, result.runs, result.failed_records))
         return record(batch, now, POLLED_FIELDS)
 

@@ -111,4 +111,5 @@ def facts_of(source: HealthSource) -> SourceFacts:
         last_run=run_facts(source.last_run),
         min_records_per_run=source.min_records_per_run,
         paused=source.paused,
+        stopped=source.platform_stopped,
     )

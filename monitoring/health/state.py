@@ -76,15 +76,19 @@ def evaluate(
     last_run: RunFacts | None,
     min_records_per_run: int | None = None,
     paused: bool = False,
+    stopped: str = "",
 ) -> Verdict:
     """The health state of one integration at `now`.
 
-    Precedence: paused, then unknown (nothing seen yet), then failing (the latest finished run
+    Precedence: paused, then stopped on its platform (down at once: the platform says so; `stopped`
+    is its reason), then unknown (nothing seen yet), then failing (the latest finished run
     failed or is suspect; it stays failing until a run succeeds cleanly, lateness adds nothing
     the owner has not been told), then down, late, up by time since the last success.
     """
     if paused:
         return Verdict(HealthState.PAUSED, HealthState.PAUSED.label.lower())
+    if stopped:
+        return Verdict(HealthState.DOWN, stopped)
     if last_success_at is None and last_run is None:
         return Verdict(HealthState.UNKNOWN, "no run seen yet")
     if last_run is not None and (why := failing_reason(last_run, min_records_per_run)):
@@ -133,6 +137,7 @@ class SourceFacts:
     last_run: RunFacts | None
     min_records_per_run: int | None = None
     paused: bool = False
+    stopped: str = ""  # why the platform says the recipe/flow/app is stopped; "" when it runs
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,7 @@ def settle(facts: SourceFacts, now: dt.datetime) -> Transition:
         facts.last_run,
         facts.min_records_per_run,
         facts.paused,
+        facts.stopped,
     )
     check_at = next_check_at(now, verdict.state, facts.interval_minutes, facts.grace_minutes, facts.last_success_at)
     return Transition(facts.state, verdict, check_at)

@@ -38,7 +38,7 @@ STORED_FIELDS = [
     "failed_record_seq",
 ]
 # ... and what a poll changes besides.
-POLLED_FIELDS = [*STORED_FIELDS, "cursor", "last_polled_at", "last_poll_error"]
+POLLED_FIELDS = [*STORED_FIELDS, "cursor", "last_polled_at", "last_poll_error", "platform_stopped"]
 
 
 @dataclass

@@ -42,6 +42,8 @@ class HealthSource(models.Model):
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_poll_error = models.TextField(blank=True)
+    # Why the platform says the recipe/flow/app is switched off (as of the last poll); "" while it runs.
+    platform_stopped = models.CharField(max_length=300, blank=True)
 
     # Heartbeat rate limit: pings counted in the current one-minute window.
     ping_window_start = models.DateTimeField(null=True, blank=True)

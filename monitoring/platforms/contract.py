@@ -60,6 +60,7 @@ class PollResult:
     runs: list[RunObservation] = field(default_factory=list)  # any order; upserted by external_id
     failed_records: list[FailedRecordObservation] = field(default_factory=list)
     cursor: str | None = None  # store and pass back next time
+    stopped: str = ""  # why the platform has the recipe/flow/app switched off ("stopped on Workato: ..."); "" when on
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ def test_no_errors_are_read_when_no_new_job_reports_errors(outbound_client):
     with server as base_url:
         result = celigo.poll(target(base_url), outbound_client)
     assert result.failed_records == []
-    assert server.requests_to("/v1/flows") == []
+    assert [r.path for r in server.requests_to("/v1/flows")] == [f"/v1/flows/{FLOW}"]  # the flow, no step errors
 
 
 def test_the_cursor_is_the_newest_creation_and_a_repeat_poll_returns_nothing(outbound_client):
@@ -186,7 +186,7 @@ def test_the_cursor_is_the_newest_creation_and_a_repeat_poll_returns_nothing(out
     assert second.runs == []
     assert second.failed_records == []
     assert second.cursor == first.cursor
-    assert [r.query.get("createdAt_gte") for r in server.requests] == ["2026-05-01T10:50:00.000Z"]
+    assert [r.query.get("createdAt_gte") for r in server.requests_to("/v1/jobs")] == ["2026-05-01T10:50:00.000Z"]
 
 
 def test_a_poll_from_the_cursor_returns_only_later_jobs(outbound_client):
@@ -286,7 +286,9 @@ def _at(item: dict) -> dt.datetime:
 def test_a_backlog_longer_than_one_list_without_link_headers_is_read_window_by_window(outbound_client):
     """The jobs API as its reference page documents it: newest first, at most 1,000, no Link header."""
     t0 = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
-    server = CeligoStandIn(token=TOKEN, jobs=jobs_at(t0, 10, "early", dt.timedelta(seconds=1)), link_paging=False)
+    server = CeligoStandIn(
+        token=TOKEN, jobs=jobs_at(t0, 10, "early", dt.timedelta(seconds=1)), link_paging=False, flows=[FLOW_DEFINITION]
+    )
     with server as base_url:
         first = celigo.poll(target(base_url), outbound_client)
         # 1,190 jobs between two polls: 1,170 four a second, and 20 in one millisecond that the first
@@ -312,10 +314,22 @@ def test_an_unread_backlog_keeps_the_cursor_where_it_was(outbound_client, monkey
     t0 = dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC)
     monkeypatch.setattr(celigo, "JOBS_PER_LIST", 5)
     monkeypatch.setattr(celigo.outbound, "MAX_PAGES", 2)
-    server = CeligoStandIn(
-        token=TOKEN, jobs=jobs_at(t0, 30, "j", dt.timedelta(seconds=1)), link_paging=False, list_cap=5
-    )
+    jobs = jobs_at(t0, 30, "j", dt.timedelta(seconds=1))
+    server = CeligoStandIn(token=TOKEN, jobs=jobs, link_paging=False, list_cap=5, flows=[FLOW_DEFINITION])
     with server as base_url:
         result = celigo.poll(target(base_url, cursor="2026-05-01T09:00:00.000Z"), outbound_client)
     assert len(result.runs) == 9  # two windows of five, newest first, sharing the job on their edge
     assert result.cursor == "2026-05-01T09:00:00.000Z"
+
+
+def test_a_disabled_flow_is_stopped_on_celigo(outbound_client):
+    server = standin(flows=[{**FLOW_DEFINITION, "disabled": True}])
+    with server as base_url:
+        result = celigo.poll(target(base_url), outbound_client)
+    assert result.stopped == f"stopped on Celigo: flow {FLOW} is disabled"
+    assert len(result.runs) == 5  # its past jobs are still read
+
+
+def test_an_enabled_flow_is_not_stopped(outbound_client):
+    with standin() as base_url:
+        assert celigo.poll(target(base_url), outbound_client).stopped == ""

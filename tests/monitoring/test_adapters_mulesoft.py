@@ -149,3 +149,44 @@ def test_discover_lists_every_application(outbound_client):
         DiscoveredProcess(ref="invoice-sync", name="invoice-sync"),
         DiscoveredProcess(ref="payroll-export", name="payroll-export"),
     ]
+
+
+@pytest.mark.parametrize("status", ["STOPPED", "UNDEPLOYED"])
+def test_an_application_switched_off_is_stopped_on_mulesoft(outbound_client, status):
+    with standin(app("invoice-sync", status)) as base_url:
+        result = mulesoft.poll(target(base_url), outbound_client)
+    assert result.stopped == f"stopped on MuleSoft: application invoice-sync is {status}"
+
+
+@pytest.mark.django_db
+def test_a_stopped_application_is_down_at_the_next_poll_with_its_reason_and_up_once_started():
+    from catalog.models import PlatformAccount
+    from monitoring.ingest.polling import poll_source
+    from monitoring.models import Flip
+    from tests.monitoring.conftest import make_integration, source_of
+
+    server = standin(app("invoice-sync", "STARTED"))
+    with server as base_url:
+        account = PlatformAccount.objects.create(
+            key="anypoint-prod", platform="mulesoft", base_url=base_url, account_id=f"{ORG}/{ENV_ID}", secret_env=ENV
+        )
+        # A long interval and grace: lateness alone would say nothing for days.
+        integration = make_integration(
+            kind="mulesoft", health_account=account, health_ref="invoice-sync", interval=1440, grace=1440
+        )
+        poll_source(integration.pk)
+        assert source_of(integration).state == "up"
+        server.apps[0] = app("invoice-sync", "STOPPED", updated=UPDATED_MS + 60_000)
+        poll_source(integration.pk)
+        stopped = source_of(integration)
+        server.apps[0] = app("invoice-sync", "STARTED", updated=UPDATED_MS + 120_000)
+        poll_source(integration.pk)
+    assert (stopped.state, stopped.platform_stopped) == (
+        "down",
+        "stopped on MuleSoft: application invoice-sync is STOPPED",
+    )
+    flips = list(Flip.objects.filter(integration=integration).order_by("id").values_list("to_state", "reason"))
+    assert flips[-2:] == [
+        ("down", "stopped on MuleSoft: application invoice-sync is STOPPED"),
+        ("up", "last run succeeded"),
+    ]

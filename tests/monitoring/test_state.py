@@ -139,3 +139,14 @@ def test_observed_interval_is_median_and_p95_of_gaps_between_successes():
 def test_observed_interval_needs_two_successes():
     assert observed_interval([T0]).median_minutes is None
     assert observed_interval([]).p95_minutes is None
+
+
+def test_an_integration_stopped_on_its_platform_is_down_at_once_with_the_reason():
+    verdict = evaluate(T0, 15, 30, T0, None, stopped="stopped on Workato: recipe 42 is not running")
+    assert (verdict.state, verdict.reason) == ("down", "stopped on Workato: recipe 42 is not running")
+
+
+def test_a_paused_integration_stays_paused_when_its_platform_stops_it():
+    assert (
+        evaluate(T0, 15, 30, T0, None, paused=True, stopped="stopped on Celigo: flow f is disabled").state == "paused"
+    )

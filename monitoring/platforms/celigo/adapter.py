@@ -11,6 +11,8 @@
   records_failed = numError.
 - Status: completed is success unless numError > 0 (then failed); failed, canceled and cancelled
   are failed; queued, running and retrying are running. Any other status stops the poll.
+- The flow (GET {base}/v1/flows/{ref}) is read every poll: "disabled": true is the platform's own
+  switch, so the integration is down at once with "stopped on Celigo: flow <id> is disabled".
 - Cursor: the newest createdAt seen, held 1 ms before the earliest job still running. Because the
   filter is "greater or equal", jobs at or before the cursor are dropped here. When the windows stop at
   the page bound before the oldest one, the cursor stays where it was: it never moves past jobs unread.
@@ -130,11 +132,17 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
             logger.warning("%s: stopped after %d windows of %d jobs", what, window, JOBS_PER_LIST)
             break
         params = {**params, "createdAt_lte": format_time(oldest, millis=True)}
-    records = _failed_records(client, base, headers, target.ref, erring_since) if erring_since else []
+    # The flow says whether someone switched it off on Celigo (and names the steps errors are read from).
+    flow = _flow(client, base, headers, target.ref)
+    stopped = f"stopped on Celigo: flow {target.ref} is disabled" if flow.get("disabled") is True else ""
+    records = _failed_records(client, base, headers, target.ref, erring_since, flow) if erring_since else []
     # The cursor never moves past jobs not read: after an incomplete read it stays where it was.
     cursor = held_back_time(created, previous, dt.timedelta(milliseconds=1)) if complete else previous
     return PollResult(
-        runs=runs, failed_records=records, cursor=format_time(cursor, millis=True) if cursor else target.cursor
+        runs=runs,
+        failed_records=records,
+        cursor=format_time(cursor, millis=True) if cursor else target.cursor,
+        stopped=stopped,
     )
 
 
@@ -250,22 +258,32 @@ def _retry_job_id(reply: outbound.Reply, what: str) -> str:
 
 
 def _failed_records(
-    client: httpx.Client, base: str, headers: dict[str, str], flow_id: str, since: dt.datetime
+    client: httpx.Client, base: str, headers: dict[str, str], flow_id: str, since: dt.datetime, flow: dict[str, Any]
 ) -> list[FailedRecordObservation]:
     return [
         _failed_record(item, f"Celigo errors of flow {flow_id} step {step_id}")
-        for step_id, item in _open_errors(client, base, headers, flow_id, since)
+        for step_id, item in _open_errors(client, base, headers, flow_id, since, flow)
     ]
 
 
+def _flow(client: httpx.Client, base: str, headers: dict[str, str], flow_id: str) -> dict[str, Any]:
+    what = f"Celigo flow {flow_id}"
+    return as_object(
+        outbound.send(client, "GET", f"{base}/v1/flows/{flow_id}", what=what, headers=headers).json(what), what
+    )
+
+
 def _open_errors(
-    client: httpx.Client, base: str, headers: dict[str, str], flow_id: str, since: dt.datetime | None
+    client: httpx.Client,
+    base: str,
+    headers: dict[str, str],
+    flow_id: str,
+    since: dt.datetime | None,
+    flow: dict[str, Any] | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """(step id, raw error) for the open errors of every step of the flow, in flow order."""
     what = f"Celigo flow {flow_id}"
-    flow = as_object(
-        outbound.send(client, "GET", f"{base}/v1/flows/{flow_id}", what=what, headers=headers).json(what), what
-    )
+    flow = flow if flow is not None else _flow(client, base, headers, flow_id)
     params: dict[str, str | int] = {"occurredAt_gte": format_time(since, millis=True)} if since else {}
     for step_id in _step_ids(flow, what):
         step_what = f"Celigo errors of flow {flow_id} step {step_id}"

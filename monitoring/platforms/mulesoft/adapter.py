@@ -8,6 +8,8 @@
   "<domain>@<lastUpdateTime>": polls that see no change upsert the same run. started_at is
   lastUpdateTime; a run that is up is stamped finished_at = now, so the last success moves with
   every poll that finds the application running; a failed one finished at lastUpdateTime.
+- STOPPED and UNDEPLOYED are also the platform's own switch: the integration is down at once with the
+  reason "stopped on MuleSoft: application <name> is STOPPED" (PollResult.stopped).
 - Status map: STARTED, RUNNING -> success; DEPLOYING, STARTING, UNDEPLOYING, STOPPING, UPDATING
   -> running; FAILED, DEPLOY_FAILED, UNDEPLOYED, STOPPED, DELETED -> failed. Any other status
   stops the poll. No record counts or failed records: the status API has none.
@@ -49,6 +51,8 @@ STATUSES: dict[str, RunStatus] = {
     "STOPPED": "failed",
     "DELETED": "failed",
 }
+# Switched off by someone on the platform: down at once with that reason, not late after the grace.
+SWITCHED_OFF = frozenset({"STOPPED", "UNDEPLOYED"})
 
 
 def poll(target: PollTarget, client: httpx.Client) -> PollResult:
@@ -71,7 +75,8 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
         finished_at={"success": dt.datetime.now(dt.UTC), "failed": updated}.get(status),
         message=f"application status {status_name}",
     )
-    return PollResult(runs=[run], cursor=str(updated_ms))
+    stopped = f"stopped on MuleSoft: application {target.ref} is {status_name}" if status_name in SWITCHED_OFF else ""
+    return PollResult(runs=[run], cursor=str(updated_ms), stopped=stopped)
 
 
 def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess]:
