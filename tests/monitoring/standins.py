@@ -236,6 +236,7 @@ class WorkatoStandIn(StandIn):
         self.repeated: list[tuple[str, list[str]]] = []  # (recipe id, job ids in the order received)
         self.route("GET", r"/api/recipes/(\w+)/jobs", self._jobs)
         self.route("GET", "/api/recipes", self._recipes)
+        self.route("GET", r"/api/recipes/(\w+)", self._recipe)
         self.route("POST", r"/api/recipes/(\w+)/repeat_jobs", self._repeat_jobs)
 
     def _jobs(self, request: Recorded, match: re.Match[str]) -> Answer:
@@ -271,6 +272,16 @@ class WorkatoStandIn(StandIn):
             return Answer(404, {"message": f"jobs not found: {unknown}"})
         self.repeated.append((match.group(1), [str(j) for j in job_ids]))
         return Answer(200, {"success": True})
+
+    def _recipe(self, request: Recorded, match: re.Match[str]) -> Answer:
+        """One recipe's details; a recipe with jobs but not listed in `recipes` is running."""
+        if not _bearer_ok(request, self.token):
+            return REFUSED
+        recipe_id = match.group(1)
+        found = next((r for r in self.recipes if str(r["id"]) == recipe_id), None)
+        if found is None and recipe_id in self.jobs:
+            found = {"id": int(recipe_id) if recipe_id.isdigit() else recipe_id, "name": "", "running": True}
+        return Answer(200, found) if found else Answer(404, {"message": "Not found"})
 
     def _recipes(self, request: Recorded, match: re.Match[str]) -> Answer:
         if not _bearer_ok(request, self.token):

@@ -57,9 +57,10 @@ def test_jobs_are_read_across_pages_going_back_by_offset_job_id(outbound_client)
     with server as base_url:
         result = workato.poll(target(base_url), outbound_client)
     assert [r.external_id for r in result.runs] == ["j-5", "j-4", "j-3", "j-2", "j-1"]
-    assert [r.query.get("offset_job_id") for r in server.requests] == [None, "j-4", "j-2", "j-1"]
+    jobs = server.requests_to("/api/recipes/42/jobs")
+    assert [r.query.get("offset_job_id") for r in jobs] == [None, "j-4", "j-2", "j-1"]
     assert {r.headers["authorization"] for r in server.requests} == {f"Bearer {TOKEN}"}
-    assert server.requests[1].query["prev"] == "false"
+    assert jobs[1].query["prev"] == "false"
 
 
 def test_a_job_becomes_a_run_with_times_and_error_message(outbound_client):
@@ -112,7 +113,7 @@ def test_a_repeat_poll_with_the_cursor_returns_nothing_and_reads_one_page(outbou
     assert first.cursor == "j-5"
     assert second.runs == []
     assert second.cursor == "j-5"
-    assert len(server.requests) == 1
+    assert len(server.requests_to("/api/recipes/42/jobs")) == 1
 
 
 def test_a_poll_from_the_cursor_returns_only_newer_jobs(outbound_client):
@@ -141,7 +142,7 @@ def test_paging_stops_at_the_page_bound(outbound_client, monkeypatch):
     server = WorkatoStandIn(token=TOKEN, jobs={"42": five_jobs()})
     with server as base_url:
         result = workato.poll(target(base_url), outbound_client)
-    assert len(server.requests) == 2
+    assert len(server.requests_to("/api/recipes/42/jobs")) == 2
     assert [r.external_id for r in result.runs] == ["j-5", "j-4", "j-3", "j-2"]
 
 
@@ -193,3 +194,21 @@ def test_discover_lists_every_recipe_across_pages(outbound_client):
         found = workato.discover(target(base_url), outbound_client)
     assert found == [DiscoveredProcess(ref=str(i), name=f"Recipe {i}") for i in range(1, 151)]
     assert [(r.query["page"], r.query["per_page"]) for r in server.requests] == [("1", "100"), ("2", "100")]
+
+
+def test_a_recipe_that_is_not_running_is_stopped_on_workato(outbound_client):
+    server = WorkatoStandIn(
+        token=TOKEN, jobs={"42": five_jobs()}, recipes=[{"id": 42, "name": "Orders", "running": False}]
+    )
+    with server as base_url:
+        result = workato.poll(target(base_url), outbound_client)
+    assert result.stopped == "stopped on Workato: recipe 42 is not running"
+    assert len(result.runs) == 5
+
+
+def test_a_running_recipe_is_not_stopped(outbound_client):
+    server = WorkatoStandIn(
+        token=TOKEN, jobs={"42": five_jobs()}, recipes=[{"id": 42, "name": "Orders", "running": True}]
+    )
+    with server as base_url:
+        assert workato.poll(target(base_url), outbound_client).stopped == ""

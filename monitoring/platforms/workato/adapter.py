@@ -8,6 +8,9 @@
   (succeeded | failed | pending) where the response carries it, otherwise derived from is_error
   and completed_at; started_at, completed_at, error (the failure message).
 - Workato reports no record counts per job, so records_* stay empty.
+- The recipe's details (GET {base}/api/recipes/{ref}) are read every poll: "running": false is the
+  platform's own switch, so the integration is down at once with "stopped on Workato: recipe <id> is
+  not running".
 - Cursor: the id of the newest job with no pending job below it; the next poll returns the jobs
   above it. A backlog deeper than MAX_PAGES pages between two polls is not back-filled (logged).
 - Failed records: a Workato job carries one trigger event, so each failed job is one failed record:
@@ -83,7 +86,21 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
         for run in reversed(runs)  # oldest first: the order they failed in
         if run.status == "failed"
     ]
-    return PollResult(runs=runs, failed_records=failed, cursor=newest_finished_id(runs, target.cursor))
+    return PollResult(
+        runs=runs,
+        failed_records=failed,
+        cursor=newest_finished_id(runs, target.cursor),
+        stopped=_stopped(client, base, headers, target.ref),
+    )
+
+
+def _stopped(client: httpx.Client, base: str, headers: dict[str, str], recipe_id: str) -> str:
+    """Why the recipe is switched off on Workato ("running": false in its details), or ""."""
+    what = f"Workato recipe {recipe_id}"
+    recipe = as_object(
+        outbound.send(client, "GET", f"{base}/api/recipes/{recipe_id}", what=what, headers=headers).json(what), what
+    )
+    return f"stopped on Workato: recipe {recipe_id} is not running" if recipe.get("running") is False else ""
 
 
 def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess]:
