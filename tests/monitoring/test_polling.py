@@ -216,3 +216,28 @@ def test_a_platform_that_refuses_for_now_is_a_poll_error_and_the_source_waits(co
     if wait:
         assert "asked to retry after 120 s" in source.last_poll_error
         assert source.next_poll_at >= before + minutes(2)
+
+
+def test_check_health_without_keys_also_discovers_platforms_and_sends_alerts(mailoutbox, monkeypatch):
+    from catalog.models import PlatformAccount
+    from monitoring.models import ObservedConnection
+    from tests.monitoring.standins import CeligoStandIn
+
+    flows = [{"_id": "f-1", "name": "Orders to NetSuite"}, {"_id": "f-2", "name": "Refunds to NetSuite"}]
+    with (
+        StatusPage(status(run("r-1", now_iso(-1), status="failed"))) as status_url,
+        CeligoStandIn(token="celigo-token", jobs=[], flows=flows) as celigo_url,
+    ):
+        PlatformAccount.objects.create(
+            key="celigo-prod", platform="celigo", base_url=celigo_url, secret_env="PLUMBLINE_CRED_CHECK_CELIGO"
+        )
+        make_integration("orders", kind="http", health_url=f"{status_url}/status")
+        monkeypatch.setenv("PLUMBLINE_CRED_CHECK_CELIGO", "celigo-token")
+        out = io.StringIO()
+        call_command("check_health", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].split()[:3] == ["orders", "http", "failing"]
+    assert "discovery: 1 platform account(s) read, 2 process(es) running" in lines
+    assert sorted(ObservedConnection.objects.values_list("ref", flat=True)) == ["f-1", "f-2"]
+    assert "alerts: 1 sent" in lines
+    assert [m.to for m in mailoutbox] == [["ana@example.com"]]

@@ -1,5 +1,6 @@
 """manage.py check_health [KEY...]: apply pending pings, poll now, synchronously, and print each
-integration's health state."""
+integration's health state. Without keys it is one full pass of what beat does for health: pending
+pings, polls, lateness, platform discovery (undocumented connections) and alert delivery."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from django.utils import timezone
 
 from catalog.choices import PULLED_HEALTH_KINDS
 from catalog.models import Integration
+from monitoring.alerting.delivery import send_pending
+from monitoring.alerting.planning import plan_pending
 from monitoring.health.pipeline import resettle
 from monitoring.health.specs import sync_sources
+from monitoring.ingest.discovery import discover_platforms
 from monitoring.ingest.pending import apply_pending_pings
 from monitoring.ingest.polling import poll_source
 from monitoring.models import HealthSource
@@ -52,3 +56,14 @@ class Command(BaseCommand):
         for key in keys:
             if not sources.filter(integration__key=key).exists():
                 self.stdout.write(f"{key:<{width}}  none       -        not monitored (health kind none)")
+        if not keys:
+            self._discover_and_alert()
+
+    def _discover_and_alert(self) -> None:
+        """What beat does besides polls and lateness: list what runs on each platform account, and
+        send the alerts the flips of this pass planned."""
+        report = discover_platforms()
+        line = f"discovery: {report.accounts} platform account(s) read, {report.seen} process(es) running"
+        self.stdout.write(line + "".join(f"; {key}: {error}" for key, error in sorted(report.errors.items())))
+        plan_pending()
+        self.stdout.write(f"alerts: {send_pending()} sent")
