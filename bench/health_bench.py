@@ -1,7 +1,7 @@
 """Health benchmark: pulled polls per second through real Celery workers, and heartbeat pings per
 second through gunicorn compared with a plain Django "OK" view.
 
-    cd /work/main && .venv/bin/python bench/health_bench.py [--sources 5000] [--concurrency 2]
+    .venv/bin/python bench/health_bench.py [--sources 5000] [--concurrency 2]
         [--database-url postgres://postgres@127.0.0.1:5432/plumbline_health_bench]
         [--redis-url redis://127.0.0.1:6379/13] [--pings 4000] [--rounds 3]
         [--skip-polls] [--skip-pings] [--skip-history]

@@ -1,7 +1,7 @@
 """Spec import/export benchmark: generates a large plumbline/v1 estate as YAML files and times
 import_specs, a second (all unchanged) import_specs and export_specs against a throwaway database.
 
-    cd /work/main && .venv/bin/python bench/import_bench.py [--integrations N --systems M]
+    .venv/bin/python bench/import_bench.py [--integrations N --systems M]
         [--database-url postgres://postgres@127.0.0.1:5432/plumbline_bench] [--profile] [--tracemalloc]
 
 SQLite runs in a temporary PLUMBLINE_VAR_DIR. With --database-url the named PostgreSQL database

@@ -1,7 +1,7 @@
 """Web page benchmark: median server time and query count of the catalog pages over a
 10,000-integration estate in a throwaway SQLite database.
 
-    cd /work/main && .venv/bin/python bench/web_bench.py [--integrations N] [--runs R]
+    .venv/bin/python bench/web_bench.py [--integrations N] [--runs R]
 
 Pages are requested in-process with django.test.Client (logged in as an admin), so the time
 is Django's: middleware, queries, rendering; no network. Targets (issue 3, pages): every page
