@@ -212,3 +212,15 @@ def test_a_running_recipe_is_not_stopped(outbound_client):
     )
     with server as base_url:
         assert workato.poll(target(base_url), outbound_client).stopped == ""
+
+
+def test_a_trigger_that_could_not_poll_is_a_failed_run_but_no_failed_record(outbound_client):
+    jobs = [
+        job("j-2", "failed", 20, is_poll_error=True, error="Chargebee: 401 Unauthorized"),
+        job("j-1", "failed", 10),
+    ]
+    with WorkatoStandIn(token=TOKEN, jobs={"42": jobs}) as base_url:
+        result = workato.poll(target(base_url), outbound_client)
+    runs = {r.external_id: (r.status, r.message) for r in result.runs}
+    assert runs["j-2"] == ("failed", "the trigger could not poll: Chargebee: 401 Unauthorized")
+    assert [r.key for r in result.failed_records] == ["j-1"]  # the record of j-1; j-2 had none to replay

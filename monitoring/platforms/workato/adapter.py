@@ -15,6 +15,8 @@
   above it. A backlog deeper than MAX_PAGES pages between two polls is not back-filled (logged).
 - Failed records: a Workato job carries one trigger event, so each failed job is one failed record:
   key, run and external_id are the job id, error its message, time its completion (else start).
+  A job with is_poll_error true is the trigger failing to poll its app: a failed run ("the trigger
+  could not poll: ..."), the integration failing, but no record to replay.
 - discover: GET {base}/api/recipes?page=N&per_page=100 ({"items": [{id, name}]}) until a short page.
 - replay (repeat jobs): POST {base}/api/recipes/{ref}/repeat_jobs with {"job_ids": [...]}, the jobs of
   the records in original order, each job once (records without a job id are skipped). Workato
@@ -51,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 STATUSES: dict[str, RunStatus] = {"succeeded": "success", "failed": "failed", "pending": "running"}
 RECIPES_PER_PAGE = 100
+# A job whose trigger could not poll (is_poll_error) is a failed run with this reason, not a record to replay.
+POLL_ERROR = "the trigger could not poll"
 REPEAT_BATCH = 25  # Workato's limit of jobs per repeat_jobs request
 REPEAT_PAUSE_SECONDS = 1.0  # and its rate limit: one repeat_jobs request per second
 
@@ -60,11 +64,15 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
     what = f"Workato jobs of recipe {target.ref}"
     url = f"{base}/api/recipes/{target.ref}/jobs"
     runs: list[RunObservation] = []
+    trigger_failures: set[str] = set()  # jobs whose trigger could not poll: no record to replay
     params: dict[str, str | int] = {}
     for page in range(1, outbound.MAX_PAGES + 1):
         reply = outbound.send(client, "GET", url, what=what, headers=headers, params=params)
         items = as_list(as_object(reply.json(what), what).get("items"), f"{what}: items")
         page_runs = [_run(item, f"{what}: job {len(runs) + i}") for i, item in enumerate(items)]
+        trigger_failures.update(
+            run.external_id for run, item in zip(page_runs, items, strict=True) if item.get("is_poll_error") is True
+        )
         ids = [run.external_id for run in page_runs]
         if target.cursor in ids:
             runs.extend(page_runs[: ids.index(target.cursor)])
@@ -84,7 +92,7 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
             external_id=run.external_id,
         )
         for run in reversed(runs)  # oldest first: the order they failed in
-        if run.status == "failed"
+        if run.status == "failed" and run.external_id not in trigger_failures
     ]
     return PollResult(
         runs=runs,
@@ -173,12 +181,16 @@ def _run(item: Any, what: str) -> RunObservation:
         status = STATUSES[status_name]
     else:
         raise PollError(f"{what}: unknown status {str(status_name)[:40]!r}")
+    message = _error_text(job.get("error"), what)
+    if job.get("is_poll_error") is True:
+        # The trigger could not poll its source app: the recipe failed to run, no record failed in it.
+        message = f"{POLL_ERROR}: {message}" if message else POLL_ERROR
     return RunObservation(
         external_id=job_id,
         status=status,
         started_at=optional_time(job, "started_at", what),
         finished_at=completed,
-        message=_error_text(job.get("error"), what),
+        message=message,
     )
 
 
