@@ -50,6 +50,11 @@ def _integration(key: str) -> Integration:
     return get_object_or_404(Integration.objects.select_related("owner", "backup_owner", "source", "target"), key=key)
 
 
+def _selected(request: HttpRequest, name: str) -> list[int]:
+    """The ids ticked in a form's `name` checkboxes; anything not a whole number selects nothing."""
+    return [pk for raw in request.POST.getlist(name) if (pk := whole_number(raw))]
+
+
 def _back(integration: Integration) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("integration-health", args=[integration.key]))
 
@@ -118,7 +123,7 @@ def failed_records_action(request: HttpRequest, key: str) -> HttpResponse:
     if not can_act(request.user, integration):
         raise PermissionDenied
     action = request.POST.get("action")
-    ids = [pk for raw in request.POST.getlist("record") if (pk := whole_number(raw))]
+    ids = _selected(request, "record")
     selected = FailedRecord.objects.filter(integration=integration, pk__in=ids, resolved_at=None)
     if action not in {"acknowledge", "resolve", "resync"} or not selected.exists():
         messages.error(request, "Select one or more open failed records and an action.")
@@ -145,7 +150,7 @@ def dead_pings_action(request: HttpRequest, key: str) -> HttpResponse:
     if not can_act(request.user, integration):
         raise PermissionDenied
     action = request.POST.get("action")
-    ids = [pk for raw in request.POST.getlist("ping") if (pk := whole_number(raw))]
+    ids = _selected(request, "ping")
     selected = list(DeadPing.objects.filter(integration=integration, pk__in=ids).values_list("pk", flat=True))
     if action not in {"apply", "discard"} or not selected:
         messages.error(request, "Select one or more pings and an action.")
