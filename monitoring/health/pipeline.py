@@ -35,7 +35,7 @@ from monitoring.health import state
 from monitoring.health.sources import facts_of, lock_sources
 from monitoring.health.store import POLLED_FIELDS, Observed, RecordOutcome, save_state_rows, store_observations
 from monitoring.models import Flip, HealthSource, Run
-from monitoring.platforms.contract import PollResult
+from monitoring.platforms.contract import PollResult, ResolvedObservation
 
 # What the content of one observation can cause when it is stored; batch processors (pending pings,
 # polls) then store item by item and set aside what fails. Anything else (the database unreachable,
@@ -73,7 +73,7 @@ def record_polls(
             source.last_poll_error = ""
             source.platform_stopped = result.stopped[:300]
             batch.append((source, result.runs, result.failed_records))
-        return record(batch, now, POLLED_FIELDS)
+        return record(batch, now, POLLED_FIELDS, resolved=[result.resolved for _, result in polled])
 
 
 def record_poll_error(
@@ -94,11 +94,12 @@ def record(
     now: dt.datetime,
     fields: Sequence[str],
     known: dict[tuple[int, str], Run | None] | None = None,
+    resolved: Sequence[Sequence[ResolvedObservation]] | None = None,
 ) -> list[RecordOutcome]:
     """Store what was observed for each locked source and settle its state; `fields`: what the
     caller changed on the rows besides. One outcome per source, its flip included."""
     sources = [source for source, _, _ in batch]
-    outcomes = store_observations(batch, now, known)
+    outcomes = store_observations(batch, now, known, resolved)
     flips = settle_rows(sources, now)
     stamp = timezone.now()
     for source in sources:

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from monitoring.health.state import OBSERVATION_WINDOW, OBSERVED_REFRESH, observed_interval
 from monitoring.models import FailedRecord, Flip, HealthSource, Run
 from monitoring.models.choices import RunStatus
-from monitoring.platforms.contract import FailedRecordObservation, RunObservation
+from monitoring.platforms.contract import FailedRecordObservation, ResolvedObservation, RunObservation
 from plumbline.storable import stored_as_text
 
 FINISHED = (RunStatus.SUCCESS, RunStatus.FAILED)
@@ -46,6 +46,7 @@ class RecordOutcome:
     new_runs: int = 0
     updated_runs: int = 0
     new_failed_records: int = 0
+    resolved_failed_records: int = 0
     flip: Flip | None = None
 
 
@@ -54,11 +55,16 @@ Observed = tuple[HealthSource, Sequence[RunObservation], Sequence[FailedRecordOb
 
 
 def store_observations(
-    batch: Sequence[Observed], now: dt.datetime, known: dict[tuple[int, str], Run | None] | None = None
+    batch: Sequence[Observed],
+    now: dt.datetime,
+    known: dict[tuple[int, str], Run | None] | None = None,
+    resolved: Sequence[Sequence[ResolvedObservation]] | None = None,
 ) -> list[RecordOutcome]:
     """Upsert the runs and failed records of each (locked) source and bring the facts on its state
     row up to date: last run, last success, observed interval, open failed records (the row is not
-    saved; its state is not settled); one outcome per source. `known`: as for _upsert_runs."""
+    saved; its state is not settled); one outcome per source. `known`: as for _upsert_runs;
+    `resolved`: per source, the failed records its platform has closed (after the new ones are stored,
+    so a retry seen in the same poll as its failure closes it)."""
     outcomes = [RecordOutcome() for _ in batch]
     touched_per_source = _upsert_runs([(source, runs) for source, runs, _ in batch], now, outcomes, known)
     succeeded = []
@@ -75,9 +81,11 @@ def store_observations(
                 source.last_success_at = max(successes)
             succeeded.append(source)
     _refresh_observed_intervals([source for source in succeeded if observation_due(source, now)], now)
-    for (source, _, failed_records), outcome in zip(batch, outcomes, strict=True):
+    closed_per_source = resolved or [()] * len(batch)
+    for (source, _, failed_records), closed, outcome in zip(batch, closed_per_source, outcomes, strict=True):
         outcome.new_failed_records = _store_failed_records(source, failed_records, now)
-        if outcome.new_failed_records:
+        outcome.resolved_failed_records = _resolve_failed_records(source, closed, now)
+        if outcome.new_failed_records or outcome.resolved_failed_records:
             refresh_failed_counts(source)
     return outcomes
 
@@ -267,6 +275,27 @@ def _store_failed_records(source: HealthSource, observed: Sequence[FailedRecordO
         )
     FailedRecord.objects.bulk_create(new)
     return len(new)
+
+
+def _resolve_failed_records(source: HealthSource, closed: Sequence[ResolvedObservation], now: dt.datetime) -> int:
+    """Close the open failed records the platform says are closed, noting how; one UPDATE per way."""
+    by_how: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for obs in closed:
+        ids, runs = by_how[obs.how[:300]]
+        if obs.external_id:
+            ids.add(obs.external_id[:200])
+        if obs.run_external_id:
+            runs.add(obs.run_external_id)
+    done = 0
+    for how, (ids, runs) in by_how.items():
+        if not ids and not runs:
+            continue
+        done += FailedRecord.objects.filter(
+            Q(external_id__in=ids) | Q(run__external_id__in=runs),
+            integration_id=source.integration_id,
+            resolved_at=None,
+        ).update(resolved_at=now, resolution=stored_as_text(how))
+    return done
 
 
 def refresh_failed_counts(source: HealthSource) -> None:

@@ -57,6 +57,8 @@ class FailedRecord(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # How it was closed when the platform closed it (e.g. "resolved on Celigo"); blank when a person did.
+    resolution = models.CharField(max_length=300, blank=True)
     # When a re-sync handed this record to the platform to send again (see monitoring/health/resync.py).
     replay_requested_at = models.DateTimeField(null=True, blank=True)
 

@@ -43,6 +43,16 @@ class FailedRecordObservation:
 
 
 @dataclass(frozen=True)
+class ResolvedObservation:
+    """Failed records the platform itself has closed: the one with this error id (external_id), or every
+    open one of a run (run_external_id), e.g. a Boomi retry that succeeded for its originalExecutionId."""
+
+    external_id: str = ""  # as FailedRecordObservation.external_id
+    run_external_id: str = ""
+    how: str = ""  # shown with the record, e.g. "resolved on Celigo" or "retried by execution-42"
+
+
+@dataclass(frozen=True)
 class PollTarget:
     """Everything an adapter needs for one integration's health source."""
 
@@ -60,6 +70,7 @@ class PollResult:
     runs: list[RunObservation] = field(default_factory=list)  # any order; upserted by external_id
     failed_records: list[FailedRecordObservation] = field(default_factory=list)
     cursor: str | None = None  # store and pass back next time
+    resolved: list[ResolvedObservation] = field(default_factory=list)  # closed on the platform since
     stopped: str = ""  # why the platform has the recipe/flow/app switched off ("stopped on Workato: ..."); "" when on
 
 

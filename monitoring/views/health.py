@@ -99,7 +99,9 @@ def health_page(request: HttpRequest, key: str) -> HttpResponse:
         "chart": chart,
         "recent_runs": runs[:RECENT] if runs else list(Run.objects.filter(integration=integration)[:RECENT]),
         "open_failed": list(failed.filter(resolved_at=None).order_by("position")[:500]),
-        "resolved_failed": list(failed.exclude(resolved_at=None).order_by("-resolved_at")[:RECENT]),
+        "resolved_failed": list(
+            failed.exclude(resolved_at=None).select_related("resolved_by").order_by("-resolved_at")[:RECENT]
+        ),
         "resyncs": list(
             ResyncRequest.objects.filter(integration=integration).prefetch_related("failed_records")[:RECENT]
         ),

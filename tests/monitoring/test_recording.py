@@ -10,7 +10,13 @@ from django.test.utils import CaptureQueriesContext
 
 from monitoring.health.pipeline import record_poll
 from monitoring.models import FailedRecord, Flip, Run
-from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation, RunStatus
+from monitoring.platforms.contract import (
+    FailedRecordObservation,
+    PollResult,
+    ResolvedObservation,
+    RunObservation,
+    RunStatus,
+)
 from tests.monitoring.conftest import T0, make_integration, minutes, source_of
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +132,36 @@ def test_a_run_moving_too_few_records_makes_it_failing(db):
     record_poll(strict, PollResult(runs=[run("r-1", T0, records_out=0)]), now=T0)
     flip = Flip.objects.get()
     assert (flip.to_state, flip.reason) == ("failing", "run r-1 moved 0 records (minimum 1)")
+
+
+def test_failed_records_the_platform_closed_are_resolved_with_how(polled):
+    """By error id, or every record of a run (a retry in the same poll as the failure closes it too)."""
+    failed = [
+        FailedRecordObservation(key="SO-1", error="bad tax", occurred_at=T0, run_external_id="r-1", external_id="e-1"),
+        FailedRecordObservation(key="SO-2", error="bad tax", occurred_at=T0, run_external_id="r-1", external_id="e-2"),
+        FailedRecordObservation(key="SO-3", error="no customer", occurred_at=T0, run_external_id="r-2"),
+    ]
+    runs = [run("r-1", T0, status="failed"), run("r-2", T0, status="failed")]
+    record_poll(polled, PollResult(runs=runs, failed_records=failed), now=T0)
+    assert source_of(polled).open_failed_records == 3
+
+    closed = [ResolvedObservation(external_id="e-1", how="resolved on Celigo")]
+    outcome = record_poll(polled, PollResult(resolved=closed), now=T0 + minutes(1))
+    assert outcome.resolved_failed_records == 1
+    assert source_of(polled).open_failed_records == 2
+    assert FailedRecord.objects.get(key="SO-1").resolution == "resolved on Celigo"
+
+    # Saying it again changes nothing; a run's records close together, with a failure seen in the same poll.
+    again = PollResult(
+        runs=[run("r-3", T0 + minutes(2), status="failed")],
+        failed_records=[FailedRecordObservation(key="SO-4", error="x", occurred_at=T0, run_external_id="r-3")],
+        resolved=[
+            *closed,
+            ResolvedObservation(run_external_id="r-2", how="retried by r-9"),
+            ResolvedObservation(run_external_id="r-3", how="retried by r-10"),
+        ],
+    )
+    assert record_poll(polled, again, now=T0 + minutes(2)).resolved_failed_records == 2
+    assert list(FailedRecord.objects.filter(resolved_at=None).values_list("key", flat=True)) == ["SO-2"]
+    assert source_of(polled).open_failed_records == 1
+    assert FailedRecord.objects.get(key="SO-1").resolved_at == T0 + minutes(1)
