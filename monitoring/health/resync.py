@@ -33,7 +33,7 @@ from monitoring.health.store import refresh_failed_counts
 from monitoring.ingest.polling import target_for
 from monitoring.models import FailedRecord, HealthSource, ResyncRequest, Run
 from monitoring.models.choices import ResyncMethod, ResyncStatus, RunStatus
-from monitoring.platforms import get_replayer, no_replay_reason, outbound
+from monitoring.platforms import account_throttle, get_replayer, no_replay_reason, outbound
 from monitoring.platforms.contract import PollError, ReplayRecord, ReplayResult
 
 logger = logging.getLogger(__name__)
@@ -90,8 +90,9 @@ def replay(resync_id: int, now: dt.datetime | None = None) -> str:
         claimed.update(status=ResyncStatus.RESOLVED, resolved_at=now, note="Every record was resolved before sending.")
         return ResyncStatus.RESOLVED
     try:
-        with outbound.make_client() as client:
-            result = replayer.replay(target_for(integration), client, [_replay_record(r) for r in records])
+        target = target_for(integration)
+        with outbound.make_client() as client, account_throttle(target):
+            result = replayer.replay(target, client, [_replay_record(r) for r in records])
     except (PollError, httpx.HTTPError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("replay of re-sync %s for %s failed: %s", resync_id, integration.key, error)

@@ -26,7 +26,7 @@ class DiscoveryReport:
 
 
 def discover_platforms(now: dt.datetime | None = None) -> DiscoveryReport:
-    from monitoring.platforms import get_adapter
+    from monitoring.platforms import account_throttle, get_adapter
     from monitoring.platforms.outbound import make_client
 
     now = now or timezone.now()
@@ -39,7 +39,7 @@ def discover_platforms(now: dt.datetime | None = None) -> DiscoveryReport:
             secret_env=account.secret_env,
         )
         try:
-            with make_client() as http:
+            with make_client() as http, account_throttle(target):
                 processes = get_adapter(account.platform).discover(target, http)
         except (PollError, httpx.HTTPError, ValueError) as exc:
             logger.warning("discovery of %s failed: %s", account.key, exc)

@@ -113,11 +113,13 @@ class Failure:
 
 def _pull(source: HealthSource, http: httpx.Client) -> PollResult | Failure:
     """What the source's adapter returns, or why it could not."""
-    from monitoring.platforms import get_adapter
+    from monitoring.platforms import account_throttle, get_adapter
     from monitoring.platforms.outbound import Throttled
 
     try:
-        return get_adapter(source.kind).poll(poll_target(source), http)
+        target = poll_target(source)
+        with account_throttle(target):
+            return get_adapter(source.kind).poll(target, http)
     except (PollError, httpx.HTTPError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("poll of %s failed: %s", source.integration.key, error)

@@ -7,12 +7,17 @@ the database.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from catalog.choices import HealthKind, Platform
+from monitoring.platforms import throttle
+from monitoring.platforms.boomi import LIMITS as BOOMI_LIMITS
 from monitoring.platforms.boomi import adapter as boomi
 from monitoring.platforms.celigo import adapter as celigo
-from monitoring.platforms.contract import Adapter, PollError, Replayer
+from monitoring.platforms.contract import Adapter, PollError, PollTarget, Replayer
 from monitoring.platforms.http import adapter as http
 from monitoring.platforms.mulesoft import adapter as mulesoft
+from monitoring.platforms.workato import LIMITS as WORKATO_LIMITS
 from monitoring.platforms.workato import adapter as workato
 
 ADAPTERS: dict[str, Adapter] = {
@@ -31,6 +36,19 @@ NO_REPLAY: dict[str, str] = {
     Platform.BOOMI: boomi.NO_REPLAY,
     Platform.MULESOFT: mulesoft.NO_REPLAY,
 }
+
+
+# The vendors' documented rate limits, kept per account by monitoring/platforms/throttle.py.
+LIMITS: dict[str, tuple[throttle.Limit, ...]] = {
+    Platform.BOOMI: BOOMI_LIMITS,
+    Platform.WORKATO: WORKATO_LIMITS,
+}
+
+
+def account_throttle(target: PollTarget) -> AbstractContextManager[None]:
+    """Run an adapter's calls inside this: they keep to its platform's limits for the target's account."""
+    key = "|".join((target.kind, target.base_url.rstrip("/"), target.account_id))
+    return throttle.account(key, LIMITS.get(target.kind, ()))
 
 
 def get_adapter(kind: str) -> Adapter:

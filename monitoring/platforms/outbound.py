@@ -35,6 +35,7 @@ import httpx
 from django.conf import settings
 
 from catalog.spec.checks import not_a_credential_variable
+from monitoring.platforms import throttle
 from monitoring.platforms.contract import PollError
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=5.0)
@@ -302,6 +303,14 @@ def send(
     redirects = waits = 0
     while redirects <= MAX_REDIRECTS:
         _check_scheme(target)
+        if (
+            throttle.wait_for_slot(method, target.path, max(0.0, min(MAX_WAIT_SECONDS, deadline - time.monotonic())))
+            is None
+        ):
+            raise Throttled(
+                f"{what}: the account's documented rate limit leaves no call free within {MAX_WAIT_SECONDS:.0f} s",
+                MAX_WAIT_SECONDS,
+            )
         request = client.build_request(method, target, headers=request_headers, json=json_body, content=content)
         try:
             response = client.send(request, stream=True, follow_redirects=False)
