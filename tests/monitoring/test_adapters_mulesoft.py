@@ -601,3 +601,12 @@ def test_a_cloudhub_2_app_polled_through_the_pipeline_is_down_while_stopped_with
         ("down", "stopped on MuleSoft: application invoice-sync is STOPPED"),
         ("up", "last run succeeded"),
     ]
+
+
+@pytest.mark.parametrize("value", [TOKEN, CONNECTED_APP])
+def test_a_connection_never_shows_its_credential(outbound_client, monkeypatch, value):
+    from monitoring.platforms.mulesoft.access import connect
+
+    monkeypatch.setenv(ENV, value)
+    shown = repr(connect(target("http://127.0.0.1:9"), outbound_client))
+    assert TOKEN not in shown and CLIENT_SECRET not in shown

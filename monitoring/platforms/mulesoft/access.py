@@ -41,7 +41,7 @@ class Anypoint:
     base: str
     org_id: str
     env_id: str
-    bearer: str = ""  # an access token as the variable holds it
+    bearer: str = field(default="", repr=False)  # an access token as the variable holds it
     client_id: str = ""  # or a connected app's credentials, exchanged for a token
     client_secret: str = field(default="", repr=False)
     _token: str = field(default="", repr=False)
