@@ -289,6 +289,7 @@ def send(
     headers: Mapping[str, str] | None = None,
     json_body: Any = None,
     content: bytes | None = None,
+    credential_in_body: bool = False,
 ) -> Reply:
     """Make one checked request; a refused credential, a non-2xx status or a timeout is a PollError.
 
@@ -298,7 +299,9 @@ def send(
     request_headers = dict(headers or {})
     # A credential goes only to the origin the caller addressed (its account's base_url): a redirect
     # elsewhere is refused rather than followed without it, so what is read is the platform's answer.
-    credential_origin = _origin(target) if any(k.lower() == "authorization" for k in request_headers) else None
+    # (credential_in_body: the body carries one, e.g. a client secret exchanged for a token.)
+    carries_credential = credential_in_body or any(k.lower() == "authorization" for k in request_headers)
+    credential_origin = _origin(target) if carries_credential else None
     deadline = time.monotonic() + DEADLINE_SECONDS
     redirects = waits = 0
     while redirects <= MAX_REDIRECTS:
@@ -394,6 +397,15 @@ class Throttled(PollError):
         self.retry_after = retry_after
 
 
+class StatusError(PollError):
+    """The platform answered the call named `what` with a status that is not a success."""
+
+    def __init__(self, message: str, status_code: int, what: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.what = what
+
+
 def _check_status(reply: Reply, what: str) -> None:
     status = reply.status_code
     if status in THROTTLED:
@@ -402,8 +414,8 @@ def _check_status(reply: Reply, what: str) -> None:
         kind = "rate limited" if status == 429 else "unavailable"
         raise Throttled(f"{what}: {kind} (HTTP {status}) by {_shown(reply.url)}{later}", wait)
     if status in (401, 403):
-        raise PollError(f"{what}: credentials refused (HTTP {status})")
+        raise StatusError(f"{what}: credentials refused (HTTP {status})", status, what)
     if status >= 500:
-        raise PollError(f"{what}: server error (HTTP {status}) from {_shown(reply.url)}")
+        raise StatusError(f"{what}: server error (HTTP {status}) from {_shown(reply.url)}", status, what)
     if not 200 <= status < 300:
-        raise PollError(f"{what}: unexpected HTTP {status} from {_shown(reply.url)}")
+        raise StatusError(f"{what}: unexpected HTTP {status} from {_shown(reply.url)}", status, what)

@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ENV = "PLUMBLINE_CRED_TEST_ACCOUNT"
 USER, TOKEN = "ana", "s3cr3t-platform-token"
 SECRET = f"{USER}:{TOKEN}"  # Boomi wants user:token; the Bearer stand-ins take it whole
+# For MuleSoft, "a:b" is a connected app's client_id:client_secret; a bearer token has no colon.
+ENV_BEARER = "PLUMBLINE_CRED_TEST_BEARER"
 DJANGO_SECRET = "django-secret-key-that-must-stay-home"
 OWN_VARIABLE_REFUSED = (
     "SECRET_KEY is a variable Plumbline itself reads, never a credential: keep the credential in PLUMBLINE_CRED_<NAME>"
@@ -53,6 +55,7 @@ def loopback_allowed(settings, monkeypatch):
     """The platform stand-in on 127.0.0.1 and "elsewhere" on localhost are both reachable."""
     settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32", "localhost"]
     monkeypatch.setenv(ENV, SECRET)
+    monkeypatch.setenv(ENV_BEARER, TOKEN)
 
 
 def on_localhost(base_url: str) -> str:
@@ -337,14 +340,15 @@ def boomi() -> tuple[StandIn, str, str, PollTarget]:
 
 
 def mulesoft() -> tuple[StandIn, str, str, PollTarget]:
-    server = MuleSoftStandIn(token=SECRET, org_id="org-1", env_id="env-1", apps=[])
-    target = PollTarget(kind="mulesoft", ref="orders-api", account_id="org-1/env-1", secret_env=ENV)
-    return server, "GET", r"/cloudhub/api/v2/applications/([\w-]+)", target
+    server = MuleSoftStandIn(token=TOKEN, org_id="org-1", env_id="env-1", apps=[])
+    target = PollTarget(kind="mulesoft", ref="orders-api", account_id="org-1/env-1", secret_env=ENV_BEARER)
+    return server, "GET", "/amc/application-manager/api/v2/organizations/org-1/environments/env-1/deployments", target
 
 
 AUTHORIZATION = {
     "boomi": "Basic " + base64.b64encode(SECRET.encode()).decode(),
-    **dict.fromkeys(("celigo", "workato", "mulesoft"), f"Bearer {SECRET}"),
+    **dict.fromkeys(("celigo", "workato"), f"Bearer {SECRET}"),
+    "mulesoft": f"Bearer {TOKEN}",
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -29,8 +29,6 @@ RENEW_MARGIN_SECONDS = 60  # a cached token is dropped this long before Anypoint
 DEFAULT_LIFETIME_SECONDS = 3600
 CACHE_PREFIX = "mulesoft-token:"
 _HEADER_SAFE = re.compile(r"[\x20-\x7e]+")  # what outbound.read_secret also requires of a credential
-_REFUSED = re.compile(r"credentials refused \(HTTP (\d{3})\)")
-_UNEXPECTED = re.compile(r"unexpected HTTP (\d{3}) from ")
 
 
 @dataclass
@@ -94,13 +92,16 @@ class Anypoint:
             {"client_id": self.client_id, "client_secret": self.client_secret, "grant_type": "client_credentials"}
         ).encode()
         headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
-        # outbound.send keeps a credential on its origin only when it rides in an Authorization header; this one
-        # is in the body, so a client of its own refuses any redirect that would carry it to another origin.
-        with outbound.make_client() as client:
-            client.event_hooks = {"response": [_refuse_redirect_off(httpx.URL(self.base))]}
-            reply = outbound.send(
-                client, "POST", f"{self.base}{TOKEN_PATH}", what=TOKEN_CALL, headers=headers, content=body
-            )
+        # The client secret rides in the body: outbound.send keeps it on the account's origin as it would a header.
+        reply = outbound.send(
+            self.client,
+            "POST",
+            f"{self.base}{TOKEN_PATH}",
+            what=TOKEN_CALL,
+            headers=headers,
+            content=body,
+            credential_in_body=True,
+        )
         answer = as_object(reply.json(TOKEN_CALL), TOKEN_CALL)
         token = required_str(answer, "access_token", TOKEN_CALL)
         if not _HEADER_SAFE.fullmatch(token):
@@ -141,29 +142,7 @@ def token_cache_key(base: str, client_id: str, client_secret: str) -> str:
 
 
 def http_status(exc: PollError, what: str) -> int | None:
-    """The HTTP status a call named `what` was refused with (401, 403) or found unexpected (404, ...), else None.
-
-    outbound.send says it only in its message, in the two forms it words these errors in.
-    """
-    prefix = f"{what}: "
-    if isinstance(exc, outbound.Throttled) or not str(exc).startswith(prefix):
-        return None
-    rest = str(exc)[len(prefix) :]
-    match = _REFUSED.fullmatch(rest) or _UNEXPECTED.match(rest)
-    return int(match.group(1)) if match else None
-
-
-def _refuse_redirect_off(base: httpx.URL) -> Callable[[httpx.Response], None]:
-    origin = (base.scheme, base.host, base.port)
-
-    def check(response: httpx.Response) -> None:
-        if not response.is_redirect:
-            return
-        following = response.url.join(response.headers.get("location", ""))
-        if (following.scheme, following.host, following.port) != origin:
-            raise PollError(
-                f"{TOKEN_CALL}: the token endpoint redirects to another origin; "
-                "the client secret is sent only to the platform account's base_url"
-            )
-
-    return check
+    """The HTTP status the call named `what` was answered with when it failed on one (401, 403, 404, ...), else None."""
+    if isinstance(exc, outbound.StatusError) and exc.what == what:
+        return exc.status_code
+    return None
