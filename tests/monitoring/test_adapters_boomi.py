@@ -235,34 +235,91 @@ def test_discover_lists_every_process_across_pages(outbound_client):
     assert found == [DiscoveredProcess(ref=f"proc-{i}", name=f"Process {i}") for i in range(1, 6)]
 
 
-def test_a_test_execution_is_not_a_run(outbound_client):
+def test_a_test_execution_is_a_test_run(outbound_client):
     executions = [
         execution("sched-1", "2026-05-01T10:00:00Z", "ERROR", message="Connection refused"),
         execution("test-1", "2026-05-01T10:05:00Z", "COMPLETE", executionType="test_manual"),
+        execution("test-2", "2026-05-01T10:06:00Z", "COMPLETE", executionType="test_sub_process"),
     ]
     with standin(executions) as base_url:
         result = boomi.poll(target(base_url), outbound_client)
-    assert [(r.external_id, r.status) for r in result.runs] == [("sched-1", "failed")]
-    assert result.cursor == "2026-05-01T10:05:00Z"  # read past, not read again
+    assert [(r.external_id, r.status, r.test) for r in result.runs] == [
+        ("sched-1", "failed", False),
+        ("test-1", "success", True),
+        ("test-2", "success", True),
+    ]
+    assert result.cursor == "2026-05-01T10:06:00Z"  # read past, not read again
+
+
+def boomi_integration(base_url: str, key: str = "invoices"):
+    from catalog.models import PlatformAccount
+    from tests.monitoring.conftest import make_integration
+
+    account, _ = PlatformAccount.objects.get_or_create(
+        key="boomi-prod", defaults={"platform": "boomi", "base_url": base_url, "account_id": ACCOUNT, "secret_env": ENV}
+    )
+    return make_integration(key, kind="boomi", health_account=account, health_ref="proc-1")
 
 
 @pytest.mark.django_db
 def test_a_passing_test_run_after_a_failed_scheduled_run_leaves_the_integration_failing():
-    from catalog.models import PlatformAccount
     from monitoring.ingest.polling import poll_source
-    from tests.monitoring.conftest import make_integration, source_of
+    from monitoring.models import Run
+    from tests.monitoring.conftest import source_of
+    from tests.monitoring.test_pages import client_as
 
     executions = [
         execution("sched-1", "2026-05-01T10:00:00Z", "ERROR", message="Connection refused"),
         execution("test-1", "2026-05-01T10:05:00Z", "COMPLETE", executionType="test_manual"),
     ]
     with standin(executions) as base_url:
-        account = PlatformAccount.objects.create(
-            key="boomi-prod", platform="boomi", base_url=base_url, account_id=ACCOUNT, secret_env=ENV
-        )
-        integration = make_integration(kind="boomi", health_account=account, health_ref="proc-1")
+        integration = boomi_integration(base_url)
         outcome = poll_source(integration.pk)
-    assert outcome.error == "" and outcome.recorded is not None and outcome.recorded.new_runs == 1
+    assert outcome.error == "" and outcome.recorded is not None and outcome.recorded.new_runs == 2
     source = source_of(integration)
     assert source.state == "failing"
     assert source.last_run.external_id == "sched-1"
+    assert source.last_success_at is None
+    assert list(Run.objects.order_by("run_at").values_list("external_id", "test")) == [
+        ("sched-1", False),
+        ("test-1", True),
+    ]
+    page = client_as("ana@example.com").get("/integrations/invoices/health/").content.decode()
+    recent, _, tests = page.partition("<h2>Test runs (not counted)</h2>")
+    recent = recent.partition("<h2>Recent runs</h2>")[2]
+    tests = tests.partition("<h2>")[0]
+    assert "sched-1" in recent and "test-1" not in recent
+    assert "test-1" in tests and "sched-1" not in tests
+
+
+@pytest.mark.django_db
+def test_test_runs_do_not_count_for_the_observed_interval():
+    from monitoring.health.pipeline import record_poll
+    from monitoring.platforms.contract import PollResult
+    from tests.monitoring.conftest import T0, make_integration, minutes, source_of
+
+    integration = make_integration("invoices", kind="boomi")
+    real = [RunObservation(f"r-{n}", "success", finished_at=T0 + minutes(60 * n)) for n in range(3)]
+    tests = [RunObservation(f"t-{n}", "success", finished_at=T0 + minutes(60 * n + 10), test=True) for n in range(3)]
+    record_poll(integration, PollResult(runs=[*real, *tests]), now=T0 + minutes(150))
+    source = source_of(integration)
+    assert source.observed_median_minutes == 60.0
+    assert source.last_success_at == T0 + minutes(120)
+    assert source.last_run.external_id == "r-2"
+
+
+@pytest.mark.django_db
+def test_a_test_run_does_not_carry_replayed_records():
+    from monitoring.health import resync
+    from monitoring.health.pipeline import record_poll
+    from monitoring.models import FailedRecord
+    from monitoring.platforms.contract import FailedRecordObservation, PollResult
+    from tests.monitoring.conftest import T0, make_integration, minutes
+
+    integration = make_integration("invoices", kind="boomi")
+    record_poll(integration, PollResult(failed_records=[FailedRecordObservation(key="INV-1", error="x")]), now=T0)
+    FailedRecord.objects.update(replay_requested_at=T0)
+    tried = RunObservation("test-1", "success", finished_at=T0 + minutes(5), test=True)
+    record_poll(integration, PollResult(runs=[tried]), now=T0 + minutes(5))
+    resync.settle(integration.pk, now=T0 + minutes(6))
+    assert FailedRecord.objects.get().resolved_at is None

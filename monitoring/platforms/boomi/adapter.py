@@ -6,8 +6,8 @@
   carries one (Boomi pages at 100 records).
 - Auth: HTTP Basic. The secret env var holds "user:token" exactly as Boomi's API token login
   expects it, e.g. "BOOMI_TOKEN.ana@example.com:7f3c…". JSON is asked for with Accept.
-- Test executions (executionType test_manual) are not runs of the integration: left out of the runs
-  (they never change its state) but read past by the cursor.
+- Test executions (executionType test_manual, test_sub_process) are not runs of the integration:
+  returned as test runs (RunObservation.test), stored and shown apart, never changing its health.
 - Fields: executionId, executionTime (the start, yyyy-MM-ddTHH:mm:ssZ), status,
   inboundDocumentCount (in), outboundDocumentCount (out), inboundErrorDocumentCount (failed),
   executionDuration (ms; gives finished_at), message. Counts come as plain numbers or as
@@ -51,8 +51,9 @@ logger = logging.getLogger(__name__)
 
 NO_REPLAY = "Plumbline does not read Boomi's failed documents, so it cannot ask Boomi to rerun them"
 
-# executionType of the runs Boomi's ExecutionRecord lists that are tests, not runs of the integration.
-TEST_TYPES = frozenset({"test_manual"})
+# executionType of the executions that are tests, not runs of the integration: test_manual (a test-mode
+# run) and test_sub_process (a subprocess a test-mode run called).
+TEST_TYPES = frozenset({"test_manual", "test_sub_process"})
 
 STATUSES: dict[str, RunStatus] = {
     "COMPLETE": "success",
@@ -75,18 +76,11 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
         expression = {"operator": "and", "nestedExpression": [expression, since]}
     what = f"Boomi executions of process {target.ref}"
     runs: list[RunObservation] = []
-    tests: list[RunObservation] = []
     for n, item in enumerate(
         _query(target, client, "ExecutionRecord", {"QueryFilter": {"expression": expression}}, what)
     ):
-        record = as_object(item, f"{what}: record {n}")
-        # A test run (executionType test_manual, started from the process builder) is someone trying the
-        # process, not the integration running: it never changes the integration's state.
-        (tests if record.get("executionType") in TEST_TYPES else runs).append(_run(record, f"{what}: record {n}"))
-    if tests:
-        logger.info("%s: %d test executions left out of the runs", what, len(tests))
-    # Test executions still move the cursor on (they were read), but one still running holds it back.
-    seen = [(run.started_at, run.status) for run in (*runs, *tests) if run.started_at is not None]
+        runs.append(_run(item, f"{what}: record {n}"))
+    seen = [(run.started_at, run.status) for run in runs if run.started_at is not None]
     cursor = held_back_time(seen, previous, dt.timedelta(seconds=1))
     return PollResult(runs=runs, cursor=_boomi_time(cursor) if cursor else target.cursor)
 
@@ -145,6 +139,8 @@ def _run(item: Any, what: str) -> RunObservation:
     status = STATUSES[status_name]
     if status_name == "COMPLETE" and failed_docs:
         status = "failed"
+    # A test-mode run (started from the process builder) is someone trying the process, not the
+    # integration running: stored as a test run, which never changes the integration's health.
     return RunObservation(
         external_id=execution_id,
         status=status,
@@ -156,6 +152,7 @@ def _run(item: Any, what: str) -> RunObservation:
         records_out=_long(record, "outboundDocumentCount", what),
         records_failed=failed_docs,
         message=optional_str(record, "message", what),
+        test=record.get("executionType") in TEST_TYPES,
     )
 
 
