@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import logging
 
 import pytest
 
 from monitoring.platforms import outbound
 from monitoring.platforms.boomi import adapter as boomi
-from monitoring.platforms.contract import DiscoveredProcess, PollError, PollTarget, RunObservation
+from monitoring.platforms.contract import (
+    DiscoveredProcess,
+    PollError,
+    PollResult,
+    PollTarget,
+    RunObservation,
+)
 from tests.monitoring.standins import Answer, BoomiStandIn
 
 ACCOUNT = "acme-AB12CD"
@@ -49,6 +56,11 @@ def standin(executions, **kwargs) -> BoomiStandIn:
     return BoomiStandIn(account_id=ACCOUNT, user=USER, token=TOKEN, executions=executions, **kwargs)
 
 
+def cursor_of(result: PollResult) -> dict:
+    assert result.cursor is not None
+    return json.loads(result.cursor)
+
+
 def target(base_url: str, cursor: str | None = None, **kwargs) -> PollTarget:
     fields = {"ref": "proc-1", "base_url": base_url, "account_id": ACCOUNT, "secret_env": ENV, "cursor": cursor}
     return PollTarget(kind="boomi", **{**fields, **kwargs})
@@ -69,15 +81,16 @@ def test_executions_are_read_across_query_and_query_more_pages(outbound_client):
     with server as base_url:
         result = boomi.poll(target(base_url), outbound_client)
     assert [r.external_id for r in result.runs] == [f"execution-{i}" for i in range(1, 6)]
-    paths = [r.path.rsplit("/", 1)[1] for r in server.requests]
-    assert paths == ["query", "queryMore", "queryMore"]
-    assert server.requests[1].body == b"EXAMPLE-TOKEN-1"
-    assert server.requests[1].headers["content-type"] == "text/plain"
+    executions = server.requests_to(f"/api/rest/v1/{ACCOUNT}/ExecutionRecord")
+    assert [r.path.rsplit("/", 1)[1] for r in executions] == ["query", "queryMore", "queryMore"]
+    assert executions[1].body == b"EXAMPLE-TOKEN-1"
+    assert executions[1].headers["content-type"] == "text/plain"
     expected_auth = "Basic " + base64.b64encode(f"{USER}:{TOKEN}".encode()).decode()
     assert {r.headers["authorization"] for r in server.requests} == {expected_auth}
-    assert server.requests[0].headers["accept"] == "application/json"
-    assert server.requests[0].json() == {
-        "QueryFilter": {"expression": {"argument": ["proc-1"], "operator": "EQUALS", "property": "processId"}}
+    assert executions[0].headers["accept"] == "application/json"
+    assert executions[0].json() == {
+        "QueryFilter": {"expression": {"argument": ["proc-1"], "operator": "EQUALS", "property": "processId"}},
+        "QuerySort": {"sortField": [{"fieldName": "executionTime", "sortOrder": "ASC"}]},
     }
 
 
@@ -132,11 +145,18 @@ def test_the_cursor_is_the_latest_execution_time_and_a_repeat_poll_returns_nothi
     with server as base_url:
         first = boomi.poll(target(base_url), outbound_client)
         second = boomi.poll(target(base_url, cursor=first.cursor), outbound_client)
-    assert first.cursor == "2026-05-01T11:00:00Z"
+    assert cursor_of(first) == {"after": "2026-05-01T11:00:00Z", "open": []}
     assert second.runs == []
     assert second.cursor == first.cursor
-    since = server.requests[-1].json()["QueryFilter"]["expression"]["nestedExpression"][1]
+    last_query = server.requests_to(f"/api/rest/v1/{ACCOUNT}/ExecutionRecord/query")[-1]
+    since = last_query.json()["QueryFilter"]["expression"]["nestedExpression"][1]
     assert since == {"argument": ["2026-05-01T11:00:00Z"], "operator": "GREATER_THAN", "property": "executionTime"}
+
+
+def test_a_cursor_earlier_versions_stored_as_a_bare_time_is_read(outbound_client):
+    with standin(FIVE) as base_url:
+        result = boomi.poll(target(base_url, cursor="2026-05-01T10:30:00Z"), outbound_client)
+    assert [r.external_id for r in result.runs] == ["execution-4", "execution-5"]
 
 
 def test_a_poll_from_the_cursor_returns_only_later_executions(outbound_client):
@@ -148,24 +168,82 @@ def test_a_poll_from_the_cursor_returns_only_later_executions(outbound_client):
     assert [r.external_id for r in result.runs] == ["execution-3"]
 
 
-def test_the_cursor_stays_before_an_execution_still_running(outbound_client):
+def test_an_execution_still_running_is_looked_at_again_by_id(outbound_client):
     server = standin([execution("e-1", "2026-05-01T10:00:00Z", "INPROCESS"), execution("e-2", "2026-05-01T10:05:00Z")])
     with server as base_url:
         first = boomi.poll(target(base_url), outbound_client)
-        assert first.cursor == "2026-05-01T09:59:59Z"
+        assert cursor_of(first) == {"after": "2026-05-01T10:05:00Z", "open": ["e-1"]}
         server.executions[0]["status"] = "COMPLETE"
         second = boomi.poll(target(base_url, cursor=first.cursor), outbound_client)
-    assert [(r.external_id, r.status) for r in second.runs] == [("e-1", "success"), ("e-2", "success")]
-    assert second.cursor == "2026-05-01T10:05:00Z"
+    assert [(r.external_id, r.status) for r in second.runs] == [("e-1", "success")]
+    assert cursor_of(second) == {"after": "2026-05-01T10:05:00Z", "open": []}
+    again = server.requests_to(f"/api/rest/v1/{ACCOUNT}/ExecutionRecord/query")[-1].json()
+    assert again == {
+        "QueryFilter": {
+            "expression": {
+                "operator": "and",
+                "nestedExpression": [
+                    {"argument": ["proc-1"], "operator": "EQUALS", "property": "processId"},
+                    {"argument": ["e-1"], "operator": "EQUALS", "property": "executionId"},
+                ],
+            }
+        }
+    }
 
 
-def test_paging_stops_at_the_page_bound(outbound_client, monkeypatch):
+def test_a_long_running_execution_does_not_hold_back_the_executions_after_it(outbound_client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)  # four executions a poll, at page_size 2
+    executions = [execution("e-0", "2026-05-01T09:00:00Z", "INPROCESS")]
+    executions += [execution(f"e-{n}", f"2026-05-01T10:{n:02}:00Z") for n in range(1, 10)]
+    server = standin(executions)
+    seen: set[str] = set()
+    cursor = None
+    with server as base_url:
+        for _ in range(4):
+            result = boomi.poll(target(base_url, cursor=cursor), outbound_client)
+            seen.update(r.external_id for r in result.runs)
+            cursor = result.cursor
+    assert seen == {e["executionId"] for e in executions}
+    assert cursor_of(result)["open"] == ["e-0"]
+
+
+def test_executions_beyond_the_page_bound_are_read_next_poll(outbound_client, monkeypatch):
     monkeypatch.setattr(outbound, "MAX_PAGES", 2)
     server = standin(FIVE)
     with server as base_url:
+        first = boomi.poll(target(base_url), outbound_client)
+        second = boomi.poll(target(base_url, cursor=first.cursor), outbound_client)
+    assert len(server.requests_to(f"/api/rest/v1/{ACCOUNT}/ExecutionRecord")) == 3
+    assert [r.external_id for r in first.runs] == ["execution-1", "execution-2", "execution-3", "execution-4"]
+    assert cursor_of(first)["after"] == "2026-05-01T10:44:59Z"  # the last second read is read again
+    assert [r.external_id for r in second.runs] == ["execution-4", "execution-5"]
+
+
+def test_executions_sharing_the_last_second_read_are_not_skipped(outbound_client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)
+    times = ["10:00:00", "10:00:01", "10:00:02", "10:00:03", "10:00:03", "10:00:03"]
+    server = standin([execution(f"e-{n}", f"2026-05-01T{t}Z") for n, t in enumerate(times)])
+    with server as base_url:
+        first = boomi.poll(target(base_url), outbound_client)
+        second = boomi.poll(target(base_url, cursor=first.cursor), outbound_client)
+    assert {r.external_id for r in (*first.runs, *second.runs)} == {f"e-{n}" for n in range(6)}
+
+
+def test_pages_cut_at_the_bound_and_not_in_time_order_are_a_poll_error(outbound_client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)
+    times = ["10:05:00", "10:00:00", "10:01:00", "10:02:00", "10:03:00"]
+    server = standin([execution(f"e-{n}", f"2026-05-01T{t}Z") for n, t in enumerate(times)], sorts=False)
+    with server as base_url, pytest.raises(PollError, match="not sorted by executionTime"):
+        boomi.poll(target(base_url), outbound_client)
+
+
+def test_results_not_in_time_order_are_fine_when_every_page_was_read(outbound_client):
+    times = ["10:05:00", "10:00:00", "10:01:00"]
+    server = standin([execution(f"e-{n}", f"2026-05-01T{t}Z") for n, t in enumerate(times)], sorts=False)
+    with server as base_url:
         result = boomi.poll(target(base_url), outbound_client)
-    assert len(server.requests) == 2
-    assert [r.external_id for r in result.runs] == ["execution-1", "execution-2", "execution-3", "execution-4"]
+    assert [r.external_id for r in result.runs] == ["e-1", "e-2", "e-0"]
+    assert cursor_of(result)["after"] == "2026-05-01T10:05:00Z"
 
 
 def test_refused_credentials_are_a_poll_error_without_the_secret(outbound_client, monkeypatch, caplog):
@@ -248,7 +326,7 @@ def test_a_test_execution_is_a_test_run(outbound_client):
         ("test-1", "success", True),
         ("test-2", "success", True),
     ]
-    assert result.cursor == "2026-05-01T10:06:00Z"  # read past, not read again
+    assert cursor_of(result) == {"after": "2026-05-01T10:06:00Z", "open": []}  # read past, not read again
 
 
 def boomi_integration(base_url: str, key: str = "invoices"):
