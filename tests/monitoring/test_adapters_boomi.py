@@ -13,9 +13,11 @@ from monitoring.platforms import outbound
 from monitoring.platforms.boomi import adapter as boomi
 from monitoring.platforms.contract import (
     DiscoveredProcess,
+    FailedRecordObservation,
     PollError,
     PollResult,
     PollTarget,
+    ResolvedObservation,
     RunObservation,
 )
 from tests.monitoring.standins import Answer, BoomiStandIn
@@ -401,3 +403,188 @@ def test_a_test_run_does_not_carry_replayed_records():
     record_poll(integration, PollResult(runs=[tried]), now=T0 + minutes(5))
     resync.settle(integration.pk, now=T0 + minutes(6))
     assert FailedRecord.objects.get().resolved_at is None
+
+
+# --- failed documents and retries ----------------------------------------------------------------
+
+
+def connector(connector_id: str, execution_id: str, errors: int, **extra) -> dict:
+    return {
+        "@type": "ExecutionConnector",
+        "id": connector_id,
+        "executionId": execution_id,
+        "executionConnector": "Upsert invoices",
+        "connectorType": "netsuite",
+        "actionType": "UPSERT",
+        "errorCount": errors,
+        "successCount": 3,
+        "size": 2048,
+        "isStartShape": False,
+        "recordType": "connector",
+        **extra,
+    }
+
+
+def document(record_id: str, execution_id: str, connector_id: str, invoice: str = "", **extra) -> dict:
+    tracked = [{"@type": "TrackedField", "name": "Invoice Number", "value": invoice}] if invoice else []
+    return {
+        "@type": "GenericConnectorRecord",
+        "id": record_id,
+        "executionConnectorId": connector_id,
+        "executionId": execution_id,
+        "atomId": "atom-1",
+        "dateProcessed": "2026-05-01T10:00:05Z",
+        "actionType": "UPSERT",
+        "connectorType": "netsuite",
+        "connectionName": "NetSuite production",
+        "operationName": "Upsert invoices",
+        "documentIndex": 0,
+        "incrementalDocumentIndex": 1,
+        "status": "ERROR",
+        "startShape": False,
+        "retryable": True,
+        "size": 512,
+        "errorMessage": f"Invoice {invoice or record_id}: period closed",
+        "trackedFields": {"@type": "TrackedFields", "trackedField": tracked},
+        "connectorFields": {"@type": "ConnectorFields", "connectorField": []},
+        **extra,
+    }
+
+
+FAILED_EXECUTION = [
+    execution("exec-1", "2026-05-01T10:00:00Z", "ERROR", inboundErrorDocumentCount=3, message="3 documents failed")
+]
+CONNECTORS = [
+    connector("start-shape", "exec-1", 0, executionConnector="start", connectorType="nodata", isStartShape=True),
+    connector("upsert", "exec-1", 3),
+]
+DOCUMENTS = [
+    document("gcr-1", "exec-1", "upsert", "INV-1001"),
+    document("gcr-2", "exec-1", "upsert", "INV-1002"),
+    document("gcr-ok", "exec-1", "upsert", "INV-1003", status="SUCCESS", errorMessage=""),
+    document("gcr-3", "exec-1", "upsert"),  # no tracked field: its record id is the key
+]
+
+
+def test_the_failed_documents_of_a_failed_execution_are_failed_records_keyed_by_tracked_field(outbound_client):
+    server = standin(FAILED_EXECUTION, connectors=CONNECTORS, documents=DOCUMENTS)
+    with server as base_url:
+        result = boomi.poll(target(base_url), outbound_client)
+    processed = dt.datetime(2026, 5, 1, 10, 0, 5, tzinfo=dt.UTC)
+    assert result.failed_records == [
+        FailedRecordObservation("INV-1001", "Invoice INV-1001: period closed", processed, "exec-1", "gcr-1"),
+        FailedRecordObservation("INV-1002", "Invoice INV-1002: period closed", processed, "exec-1", "gcr-2"),
+        FailedRecordObservation("gcr-3", "Invoice gcr-3: period closed", processed, "exec-1", "gcr-3"),
+    ]
+    api = f"/api/rest/v1/{ACCOUNT}"
+    assert [r.json() for r in server.requests_to(f"{api}/ExecutionConnector/query")] == [
+        {"QueryFilter": {"expression": {"argument": ["exec-1"], "operator": "EQUALS", "property": "executionId"}}}
+    ]
+    # Only the connector with errors is asked for its documents, and only for those in error.
+    queries = [r for r in server.requests if r.path == f"{api}/GenericConnectorRecord/query"]
+    assert [r.path.rsplit("/", 1)[1] for r in server.requests_to(f"{api}/GenericConnectorRecord")] == [
+        "query",
+        "queryMore",
+    ]
+    assert [r.json() for r in queries] == [
+        {
+            "QueryFilter": {
+                "expression": {
+                    "operator": "and",
+                    "nestedExpression": [
+                        {"argument": ["exec-1"], "operator": "EQUALS", "property": "executionId"},
+                        {"argument": ["upsert"], "operator": "EQUALS", "property": "executionConnectorId"},
+                        {"argument": ["ERROR"], "operator": "EQUALS", "property": "status"},
+                    ],
+                }
+            }
+        }
+    ]
+
+
+def test_documents_are_read_only_for_failed_executions_that_are_not_tests(outbound_client):
+    executions = [
+        execution("ok-1", "2026-05-01T10:00:00Z"),
+        execution("test-1", "2026-05-01T10:01:00Z", "ERROR", executionType="test_manual"),
+        execution("running-1", "2026-05-01T10:02:00Z", "INPROCESS"),
+    ]
+    connectors = [connector("c", "test-1", 1)]
+    server = standin(executions, connectors=connectors, documents=[document("d", "test-1", "c", "INV-1")])
+    with server as base_url:
+        result = boomi.poll(target(base_url), outbound_client)
+    assert result.failed_records == []
+    assert server.requests_to(f"/api/rest/v1/{ACCOUNT}/ExecutionConnector") == []
+
+
+def test_failed_documents_beyond_the_poll_budget_are_read_next_poll(outbound_client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 3)  # documents of one execution: 1 connector + 2 document pages
+    executions = [
+        execution("exec-1", "2026-05-01T10:00:00Z", "ERROR"),
+        execution("exec-2", "2026-05-01T10:05:00Z", "ERROR"),
+    ]
+    connectors = [connector("c-1", "exec-1", 3), connector("c-2", "exec-2", 3)]
+    documents = [document(f"d-{e}-{n}", f"exec-{e}", f"c-{e}", f"INV-{e}{n}") for e in (1, 2) for n in range(3)]
+    server = standin(executions, connectors=connectors, documents=documents)
+    with server as base_url:
+        first = boomi.poll(target(base_url), outbound_client)
+        second = boomi.poll(target(base_url, cursor=first.cursor), outbound_client)
+    assert [r.key for r in first.failed_records] == ["INV-10", "INV-11", "INV-12"]
+    assert cursor_of(first) == {"after": "2026-05-01T10:05:00Z", "open": ["exec-2"]}
+    assert [r.key for r in second.failed_records] == ["INV-20", "INV-21", "INV-22"]
+    assert cursor_of(second) == {"after": "2026-05-01T10:05:00Z", "open": []}
+
+
+def test_an_execution_with_more_failed_documents_than_a_poll_reads_keeps_the_first_and_moves_on(
+    outbound_client, monkeypatch
+):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)
+    documents = [document(f"d-{n}", "exec-1", "upsert", f"INV-{n}") for n in range(5)]
+    server = standin(FAILED_EXECUTION, connectors=[connector("upsert", "exec-1", 5)], documents=documents)
+    with server as base_url:
+        result = boomi.poll(target(base_url), outbound_client)
+    assert [r.key for r in result.failed_records] == ["INV-0", "INV-1"]
+    assert cursor_of(result)["open"] == []
+
+
+def retry(execution_id: str, time: str, original: str, status: str = "COMPLETE", **extra) -> dict:
+    return execution(execution_id, time, status, executionType="retry_manual", originalExecutionId=original, **extra)
+
+
+def test_a_retry_that_completes_resolves_the_failed_records_of_the_execution_it_retried(outbound_client):
+    executions = [
+        *FAILED_EXECUTION,
+        retry("retry-1", "2026-05-01T10:30:00Z", "exec-1"),
+        retry("retry-2", "2026-05-01T10:31:00Z", "exec-9", "ERROR"),  # failed again: resolves nothing
+        retry("retry-3", "2026-05-01T10:32:00Z", "exec-8", inboundErrorDocumentCount=1),  # not all through
+        execution("sched-2", "2026-05-01T10:33:00Z", executionType="exec_sched"),
+    ]
+    with standin(executions, connectors=CONNECTORS, documents=DOCUMENTS) as base_url:
+        result = boomi.poll(target(base_url), outbound_client)
+    assert result.resolved == [ResolvedObservation(run_external_id="exec-1", how="retried by execution retry-1")]
+
+
+@pytest.mark.django_db
+def test_failed_documents_stay_open_until_a_retry_completes_through_the_pipeline():
+    from monitoring.ingest.polling import poll_source
+    from monitoring.models import FailedRecord
+    from tests.monitoring.conftest import source_of
+
+    server = standin(list(FAILED_EXECUTION), connectors=CONNECTORS, documents=DOCUMENTS)
+    with server as base_url:
+        integration = boomi_integration(base_url)
+        poll_source(integration.pk)
+        source = source_of(integration)
+        assert (source.state, source.open_failed_records) == ("failing", 3)
+        stored = FailedRecord.objects.order_by("position")
+        assert [(r.key, r.run.external_id, r.external_id) for r in stored] == [
+            ("INV-1001", "exec-1", "gcr-1"),
+            ("INV-1002", "exec-1", "gcr-2"),
+            ("gcr-3", "exec-1", "gcr-3"),
+        ]
+        poll_source(integration.pk)  # read again: nothing twice
+        assert FailedRecord.objects.count() == 3
+        server.executions.append(retry("retry-1", "2026-05-01T10:30:00Z", "exec-1"))
+        poll_source(integration.pk)
+    source = source_of(integration)
+    assert source.open_failed_records == 0
+    assert set(FailedRecord.objects.values_list("resolution", flat=True)) == {"retried by execution retry-1"}

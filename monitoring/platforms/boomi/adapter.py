@@ -5,16 +5,16 @@
   there is a cursor, executionTime GREATER_THAN its time, sorted by executionTime ascending
   (QuerySort); POST …/ExecutionRecord/queryMore with the queryToken as a text/plain body while
   the result carries one (Boomi pages at 100 records), at most MAX_PAGES pages.
-- Executions to look at again: those still running when read are kept in the cursor by id (at
-  most OPEN_MAX) and queried again by executionId next poll, however many executions have started
-  since.
+- Executions to look at again: those still running when read, and failed ones whose documents
+  were not all read (below), are kept in the cursor by id (at most OPEN_MAX) and queried again by
+  executionId next poll, however many executions have started since.
 - Cursor: JSON {"after": <executionTime>, "open": [<executionId>, ...]}. "after" is the latest
   executionTime read; when the query stopped at the page bound, one second before the last time
   read (executions sharing that second are read again, not skipped: runs are upserted by id).
   A cursor that is a bare time (as earlier versions wrote) is read as {"after": it}.
 - Auth: HTTP Basic. The secret env var holds "user:token" exactly as Boomi's API token login
   expects it, e.g. "BOOMI_TOKEN.ana@example.com:7f3c…". JSON is asked for with Accept.
-- Fields: executionId, executionTime (the start), status, executionType,
+- Fields: executionId, executionTime (the start), status, executionType, originalExecutionId,
   inboundDocumentCount (in), outboundDocumentCount (out), inboundErrorDocumentCount (failed),
   executionDuration (ms; gives finished_at), message. Counts come as plain numbers or as
   ["Long", n]; both are read.
@@ -23,10 +23,14 @@
   other status stops the poll rather than being guessed at.
 - Test executions (executionType test_manual, test_sub_process) are returned as test runs
   (RunObservation.test): stored and shown apart, never changing the integration's health.
-- Not read: document-level failed records (they live in ExecutionConnector and
-  GenericConnectorRecord, one query per execution); runs carry the failed-document counts.
+- Retries: a retry_manual / retry_sched execution that succeeded resolves the failed records of its
+  originalExecutionId ("retried by execution <id>").
+- Failed records: the errored documents of each failed execution that is not a test (documents.py:
+  ExecutionConnector, then GenericConnectorRecord with status ERROR), oldest execution first, in at
+  most MAX_PAGES requests a poll; an execution whose documents did not fit waits in "open" for the
+  next poll, unless it alone needs more than the whole budget (then its first documents are kept).
 - discover: POST …/Process/query with name LIKE "%", same paging; each result's id and name.
-- No replay: Boomi's rerun call needs document ids, which are not read (above); a re-sync is manual.
+- No replay: see NO_REPLAY.
 """
 
 from __future__ import annotations
@@ -42,11 +46,14 @@ import httpx
 
 from monitoring.platforms import outbound
 from monitoring.platforms.boomi.api import equals, grouped, long, query
+from monitoring.platforms.boomi.documents import failed_documents
 from monitoring.platforms.contract import (
     DiscoveredProcess,
+    FailedRecordObservation,
     PollError,
     PollResult,
     PollTarget,
+    ResolvedObservation,
     RunObservation,
     RunStatus,
 )
@@ -54,11 +61,15 @@ from monitoring.platforms.fields import as_object, optional_str, parse_time, req
 
 logger = logging.getLogger(__name__)
 
-NO_REPLAY = "Plumbline does not read Boomi's failed documents, so it cannot ask Boomi to rerun them"
+NO_REPLAY = (
+    "Plumbline reads Boomi's failed documents but does not ask Boomi to rerun them (Rerun Document is not "
+    "implemented); re-run them in Process Reporting"
+)
 
 # executionType of the executions that are tests, not runs of the integration: test_manual (a test-mode
 # run) and test_sub_process (a subprocess a test-mode run called).
 TEST_TYPES = frozenset({"test_manual", "test_sub_process"})
+RETRY_PREFIX = "retry_"  # retry_manual, retry_sched: they carry the originalExecutionId they retried
 OPEN_MAX = 100  # executions looked at again by id: one query page
 SECOND = dt.timedelta(seconds=1)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -74,6 +85,12 @@ STATUSES: dict[str, RunStatus] = {
     "ENQUEUED": "running",
     "ABORTED_RECOVERING": "running",
 }
+
+
+@dataclass(frozen=True)
+class Execution:
+    run: RunObservation
+    retried: str  # the originalExecutionId of a retry, else ""
 
 
 @dataclass
@@ -109,26 +126,32 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
     since = _executions_since(target, client, previous.after, what)
     again = _executions_by_id(target, client, previous.open, what)
     # One execution read twice (again and since): the later reading wins.
-    by_id = {run.external_id: run for run in (*again, *since.executions)}
-    executions = sorted(by_id.values(), key=lambda run: run.started_at or EPOCH)  # oldest first
-    waiting = [run for run in executions if run.status == "running"]
-    cursor = Cursor(after=since.after, open=[run.external_id for run in waiting])
+    by_id = {e.run.external_id: e for e in (*again, *since.executions)}
+    executions = sorted(by_id.values(), key=lambda e: e.run.started_at or EPOCH)  # oldest first
+    records, unread = _failed_records(target, client, executions)
+    resolved = [
+        ResolvedObservation(run_external_id=e.retried, how=f"retried by execution {e.run.external_id}")
+        for e in executions
+        if e.retried and e.run.status == "success"
+    ]
+    waiting = [e for e in executions if e.run.status == "running" or e.run.external_id in unread]
+    cursor = Cursor(after=since.after, open=[e.run.external_id for e in waiting])
     if len(cursor.open) > OPEN_MAX:
         # Too many to look at again by id: the time cursor stays before the first one left out.
         left_out = waiting[OPEN_MAX]
         logger.warning(
-            "%s: more than %d executions to look at again; reading on from %s", what, OPEN_MAX, left_out.external_id
+            "%s: more than %d executions to look at again; reading on from %s", what, OPEN_MAX, left_out.run.external_id
         )
         cursor.open = cursor.open[:OPEN_MAX]
-        started = left_out.started_at
+        started = left_out.run.started_at
         if started is not None and (cursor.after is None or started - SECOND < cursor.after):
             cursor.after = max(started - SECOND, previous.after) if previous.after else started - SECOND
-    return PollResult(runs=executions, cursor=cursor.text())
+    return PollResult(runs=[e.run for e in executions], failed_records=records, cursor=cursor.text(), resolved=resolved)
 
 
 @dataclass
 class Since:
-    executions: list[RunObservation]
+    executions: list[Execution]
     after: dt.datetime | None  # what the cursor's time may move to
 
 
@@ -143,8 +166,8 @@ def _executions_since(target: PollTarget, client: httpx.Client, after: dt.dateti
         "QuerySort": {"sortField": [{"fieldName": "executionTime", "sortOrder": "ASC"}]},
     }
     read = query(target, client, "ExecutionRecord", body, what, outbound.MAX_PAGES)
-    executions = [_run(item, f"{what}: record {n}") for n, item in enumerate(read.results)]
-    times = [run.started_at for run in executions if run.started_at is not None]
+    executions = [_execution(item, f"{what}: record {n}") for n, item in enumerate(read.results)]
+    times = [e.run.started_at for e in executions if e.run.started_at is not None]
     if not times:
         return Since(executions, after)
     if read.complete:
@@ -161,7 +184,7 @@ def _executions_since(target: PollTarget, client: httpx.Client, after: dt.dateti
     return Since(executions, last)
 
 
-def _executions_by_id(target: PollTarget, client: httpx.Client, ids: list[str], what: str) -> list[RunObservation]:
+def _executions_by_id(target: PollTarget, client: httpx.Client, ids: list[str], what: str) -> list[Execution]:
     """The executions kept open by the previous poll, as they are now (one request)."""
     if not ids:
         return []
@@ -169,11 +192,44 @@ def _executions_by_id(target: PollTarget, client: httpx.Client, ids: list[str], 
         "and", equals("processId", target.ref), grouped("or", *(equals("executionId", i) for i in ids))
     )
     read = query(target, client, "ExecutionRecord", {"QueryFilter": {"expression": expression}}, what, 1)
-    executions = [_run(item, f"{what}: record {n}") for n, item in enumerate(read.results)]
-    gone = set(ids) - {run.external_id for run in executions}
+    executions = [_execution(item, f"{what}: record {n}") for n, item in enumerate(read.results)]
+    gone = set(ids) - {e.run.external_id for e in executions}
     if gone:
         logger.warning("%s: %d executions looked at again are no longer listed", what, len(gone))
     return executions
+
+
+def _failed_records(
+    target: PollTarget, client: httpx.Client, executions: list[Execution]
+) -> tuple[list[FailedRecordObservation], set[str]]:
+    """The errored documents of the failed executions (not tests), oldest first, within the page budget;
+    and the executions whose documents were not all read."""
+    records: list[FailedRecordObservation] = []
+    unread: set[str] = set()
+    budget = outbound.MAX_PAGES
+    for execution in executions:
+        run = execution.run
+        if run.status != "failed" or run.test:
+            continue
+        if budget < 1:
+            unread.add(run.external_id)
+            continue
+        whole = budget == outbound.MAX_PAGES
+        found = failed_documents(target, client, run.external_id, budget)
+        budget -= found.pages
+        records.extend(found.records)
+        if found.complete:
+            continue
+        if whole:
+            # It alone needs more than a poll's budget: keep what was read rather than never moving on.
+            logger.warning(
+                "Boomi execution %s: more failed documents than one poll reads; the first %d kept",
+                run.external_id,
+                len(found.records),
+            )
+        else:
+            unread.add(run.external_id)
+    return records, unread
 
 
 def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess]:
@@ -189,8 +245,17 @@ def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess
     return found
 
 
-def _run(item: Any, what: str) -> RunObservation:
+def _execution(item: Any, what: str) -> Execution:
     record = as_object(item, what)
+    run = _run(record, what)
+    retried = ""
+    execution_type = optional_str(record, "executionType", f"Boomi execution {run.external_id[:80]}")
+    if execution_type.startswith(RETRY_PREFIX):
+        retried = optional_str(record, "originalExecutionId", f"Boomi execution {run.external_id[:80]}")
+    return Execution(run=run, retried=retried)
+
+
+def _run(record: dict[str, Any], what: str) -> RunObservation:
     execution_id = required_str(record, "executionId", what)
     what = f"Boomi execution {execution_id[:80]}"
     status_name = required_str(record, "status", what)

@@ -16,8 +16,9 @@ Rows = list[dict[str, Any]]
 
 
 class BoomiStandIn(StandIn):
-    """AtomSphere Platform API, Basic auth: query/queryMore of ExecutionRecord (QuerySort on executionTime)
-    and Process; each answers a QueryResult with result[] and, while more are left, a queryToken."""
+    """AtomSphere Platform API, Basic auth: query/queryMore of ExecutionRecord (QuerySort on executionTime),
+    ExecutionConnector, GenericConnectorRecord and Process; each answers a QueryResult
+    with result[] and, while more are left, a queryToken."""
 
     def __init__(
         self,
@@ -27,12 +28,16 @@ class BoomiStandIn(StandIn):
         token: str,
         executions: Rows,
         processes: Rows | None = None,
+        connectors: Rows | None = None,
+        documents: Rows | None = None,
         page_size: int = 2,
         sorts: bool = True,
     ) -> None:
         super().__init__()
         self.executions = executions
         self.processes = processes or []
+        self.connectors = connectors or []  # ExecutionConnector objects
+        self.documents = documents or []  # GenericConnectorRecord objects
         self.page_size = page_size
         self.sorts = sorts  # False: QuerySort is ignored, results come in stored order
         self._auth = "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
@@ -41,6 +46,8 @@ class BoomiStandIn(StandIn):
         api = f"/api/rest/v1/{re.escape(account_id)}"
         queried: dict[str, Callable[[Recorded], Answer]] = {
             "ExecutionRecord": self._query_executions,
+            "ExecutionConnector": self._query_connectors,
+            "GenericConnectorRecord": self._query_documents,
             "Process": lambda request: self._filtered(self.processes, request),
         }
         for obj, handler in queried.items():
@@ -59,6 +66,20 @@ class BoomiStandIn(StandIn):
         for sort in reversed(body.get("QuerySort", {}).get("sortField", []) if self.sorts else []):
             found.sort(key=_field(sort["fieldName"]), reverse=sort["sortOrder"] == "DESC")
         return self._page(found)
+
+    def _query_connectors(self, request: Recorded) -> Answer:
+        expression = request.json()["QueryFilter"]["expression"]
+        if not _equals_values(expression, "executionId"):
+            return Answer(400, {"message": "ExecutionConnector QUERY requires one or more execution IDs"})
+        return self._page([c for c in self.connectors if _matches(c, expression)])
+
+    def _query_documents(self, request: Recorded) -> Answer:
+        expression = request.json()["QueryFilter"]["expression"]
+        if len(_equals_values(expression, "executionId")) != 1:
+            return Answer(400, {"message": "GenericConnectorRecord QUERY takes exactly one executionId"})
+        if _operators(expression) - {"and", "EQUALS"}:
+            return Answer(400, {"message": "GenericConnectorRecord QUERY filters only with EQUALS"})
+        return self._page([d for d in self.documents if _matches(d, expression)])
 
     def _filtered(self, rows: Rows, request: Recorded) -> Answer:
         return self._page([row for row in rows if _matches(row, request.json()["QueryFilter"]["expression"])])
@@ -104,3 +125,14 @@ def _field(name: str) -> Callable[[dict[str, Any]], str]:
 def _text(value: Any) -> str:
     """How a filter argument (always a string) compares with a field of any JSON type."""
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _equals_values(expression: dict[str, Any], prop: str) -> list[str]:
+    if expression["operator"] in ("and", "or"):
+        return [v for nested in expression["nestedExpression"] for v in _equals_values(nested, prop)]
+    return list(expression["argument"]) if expression["property"] == prop and expression["operator"] == "EQUALS" else []
+
+
+def _operators(expression: dict[str, Any]) -> set[str]:
+    nested = expression.get("nestedExpression", [])
+    return {expression["operator"]}.union(*(_operators(e) for e in nested))
