@@ -308,11 +308,56 @@ def test_a_query_token_that_is_not_a_string_is_a_poll_error(outbound_client):
         boomi.poll(target(base_url), outbound_client)
 
 
-def test_discover_lists_every_process_across_pages(outbound_client):
-    processes = [{"@type": "Process", "id": f"proc-{i}", "name": f"Process {i}"} for i in range(1, 6)]
-    with standin([], processes=processes) as base_url:
+def deployed_package(component: str, environment: str = "env-prod", **extra) -> dict:
+    return {
+        "@type": "DeployedPackage",
+        "deploymentId": f"dep-{component}-{environment}",
+        "version": 1,
+        "packageId": f"pkg-{component}",
+        "packageVersion": "1.0",
+        "environmentId": environment,
+        "componentId": component,
+        "componentVersion": "2.0",
+        "componentType": "process",
+        "deployedDate": "2026-04-01T09:00:00Z",
+        "deployedBy": "ana@example.com",
+        "notes": "",
+        "active": True,
+        **extra,
+    }
+
+
+def test_discover_lists_the_deployed_processes_across_pages(outbound_client):
+    processes = [{"@type": "Process", "id": f"proc-{i}", "name": f"Process {i}"} for i in range(1, 7)]
+    deployed = [
+        deployed_package("proc-1"),
+        deployed_package("proc-1", "env-test"),  # one process in two environments is listed once
+        deployed_package("proc-2"),
+        deployed_package("proc-3", active=False),  # undeployed since
+        deployed_package("listener-api", componentType="webservice"),
+        deployed_package("proc-4"),
+    ]
+    server = standin([], processes=processes, deployed=deployed)
+    with server as base_url:
         found = boomi.discover(target(base_url), outbound_client)
-    assert found == [DiscoveredProcess(ref=f"proc-{i}", name=f"Process {i}") for i in range(1, 6)]
+    assert found == [DiscoveredProcess(ref=f"proc-{i}", name=f"Process {i}") for i in (1, 2, 4)]
+    assert server.requests_to(f"/api/rest/v1/{ACCOUNT}/DeployedPackage/query")[0].json() == {
+        "QueryFilter": {
+            "expression": {
+                "operator": "and",
+                "nestedExpression": [
+                    {"argument": ["process"], "operator": "EQUALS", "property": "componentType"},
+                    {"argument": ["true"], "operator": "EQUALS", "property": "active"},
+                ],
+            }
+        }
+    }
+
+
+def test_a_process_never_deployed_is_not_discovered(outbound_client):
+    processes = [{"@type": "Process", "id": "draft-1", "name": "Draft, never deployed"}]
+    with standin([], processes=processes) as base_url:
+        assert boomi.discover(target(base_url), outbound_client) == []
 
 
 def test_a_test_execution_is_a_test_run(outbound_client):

@@ -29,7 +29,8 @@
   ExecutionConnector, then GenericConnectorRecord with status ERROR), oldest execution first, in at
   most MAX_PAGES requests a poll; an execution whose documents did not fit waits in "open" for the
   next poll, unless it alone needs more than the whole budget (then its first documents are kept).
-- discover: POST …/Process/query with name LIKE "%", same paging; each result's id and name.
+- discover: the processes actively deployed: POST …/DeployedPackage/query with componentType
+  EQUALS process and active EQUALS true; names from POST …/Process/query (name LIKE "%").
 - No replay: see NO_REPLAY.
 """
 
@@ -233,16 +234,36 @@ def _failed_records(
 
 
 def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess]:
+    """The processes actively deployed to an environment (a draft never deployed does not run)."""
+    what = "Boomi deployed processes"
+    deployed = grouped("and", equals("componentType", "process"), equals("active", "true"))
+    read = query(target, client, "DeployedPackage", {"QueryFilter": {"expression": deployed}}, what, outbound.MAX_PAGES)
+    _complete(read.complete, what)
+    ids: list[str] = []
+    for n, item in enumerate(read.results):
+        package = as_object(item, f"{what}: package {n}")
+        component = required_str(package, "componentId", f"{what}: package {n}")
+        if component not in ids:  # one process deployed to several environments
+            ids.append(component)
+    names = _process_names(target, client)
+    return [DiscoveredProcess(ref=ref, name=names.get(ref, "")) for ref in ids]
+
+
+def _process_names(target: PollTarget, client: httpx.Client) -> dict[str, str]:
     what = "Boomi process list"
     body = {"QueryFilter": {"expression": {"argument": ["%"], "operator": "LIKE", "property": "name"}}}
     read = query(target, client, "Process", body, what, outbound.MAX_PAGES)
-    if not read.complete:
-        logger.warning("%s: stopped after %d pages; the list is incomplete", what, read.pages)
-    found = []
+    _complete(read.complete, what)
+    names: dict[str, str] = {}
     for item in read.results:
         process = as_object(item, what)
-        found.append(DiscoveredProcess(ref=required_str(process, "id", what), name=optional_str(process, "name", what)))
-    return found
+        names[required_str(process, "id", what)] = optional_str(process, "name", what)
+    return names
+
+
+def _complete(complete: bool, what: str) -> None:
+    if not complete:
+        logger.warning("%s: stopped after %d pages; the list is incomplete", what, outbound.MAX_PAGES)
 
 
 def _execution(item: Any, what: str) -> Execution:

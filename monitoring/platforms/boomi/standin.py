@@ -17,7 +17,7 @@ Rows = list[dict[str, Any]]
 
 class BoomiStandIn(StandIn):
     """AtomSphere Platform API, Basic auth: query/queryMore of ExecutionRecord (QuerySort on executionTime),
-    ExecutionConnector, GenericConnectorRecord and Process; each answers a QueryResult
+    ExecutionConnector, GenericConnectorRecord, DeployedPackage and Process; each answers a QueryResult
     with result[] and, while more are left, a queryToken."""
 
     def __init__(
@@ -28,6 +28,7 @@ class BoomiStandIn(StandIn):
         token: str,
         executions: Rows,
         processes: Rows | None = None,
+        deployed: Rows | None = None,
         connectors: Rows | None = None,
         documents: Rows | None = None,
         page_size: int = 2,
@@ -36,6 +37,7 @@ class BoomiStandIn(StandIn):
         super().__init__()
         self.executions = executions
         self.processes = processes or []
+        self.deployed = deployed or []  # DeployedPackage objects
         self.connectors = connectors or []  # ExecutionConnector objects
         self.documents = documents or []  # GenericConnectorRecord objects
         self.page_size = page_size
@@ -48,6 +50,7 @@ class BoomiStandIn(StandIn):
             "ExecutionRecord": self._query_executions,
             "ExecutionConnector": self._query_connectors,
             "GenericConnectorRecord": self._query_documents,
+            "DeployedPackage": lambda request: self._filtered(self.deployed, request),
             "Process": lambda request: self._filtered(self.processes, request),
         }
         for obj, handler in queried.items():
