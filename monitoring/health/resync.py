@@ -152,6 +152,7 @@ def settle(integration_id: int | None = None, now: dt.datetime | None = None) ->
             Run.objects.filter(
                 integration_id=OuterRef("integration_id"),
                 status=RunStatus.SUCCESS,
+                test=False,  # a test run carries nothing
                 run_at__gt=OuterRef("replay_requested_at"),
             )
         ),

@@ -1,8 +1,9 @@
 """Storing observations: runs upserted by external id, failed records in the order reported, and
 the facts they change on the (locked) state row: last run, last success, observed interval, open
-failed records. A batch of sources is stored in a few queries whatever its size: what caps polls
-per second is database round trips, not the polls themselves. Deciding the state is not done here
-(health/state.py); monitoring/health/pipeline.py calls these in order.
+failed records; test runs are stored but change none of them. A batch of sources is stored in a few
+queries whatever its size: what caps polls per second is database round trips, not the polls
+themselves. Deciding the state is not done here (health/state.py); monitoring/health/pipeline.py
+calls these in order.
 """
 
 from __future__ import annotations
@@ -69,13 +70,14 @@ def store_observations(
     touched_per_source = _upsert_runs([(source, runs) for source, runs, _ in batch], now, outcomes, known)
     succeeded = []
     for (source, _, _), touched in zip(batch, touched_per_source, strict=True):
-        finished = [r for r in touched if r.status in FINISHED]
+        counted = [r for r in touched if not r.test]  # a test run never changes the integration's health
+        finished = [r for r in counted if r.status in FINISHED]
         if finished:
             latest = max(finished, key=lambda r: (r.run_at, r.pk))
             if source.last_run_at is None or latest.run_at >= source.last_run_at or latest.pk == source.last_run_id:
                 source.last_run = latest
                 source.last_run_at = latest.run_at
-        successes = [r.run_at for r in touched if r.status == RunStatus.SUCCESS]
+        successes = [r.run_at for r in counted if r.status == RunStatus.SUCCESS]
         if successes:
             if source.last_success_at is None or max(successes) > source.last_success_at:
                 source.last_success_at = max(successes)
@@ -128,6 +130,7 @@ def _run_values(obs: RunObservation, now: dt.datetime) -> dict[str, object]:
         "records_out": obs.records_out,
         "records_failed": obs.records_failed,
         "message": stored_as_text(obs.message),
+        "test": obs.test,
     }
 
 
@@ -218,6 +221,7 @@ def _refresh_observed_intervals(sources: Sequence[HealthSource], now: dt.datetim
     query = Run.objects.filter(
         integration_id__in=[source.integration_id for source in sources],
         status=RunStatus.SUCCESS,
+        test=False,
         run_at__gte=now - OBSERVATION_WINDOW,
     )
     for integration_id, run_at in query.values_list("integration_id", "run_at").order_by():

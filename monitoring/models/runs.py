@@ -21,6 +21,9 @@ class Run(models.Model):
     records_out = models.PositiveBigIntegerField(null=True, blank=True)
     records_failed = models.PositiveBigIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
+    # Someone trying the process (e.g. a Boomi test-mode run), not the integration running: shown apart,
+    # never counted for its health.
+    test = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -30,6 +33,8 @@ class Run(models.Model):
         indexes = [
             models.Index(fields=["integration", "run_at"]),
             models.Index(fields=["integration", "status", "run_at"]),
+            # Test runs are few: the health page finds them without scanning an integration's runs.
+            models.Index(fields=["integration", "run_at"], condition=models.Q(test=True), name="run_tests"),
         ]
 
     def __str__(self) -> str:

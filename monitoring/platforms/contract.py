@@ -31,6 +31,9 @@ class RunObservation:
     records_out: int | None = None
     records_failed: int | None = None
     message: str = ""
+    # A test execution (Boomi test_manual): stored and shown apart, never a run of the integration for
+    # its health (last run, last success, observed interval, state).
+    test: bool = False
 
 
 @dataclass(frozen=True)

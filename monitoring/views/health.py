@@ -34,6 +34,7 @@ from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
 RECENT = 50
+RECENT_TESTS = 10
 
 
 def can_act(user: Any, integration: Integration) -> bool:
@@ -66,9 +67,8 @@ def health_page(request: HttpRequest, key: str) -> HttpResponse:
     apply_before_reading()
     source = HealthSource.objects.filter(integration=integration).first()
     now = timezone.now()
-    runs = list(
-        Run.objects.filter(integration=integration, run_at__gte=now - OBSERVATION_WINDOW).order_by("-run_at")[:2000]
-    )
+    counted = Run.objects.filter(integration=integration, test=False)  # test runs are listed apart
+    runs = list(counted.filter(run_at__gte=now - OBSERVATION_WINDOW).order_by("-run_at")[:2000])
     minimum = source.min_records_per_run if source else None
     points = [
         timeline.RunPoint(
@@ -97,7 +97,8 @@ def health_page(request: HttpRequest, key: str) -> HttpResponse:
         "source": source,
         "can_act": can_act(request.user, integration),
         "chart": chart,
-        "recent_runs": runs[:RECENT] if runs else list(Run.objects.filter(integration=integration)[:RECENT]),
+        "recent_runs": runs[:RECENT] if runs else list(counted[:RECENT]),
+        "test_runs": list(Run.objects.filter(integration=integration, test=True)[:RECENT_TESTS]),
         "open_failed": list(failed.filter(resolved_at=None).order_by("position")[:500]),
         "resolved_failed": list(
             failed.exclude(resolved_at=None).select_related("resolved_by").order_by("-resolved_at")[:RECENT]
