@@ -333,3 +333,12 @@ def test_a_disabled_flow_is_stopped_on_celigo(outbound_client):
 def test_an_enabled_flow_is_not_stopped(outbound_client):
     with standin() as base_url:
         assert celigo.poll(target(base_url), outbound_client).stopped == ""
+
+
+def test_link_pages_cut_at_the_page_bound_keep_the_cursor(outbound_client, monkeypatch):
+    """Jobs on Link pages past the bound are older than those read: the cursor must not pass over them."""
+    monkeypatch.setattr(celigo.outbound, "MAX_PAGES", 2)
+    with standin() as base_url:
+        result = celigo.poll(target(base_url, cursor="2026-05-01T10:00:00.000Z"), outbound_client)
+    assert [r.external_id for r in result.runs] == ["job-5", "job-4", "job-3", "job-2"]
+    assert result.cursor == "2026-05-01T10:00:00.000Z"

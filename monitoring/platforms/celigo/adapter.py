@@ -14,8 +14,9 @@
 - The flow (GET {base}/v1/flows/{ref}) is read every poll: "disabled": true is the platform's own
   switch, so the integration is down at once with "stopped on Celigo: flow <id> is disabled".
 - Cursor: the newest createdAt seen, held 1 ms before the earliest job still running. Because the
-  filter is "greater or equal", jobs at or before the cursor are dropped here. When the windows stop at
-  the page bound before the oldest one, the cursor stays where it was: it never moves past jobs unread.
+  filter is "greater or equal", jobs at or before the cursor are dropped here. When the Link pages or the
+  windows stop at the page bound before the oldest one, the cursor stays where it was: it never moves past
+  jobs unread.
 - Failed records (simplification): read only when a new job reports numError > 0. The flow
   (GET {base}/v1/flows/{ref}) names its steps (pageGenerators[]._exportId,
   pageProcessors[]._importId/_exportId, routers[].branches[].pageProcessors[]); each step's open
@@ -103,7 +104,8 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
         oldest: dt.datetime | None = None
         last_page = 0
         new = 0
-        for page in _pages(client, base, f"{base}/v1/jobs", params, headers, what):
+        pages = _LinkPages(client, base, f"{base}/v1/jobs", params, headers, what)
+        for page in pages:
             items = as_list(page, what)
             last_page = len(items)
             for n, item in enumerate(items):
@@ -122,6 +124,9 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
                 created.append((created_at, run.status))
                 if run.records_failed:
                     erring_since = min(created_at, erring_since or created_at)
+        if pages.cut:  # Link pages left unread: older jobs wait for the next poll, from the same cursor
+            complete = False
+            break
         # A last page as long as the documented newest-first list (JOBS_PER_LIST) may be cut: older jobs
         # are read in the window ending at the oldest one listed (inclusive, so jobs sharing its
         # millisecond are not lost), until a window is short or brings nothing new.
@@ -150,7 +155,7 @@ def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess
     base, headers = _connection(target)
     what = "Celigo flow list"
     found: list[DiscoveredProcess] = []
-    for page in _pages(client, base, f"{base}/v1/flows", {}, headers, what):
+    for page in _LinkPages(client, base, f"{base}/v1/flows", {}, headers, what):
         for item in as_list(page, what):
             flow = as_object(item, what)
             found.append(DiscoveredProcess(ref=required_str(flow, "_id", what), name=optional_str(flow, "name", what)))
@@ -164,21 +169,43 @@ def _connection(target: PollTarget) -> tuple[str, dict[str, str]]:
     return target.base_url.rstrip("/"), {"Accept": "application/json", "Authorization": f"Bearer {token}"}
 
 
-def _pages(
-    client: httpx.Client, base: str, url: str, params: dict[str, str | int], headers: dict[str, str], what: str
-) -> Iterator[Any]:
-    """Each page's JSON body, following Link rel="next" on the platform's own origin."""
-    reply = outbound.send(client, "GET", url, what=what, headers=headers, params=params)
-    for page in range(1, outbound.MAX_PAGES + 1):
-        yield [] if reply.status_code == 204 else reply.json(what)
-        following = reply.links.get("next")
-        if not following:
-            return
-        if page == outbound.MAX_PAGES:
-            logger.warning("%s: stopped after %d pages", what, page)
-            return
-        next_url = outbound.require_same_origin(following, base, what)
-        reply = outbound.send(client, "GET", next_url, what=what, headers=headers)
+class _LinkPages:
+    """Each page's JSON body, following Link rel="next" on the platform's own origin, at most MAX_PAGES;
+    `cut` tells afterwards whether a next page was left unread."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        base: str,
+        url: str,
+        params: dict[str, str | int],
+        headers: dict[str, str],
+        what: str,
+    ) -> None:
+        self.client, self.base, self.url, self.params, self.headers, self.what = (
+            client,
+            base,
+            url,
+            params,
+            headers,
+            what,
+        )
+        self.cut = False
+
+    def __iter__(self) -> Iterator[Any]:
+        what = self.what
+        reply = outbound.send(self.client, "GET", self.url, what=what, headers=self.headers, params=self.params)
+        for page in range(1, outbound.MAX_PAGES + 1):
+            yield [] if reply.status_code == 204 else reply.json(what)
+            following = reply.links.get("next")
+            if not following:
+                return
+            if page == outbound.MAX_PAGES:
+                self.cut = True
+                logger.warning("%s: stopped after %d pages", what, page)
+                return
+            next_url = outbound.require_same_origin(following, self.base, what)
+            reply = outbound.send(self.client, "GET", next_url, what=what, headers=self.headers)
 
 
 def _run(job: dict[str, Any], what: str) -> RunObservation:
