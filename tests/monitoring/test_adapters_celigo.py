@@ -342,3 +342,14 @@ def test_link_pages_cut_at_the_page_bound_keep_the_cursor(outbound_client, monke
         result = celigo.poll(target(base_url, cursor="2026-05-01T10:00:00.000Z"), outbound_client)
     assert [r.external_id for r in result.runs] == ["job-5", "job-4", "job-3", "job-2"]
     assert result.cursor == "2026-05-01T10:00:00.000Z"
+
+
+def test_discover_lists_only_flows_that_are_not_disabled(outbound_client):
+    flows = [
+        {"_id": "flow1", "name": "Orders", "disabled": False},
+        {"_id": "flow2", "name": "Draft of refunds", "disabled": True},
+        {"_id": "flow3", "name": "Invoices", "disabled": False},
+    ]
+    with standin(flows=flows) as base_url:
+        found = celigo.discover(target(base_url), outbound_client)
+    assert found == [DiscoveredProcess(ref="flow1", name="Orders"), DiscoveredProcess(ref="flow3", name="Invoices")]

@@ -24,7 +24,8 @@
   job's createdAt>, paged by the body's nextPageURL. key = traceKey (else retryDataKey, errorId),
   error = "code: message", run = _flowJobId, external_id = retryDataKey (what /retry takes),
   else errorId.
-- discover: GET {base}/v1/flows (Link paging; 204 when there are none): _id and name.
+- discover: GET {base}/v1/flows (Link paging; 204 when there are none): _id and name of the flows that
+  are not "disabled" (a disabled flow, e.g. a draft or one switched off, runs nothing).
 - replay (retry of flow errors): a failed record's external_id is the retryDataKey of its error, but
   not the step it belongs to, so the flow's steps and all their open errors are read first to find
   each key's step (no time filter: a stored record's time may be when Plumbline saw it). Records
@@ -158,6 +159,8 @@ def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess
     for page in _LinkPages(client, base, f"{base}/v1/flows", {}, headers, what):
         for item in as_list(page, what):
             flow = as_object(item, what)
+            if flow.get("disabled") is True:
+                continue  # switched off (a draft, or stopped): it moves no data, so it is no connection
             found.append(DiscoveredProcess(ref=required_str(flow, "_id", what), name=optional_str(flow, "name", what)))
     return found
 
