@@ -224,3 +224,25 @@ def test_a_trigger_that_could_not_poll_is_a_failed_run_but_no_failed_record(outb
     runs = {r.external_id: (r.status, r.message) for r in result.runs}
     assert runs["j-2"] == ("failed", "the trigger could not poll: Chargebee: 401 Unauthorized")
     assert [r.key for r in result.failed_records] == ["j-1"]  # the record of j-1; j-2 had none to replay
+
+
+def test_discover_lists_only_running_recipes(outbound_client):
+    recipes = [
+        {"id": 3, "name": "Orders", "running": True},
+        {"id": 2, "name": "Draft of refunds", "running": False},
+        {"id": 1, "name": "Invoices", "running": True},
+    ]
+    server = WorkatoStandIn(token=TOKEN, jobs={}, recipes=recipes)
+    with server as base_url:
+        found = workato.discover(target(base_url), outbound_client)
+    assert found == [DiscoveredProcess(ref="3", name="Orders"), DiscoveredProcess(ref="1", name="Invoices")]
+    assert server.requests[0].query["running"] == "true"
+
+
+def test_a_stopped_recipe_listed_anyway_is_not_discovered(outbound_client):
+    """Should the list ignore running=true, a recipe it says is not running is still left out."""
+    recipes = [{"id": 2, "name": "Draft of refunds", "running": False}, {"id": 1, "name": "Invoices", "running": True}]
+    server = WorkatoStandIn(token=TOKEN, jobs={}, recipes=recipes)
+    server.override("GET", "/api/recipes", lambda r, m: Answer(200, {"items": recipes}))
+    with server as base_url:
+        assert workato.discover(target(base_url), outbound_client) == [DiscoveredProcess(ref="1", name="Invoices")]

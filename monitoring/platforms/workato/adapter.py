@@ -17,7 +17,9 @@
   key, run and external_id are the job id, error its message, time its completion (else start).
   A job with is_poll_error true is the trigger failing to poll its app: a failed run ("the trigger
   could not poll: ..."), the integration failing, but no record to replay.
-- discover: GET {base}/api/recipes?page=N&per_page=100 ({"items": [{id, name}]}) until a short page.
+- discover: GET {base}/api/recipes?page=N&per_page=100&running=true ({"items": [{id, name, running}]})
+  until a short page; a recipe whose running is false (stopped, or a draft never started) is left out
+  even if the list ignores the filter: discovery lists what runs.
 - replay (repeat jobs): POST {base}/api/recipes/{ref}/repeat_jobs with {"job_ids": [...]}, the jobs of
   the records in original order, each job once (records without a job id are skipped). Workato
   documents at most 25 jobs per request and one request per second, so longer lists go in batches
@@ -116,11 +118,13 @@ def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess
     what = "Workato recipe list"
     found: list[DiscoveredProcess] = []
     for page in range(1, outbound.MAX_PAGES + 1):
-        params: dict[str, str | int] = {"page": page, "per_page": RECIPES_PER_PAGE}
+        params: dict[str, str | int] = {"page": page, "per_page": RECIPES_PER_PAGE, "running": "true"}
         reply = outbound.send(client, "GET", f"{base}/api/recipes", what=what, headers=headers, params=params)
         items = as_list(as_object(reply.json(what), what).get("items"), f"{what}: items")
         for item in items:
             recipe = as_object(item, what)
+            if recipe.get("running") is False:
+                continue  # stopped, or a draft never started: it runs nothing, so it is no connection
             found.append(
                 DiscoveredProcess(ref=required_id(recipe, "id", what), name=optional_str(recipe, "name", what))
             )

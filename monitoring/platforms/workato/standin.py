@@ -80,4 +80,7 @@ class WorkatoStandIn(StandIn):
         if not bearer_ok(request, self.token):
             return REFUSED
         page, per_page = int(request.query.get("page", 1)), int(request.query.get("per_page", 100))
-        return Answer(200, {"items": self.recipes[(page - 1) * per_page : page * per_page]})
+        recipes = self.recipes
+        if request.query.get("running") == "true":
+            recipes = [r for r in recipes if r.get("running") is True]
+        return Answer(200, {"items": recipes[(page - 1) * per_page : page * per_page]})
