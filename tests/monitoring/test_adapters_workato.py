@@ -8,7 +8,13 @@ import logging
 import pytest
 
 from monitoring.platforms import outbound
-from monitoring.platforms.contract import DiscoveredProcess, PollError, PollTarget, RunObservation
+from monitoring.platforms.contract import (
+    DiscoveredProcess,
+    FailedRecordObservation,
+    PollError,
+    PollTarget,
+    RunObservation,
+)
 from monitoring.platforms.workato import adapter as workato
 from tests.monitoring.standins import Answer, WorkatoStandIn
 
@@ -223,7 +229,7 @@ def test_a_trigger_that_could_not_poll_is_a_failed_run_but_no_failed_record(outb
         result = workato.poll(target(base_url), outbound_client)
     runs = {r.external_id: (r.status, r.message) for r in result.runs}
     assert runs["j-2"] == ("failed", "the trigger could not poll: Chargebee: 401 Unauthorized")
-    assert [r.key for r in result.failed_records] == ["j-1"]  # the record of j-1; j-2 had none to replay
+    assert [r.run_external_id for r in result.failed_records] == ["j-1"]  # j-2 had no record to replay
 
 
 def test_discover_lists_only_running_recipes(outbound_client):
@@ -246,3 +252,25 @@ def test_a_stopped_recipe_listed_anyway_is_not_discovered(outbound_client):
     server.override("GET", "/api/recipes", lambda r, m: Answer(200, {"items": recipes}))
     with server as base_url:
         assert workato.discover(target(base_url), outbound_client) == [DiscoveredProcess(ref="1", name="Invoices")]
+
+
+def test_a_failed_job_is_a_failed_record_labelled_by_its_title(outbound_client):
+    jobs = [job("j-2", "failed", 20, title="New invoice INV-7 in Chargebee"), job("j-1", "failed", 10, title=None)]
+    with WorkatoStandIn(token=TOKEN, jobs={"42": jobs}) as base_url:
+        result = workato.poll(target(base_url), outbound_client)
+    assert result.failed_records == [
+        FailedRecordObservation(
+            key="j-1",  # no title: the job id
+            error="Invalid subsidiary",
+            occurred_at=dt.datetime(2026, 5, 1, 10, 10, 30, tzinfo=dt.UTC),
+            run_external_id="j-1",
+            external_id="j-1",
+        ),
+        FailedRecordObservation(
+            key="New invoice INV-7 in Chargebee",
+            error="Invalid subsidiary",
+            occurred_at=dt.datetime(2026, 5, 1, 10, 20, 30, tzinfo=dt.UTC),
+            run_external_id="j-2",
+            external_id="j-2",
+        ),
+    ]

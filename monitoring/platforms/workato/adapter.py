@@ -14,7 +14,8 @@
 - Cursor: the id of the newest job with no pending job below it; the next poll returns the jobs
   above it. A backlog deeper than MAX_PAGES pages between two polls is not back-filled (logged).
 - Failed records: a Workato job carries one trigger event, so each failed job is one failed record:
-  key, run and external_id are the job id, error its message, time its completion (else start).
+  key is its title (what the trigger event was; else the job id), run and external_id the job id,
+  error its message, time its completion (else start).
   A job with is_poll_error true is the trigger failing to poll its app: a failed run ("the trigger
   could not poll: ..."), the integration failing, but no record to replay.
 - discover: GET {base}/api/recipes?page=N&per_page=100&running=true ({"items": [{id, name, running}]})
@@ -32,6 +33,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -63,38 +65,18 @@ REPEAT_PAUSE_SECONDS = 1.0  # and its rate limit: one repeat_jobs request per se
 
 def poll(target: PollTarget, client: httpx.Client) -> PollResult:
     base, headers = _connection(target)
-    what = f"Workato jobs of recipe {target.ref}"
-    url = f"{base}/api/recipes/{target.ref}/jobs"
-    runs: list[RunObservation] = []
-    trigger_failures: set[str] = set()  # jobs whose trigger could not poll: no record to replay
-    params: dict[str, str | int] = {}
-    for page in range(1, outbound.MAX_PAGES + 1):
-        reply = outbound.send(client, "GET", url, what=what, headers=headers, params=params)
-        items = as_list(as_object(reply.json(what), what).get("items"), f"{what}: items")
-        page_runs = [_run(item, f"{what}: job {len(runs) + i}") for i, item in enumerate(items)]
-        trigger_failures.update(
-            run.external_id for run, item in zip(page_runs, items, strict=True) if item.get("is_poll_error") is True
-        )
-        ids = [run.external_id for run in page_runs]
-        if target.cursor in ids:
-            runs.extend(page_runs[: ids.index(target.cursor)])
-            break
-        if not page_runs or params.get("offset_job_id") == page_runs[-1].external_id:
-            break  # the end, or a server ignoring the offset
-        runs.extend(page_runs)
-        if page == outbound.MAX_PAGES and target.cursor:
-            logger.warning("%s: stopped after %d pages before reaching the cursor", what, page)
-        params = {"offset_job_id": page_runs[-1].external_id, "prev": "false"}
+    jobs = _read_jobs(client, base, headers, target.ref, target.cursor)
+    runs = [job.run for job in jobs]
     failed = [
         FailedRecordObservation(
-            key=run.external_id,
-            error=run.message or "job failed",
-            occurred_at=run.finished_at or run.started_at,
-            run_external_id=run.external_id,
-            external_id=run.external_id,
+            key=job.title or job.run.external_id,
+            error=job.run.message or "job failed",
+            occurred_at=job.run.finished_at or job.run.started_at,
+            run_external_id=job.run.external_id,
+            external_id=job.run.external_id,
         )
-        for run in reversed(runs)  # oldest first: the order they failed in
-        if run.status == "failed" and run.external_id not in trigger_failures
+        for job in reversed(jobs)  # oldest first: the order they failed in
+        if job.run.status == "failed" and not job.poll_error
     ]
     return PollResult(
         runs=runs,
@@ -102,6 +84,38 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
         cursor=newest_finished_id(runs, target.cursor),
         stopped=_stopped(client, base, headers, target.ref),
     )
+
+
+@dataclass(frozen=True)
+class _Job:
+    run: RunObservation
+    title: str  # what the job's trigger event was about ("New invoice INV-7 in Chargebee"), "" when absent
+    poll_error: bool  # the trigger could not poll: no record was handled
+
+
+def _read_jobs(
+    client: httpx.Client, base: str, headers: dict[str, str], recipe_id: str, cursor: str | None
+) -> list[_Job]:
+    """The jobs above the cursor job, newest first, at most MAX_PAGES pages."""
+    what = f"Workato jobs of recipe {recipe_id}"
+    url = f"{base}/api/recipes/{recipe_id}/jobs"
+    jobs: list[_Job] = []
+    params: dict[str, str | int] = {}
+    for page in range(1, outbound.MAX_PAGES + 1):
+        reply = outbound.send(client, "GET", url, what=what, headers=headers, params=params)
+        items = as_list(as_object(reply.json(what), what).get("items"), f"{what}: items")
+        page_jobs = [_job(item, f"{what}: job {len(jobs) + i}") for i, item in enumerate(items)]
+        ids = [job.run.external_id for job in page_jobs]
+        if cursor in ids:
+            jobs.extend(page_jobs[: ids.index(cursor)])
+            break
+        if not page_jobs or params.get("offset_job_id") == ids[-1]:
+            break  # the end, or a server ignoring the offset
+        jobs.extend(page_jobs)
+        if page == outbound.MAX_PAGES and cursor:
+            logger.warning("%s: stopped after %d pages before reaching the cursor", what, page)
+        params = {"offset_job_id": ids[-1], "prev": "false"}
+    return jobs
 
 
 def _stopped(client: httpx.Client, base: str, headers: dict[str, str], recipe_id: str) -> str:
@@ -170,7 +184,7 @@ def _connection(target: PollTarget) -> tuple[str, dict[str, str]]:
     return target.base_url.rstrip("/"), {"Accept": "application/json", "Authorization": f"Bearer {token}"}
 
 
-def _run(item: Any, what: str) -> RunObservation:
+def _job(item: Any, what: str) -> _Job:
     job = as_object(item, what)
     job_id = required_id(job, "id", what)
     what = f"Workato job {job_id[:80]}"
@@ -186,15 +200,21 @@ def _run(item: Any, what: str) -> RunObservation:
     else:
         raise PollError(f"{what}: unknown status {str(status_name)[:40]!r}")
     message = _error_text(job.get("error"), what)
-    if job.get("is_poll_error") is True:
+    poll_error = job.get("is_poll_error") is True
+    if poll_error:
         # The trigger could not poll its source app: the recipe failed to run, no record failed in it.
         message = f"{POLL_ERROR}: {message}" if message else POLL_ERROR
-    return RunObservation(
+    run = RunObservation(
         external_id=job_id,
         status=status,
         started_at=optional_time(job, "started_at", what),
         finished_at=completed,
         message=message,
+    )
+    return _Job(
+        run=run,
+        title=optional_str(job, "title", what),
+        poll_error=poll_error,
     )
 
 
