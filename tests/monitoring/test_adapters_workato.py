@@ -7,15 +7,20 @@ import logging
 
 import pytest
 
+from catalog.models import PlatformAccount
+from monitoring.ingest.polling import poll_source
+from monitoring.models import FailedRecord
 from monitoring.platforms import outbound
 from monitoring.platforms.contract import (
     DiscoveredProcess,
     FailedRecordObservation,
     PollError,
     PollTarget,
+    ResolvedObservation,
     RunObservation,
 )
 from monitoring.platforms.workato import adapter as workato
+from tests.monitoring.conftest import make_integration, source_of
 from tests.monitoring.standins import Answer, WorkatoStandIn
 
 TOKEN = "wrk-api-outbound_client-token"
@@ -274,3 +279,71 @@ def test_a_failed_job_is_a_failed_record_labelled_by_its_title(outbound_client):
             external_id="j-2",
         ),
     ]
+
+
+# --- repeats ------------------------------------------------------------------------------------------
+
+
+def test_a_repeat_that_succeeds_closes_the_record_of_the_job_it_repeats(outbound_client):
+    jobs = [
+        job("j-3", "succeeded", 30, is_repeat=True, master_job_id="j-1"),
+        job("j-2", "succeeded", 20),
+        job("j-1", "failed", 10),
+    ]
+    with WorkatoStandIn(token=TOKEN, jobs={"42": jobs}) as base_url:
+        result = workato.poll(target(base_url), outbound_client)
+    assert result.resolved == [ResolvedObservation(external_id="j-1", run_external_id="j-1", how="repeated as job j-3")]
+
+
+def test_a_repeat_still_pending_or_failed_closes_nothing(outbound_client):
+    jobs = [
+        job("j-4", "pending", 40, is_repeat=True, master_job_id="j-1"),
+        job("j-3", "failed", 30, is_repeat=True, master_job_id="j-1"),
+        job("j-1", "failed", 10),
+    ]
+    with WorkatoStandIn(token=TOKEN, jobs={"42": jobs}) as base_url:
+        result = workato.poll(target(base_url), outbound_client)
+    assert result.resolved == []
+    # The failed repeat handled the same trigger event: its record is the original's (same external id).
+    assert [(r.run_external_id, r.external_id) for r in result.failed_records] == [("j-1", "j-1"), ("j-3", "j-1")]
+
+
+def workato_integration(base_url: str):
+    account = PlatformAccount.objects.create(key="workato-prod", platform="workato", base_url=base_url, secret_env=ENV)
+    return make_integration("invoices", kind="workato", health_account=account, health_ref="42")
+
+
+@pytest.mark.django_db
+def test_a_repeat_that_succeeds_leaves_no_open_failed_record():
+    """Through the pipeline: the original job's failed record closes once its repeat succeeds on Workato."""
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": [job("j-2", "succeeded", 20), job("j-1", "failed", 10)]})
+    with server as base_url:
+        integration = workato_integration(base_url)
+        assert poll_source(integration.pk).error == ""
+        assert source_of(integration).open_failed_records == 1
+
+        repeat = server.repeat("42", "j-1")
+        assert poll_source(integration.pk).error == ""
+        assert source_of(integration).open_failed_records == 1  # the repeat is still pending
+
+        server.finish("42", repeat)
+        assert poll_source(integration.pk).error == ""
+    assert source_of(integration).open_failed_records == 0
+    assert FailedRecord.objects.get().resolution == f"repeated as job {repeat}"
+
+
+@pytest.mark.django_db
+def test_a_repeat_that_fails_again_opens_no_second_record():
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": [job("j-1", "failed", 10)]})
+    with server as base_url:
+        integration = workato_integration(base_url)
+        poll_source(integration.pk)
+        server.finish("42", server.repeat("42", "j-1"), "failed", "Invalid subsidiary")
+        poll_source(integration.pk)
+        assert source_of(integration).open_failed_records == 1
+
+        second = server.repeat("42", "j-1")
+        server.finish("42", second)
+        poll_source(integration.pk)
+    assert source_of(integration).open_failed_records == 0
+    assert FailedRecord.objects.get().resolution == f"repeated as job {second}"

@@ -16,6 +16,11 @@
 - Failed records: a Workato job carries one trigger event, so each failed job is one failed record:
   key is its title (what the trigger event was; else the job id), run and external_id the job id,
   error its message, time its completion (else start).
+- Repeats: a job with master_job_id is a repeat of that job, with the same trigger event. Assumption:
+  master_job_id names the original job also for a repeat of a repeat. A failed repeat is the original's
+  record (external_id = master_job_id, so it is not stored twice); a repeat that succeeded closes the
+  original's records (ResolvedObservation by that job id as run and as error id), noted "repeated as
+  job <repeat id>". A pending repeat closes nothing until it ends.
   A job with is_poll_error true is the trigger failing to poll its app: a failed run ("the trigger
   could not poll: ..."), the integration failing, but no record to replay.
 - discover: GET {base}/api/recipes?page=N&per_page=100&running=true ({"items": [{id, name, running}]})
@@ -47,11 +52,12 @@ from monitoring.platforms.contract import (
     PollTarget,
     ReplayRecord,
     ReplayResult,
+    ResolvedObservation,
     RunObservation,
     RunStatus,
 )
 from monitoring.platforms.cursors import newest_finished_id
-from monitoring.platforms.fields import as_list, as_object, optional_str, optional_time, required_id
+from monitoring.platforms.fields import as_list, as_object, optional_id, optional_str, optional_time, required_id
 
 logger = logging.getLogger(__name__)
 
@@ -73,15 +79,24 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
             error=job.run.message or "job failed",
             occurred_at=job.run.finished_at or job.run.started_at,
             run_external_id=job.run.external_id,
-            external_id=job.run.external_id,
+            # A repeat carries the trigger event of the job it repeats: the same record, under that job's id.
+            external_id=job.master or job.run.external_id,
         )
         for job in reversed(jobs)  # oldest first: the order they failed in
         if job.run.status == "failed" and not job.poll_error
+    ]
+    resolved = [
+        ResolvedObservation(
+            external_id=job.master, run_external_id=job.master, how=f"repeated as job {job.run.external_id}"
+        )
+        for job in reversed(jobs)
+        if job.master and job.run.status == "success"
     ]
     return PollResult(
         runs=runs,
         failed_records=failed,
         cursor=newest_finished_id(runs, target.cursor),
+        resolved=resolved,
         stopped=_stopped(client, base, headers, target.ref),
     )
 
@@ -90,6 +105,7 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
 class _Job:
     run: RunObservation
     title: str  # what the job's trigger event was about ("New invoice INV-7 in Chargebee"), "" when absent
+    master: str  # the job this one repeats (master_job_id), "" for a job that is no repeat
     poll_error: bool  # the trigger could not poll: no record was handled
 
 
@@ -204,6 +220,7 @@ def _job(item: Any, what: str) -> _Job:
     if poll_error:
         # The trigger could not poll its source app: the recipe failed to run, no record failed in it.
         message = f"{POLL_ERROR}: {message}" if message else POLL_ERROR
+    master = optional_id(job, "master_job_id", what)
     run = RunObservation(
         external_id=job_id,
         status=status,
@@ -214,6 +231,7 @@ def _job(item: Any, what: str) -> _Job:
     return _Job(
         run=run,
         title=optional_str(job, "title", what),
+        master="" if master == job_id else master,
         poll_error=poll_error,
     )
 
