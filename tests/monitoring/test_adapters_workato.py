@@ -347,3 +347,50 @@ def test_a_repeat_that_fails_again_opens_no_second_record():
         poll_source(integration.pk)
     assert source_of(integration).open_failed_records == 0
     assert FailedRecord.objects.get().resolution == f"repeated as job {second}"
+
+
+# --- paging: nothing between the cursor and the newest job is passed over ---------------------------------
+
+
+def jobs_newest_first(count: int, pending: tuple[int, ...] = ()) -> list[dict]:
+    return [job(f"j-{n}", "pending" if n in pending else "succeeded", n) for n in range(count, 0, -1)]
+
+
+def test_a_backlog_cut_at_the_page_bound_is_read_on_by_the_next_polls(outbound_client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": jobs_newest_first(8)})  # two pages a poll, of two jobs
+    with server as base_url:
+        first = workato.poll(target(base_url, cursor="j-1"), outbound_client)
+        second = workato.poll(target(base_url, cursor=first.cursor), outbound_client)
+        server.jobs["42"].insert(0, job("j-9", "succeeded", 9))
+        third = workato.poll(target(base_url, cursor=second.cursor), outbound_client)
+    assert [r.external_id for r in first.runs] == ["j-8", "j-7", "j-6", "j-5"]
+    assert [r.external_id for r in second.runs] == ["j-4", "j-3", "j-2"]  # on from j-5, down to the cursor
+    assert [r.query.get("offset_job_id") for r in server.requests_to("/api/recipes/42/jobs")][2:4] == ["j-5", "j-3"]
+    assert second.cursor == "j-8"
+    assert [r.external_id for r in third.runs] == ["j-9"]
+    assert third.cursor == "j-9"
+
+
+def test_a_job_pending_in_a_cut_read_is_read_again_once_it_finishes(outbound_client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": jobs_newest_first(8, pending=(7,))})
+    with server as base_url:
+        first = workato.poll(target(base_url, cursor="j-1"), outbound_client)
+        second = workato.poll(target(base_url, cursor=first.cursor), outbound_client)
+        server.finish("42", "j-7", "failed", "Invalid subsidiary")
+        third = workato.poll(target(base_url, cursor=second.cursor), outbound_client)
+    assert [r.external_id for r in second.runs] == ["j-4", "j-3", "j-2"]
+    assert second.cursor == "j-6"  # the sweep is done, and its floor stays under the pending job
+    assert [(r.external_id, r.status) for r in third.runs] == [("j-8", "success"), ("j-7", "failed")]
+    assert third.cursor == "j-8"
+
+
+def test_a_first_poll_cut_at_the_page_bound_does_not_back_fill_older_history(outbound_client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": jobs_newest_first(9)})
+    with server as base_url:
+        first = workato.poll(target(base_url), outbound_client)
+        second = workato.poll(target(base_url, cursor=first.cursor), outbound_client)
+    assert first.cursor == "j-9"
+    assert second.runs == []

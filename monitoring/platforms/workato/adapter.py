@@ -11,8 +11,12 @@
 - The recipe's details (GET {base}/api/recipes/{ref}) are read every poll: "running": false is the
   platform's own switch, so the integration is down at once with "stopped on Workato: recipe <id> is
   not running".
-- Cursor: the id of the newest job with no pending job below it; the next poll returns the jobs
-  above it. A backlog deeper than MAX_PAGES pages between two polls is not back-filled (logged).
+- Cursor: the id of the newest job with no pending job below it (every job at and below it is stored,
+  finished); the next poll returns the jobs above it. Offset paging is stable while new jobs arrive, so
+  a read cut at MAX_PAGES before the cursor job goes on next poll from the oldest job it read (the
+  cursor then holds {"floor", "resume", "top"} as JSON) until it reaches the cursor job, and only then
+  moves the cursor: nothing between the cursor and the newest job is passed over. A first poll (no
+  cursor) cut at MAX_PAGES starts the cursor at what it read and does not back-fill older history.
 - Failed records: a Workato job carries one trigger event, so each failed job is one failed record:
   key is its title (what the trigger event was; else the job id), run and external_id the job id,
   error its message, time its completion (else start).
@@ -35,6 +39,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -56,7 +61,6 @@ from monitoring.platforms.contract import (
     RunObservation,
     RunStatus,
 )
-from monitoring.platforms.cursors import newest_finished_id
 from monitoring.platforms.fields import as_list, as_object, optional_id, optional_str, optional_time, required_id
 
 logger = logging.getLogger(__name__)
@@ -71,7 +75,8 @@ REPEAT_PAUSE_SECONDS = 1.0  # and its rate limit: one repeat_jobs request per se
 
 def poll(target: PollTarget, client: httpx.Client) -> PollResult:
     base, headers = _connection(target)
-    jobs = _read_jobs(client, base, headers, target.ref, target.cursor)
+    sweep = _Sweep.read(target.cursor)
+    jobs, reached = _read_jobs(client, base, headers, target.ref, sweep)
     runs = [job.run for job in jobs]
     failed = [
         FailedRecordObservation(
@@ -95,7 +100,7 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
     return PollResult(
         runs=runs,
         failed_records=failed,
-        cursor=newest_finished_id(runs, target.cursor),
+        cursor=sweep.after(jobs, reached),
         resolved=resolved,
         stopped=_stopped(client, base, headers, target.ref),
     )
@@ -109,29 +114,76 @@ class _Job:
     poll_error: bool  # the trigger could not poll: no record was handled
 
 
+@dataclass(frozen=True)
+class _Sweep:
+    """Where reading the newest-first job list stands between polls.
+
+    `floor` is the newest job at and below which every job was stored, finished (the plain cursor). A
+    read from the top that stops at the page bound before the floor leaves a gap; it goes on next poll
+    from `resume` (the oldest job read) down to the floor, and `top` says what the floor becomes once it
+    gets there: the newest job read with no pending job below it ("" while that is the next job read).
+    """
+
+    floor: str | None
+    resume: str = ""
+    top: str = ""
+
+    @classmethod
+    def read(cls, cursor: str | None) -> _Sweep:
+        if not cursor or not cursor.startswith("{"):
+            return cls(floor=cursor or None)
+        try:
+            state = json.loads(cursor)
+            floor, resume, top = state["floor"], state["resume"], state["top"]
+            if not (isinstance(floor, str) and isinstance(resume, str) and isinstance(top, str) and floor and resume):
+                raise ValueError("not a sweep")
+        except (ValueError, KeyError, TypeError):
+            logger.warning("Workato cursor %r is not one this adapter wrote; reading from the top", cursor[:80])
+            return cls(floor=None)
+        return cls(floor=floor, resume=resume, top=top)
+
+    def after(self, newest_first: Sequence[_Job], reached: bool) -> str | None:
+        """The cursor once these jobs are stored: the new floor when the read reached the old one (or the
+        list's end), else this sweep's state to go on from. Without a floor (a first poll) a cut read starts
+        the cursor at what it read: older history is not back-filled."""
+        top = self.top if self.resume else ""
+        for job in newest_first:
+            top = top or job.run.external_id
+            if job.run.status == "running":
+                top = ""  # a pending job below the candidate: the floor stays under it until it finishes
+        if reached or self.floor is None:
+            return top or self.floor
+        resume = newest_first[-1].run.external_id if newest_first else self.resume
+        return json.dumps({"floor": self.floor, "resume": resume, "top": top})
+
+
 def _read_jobs(
-    client: httpx.Client, base: str, headers: dict[str, str], recipe_id: str, cursor: str | None
-) -> list[_Job]:
-    """The jobs above the cursor job, newest first, at most MAX_PAGES pages."""
+    client: httpx.Client, base: str, headers: dict[str, str], recipe_id: str, sweep: _Sweep
+) -> tuple[list[_Job], bool]:
+    """The jobs above the floor, newest first, from the top or from where a cut read stopped, at most
+    MAX_PAGES pages; and whether the floor (or the end of the list) was reached."""
     what = f"Workato jobs of recipe {recipe_id}"
     url = f"{base}/api/recipes/{recipe_id}/jobs"
     jobs: list[_Job] = []
-    params: dict[str, str | int] = {}
-    for page in range(1, outbound.MAX_PAGES + 1):
+    params: dict[str, str | int] = {"offset_job_id": sweep.resume, "prev": "false"} if sweep.resume else {}
+    for _ in range(outbound.MAX_PAGES):
         reply = outbound.send(client, "GET", url, what=what, headers=headers, params=params)
         items = as_list(as_object(reply.json(what), what).get("items"), f"{what}: items")
-        page_jobs = [_job(item, f"{what}: job {len(jobs) + i}") for i, item in enumerate(items)]
-        ids = [job.run.external_id for job in page_jobs]
-        if cursor in ids:
-            jobs.extend(page_jobs[: ids.index(cursor)])
-            break
-        if not page_jobs or params.get("offset_job_id") == ids[-1]:
-            break  # the end, or a server ignoring the offset
-        jobs.extend(page_jobs)
-        if page == outbound.MAX_PAGES and cursor:
-            logger.warning("%s: stopped after %d pages before reaching the cursor", what, page)
+        page = [_job(item, f"{what}: job {len(jobs) + i + 1}") for i, item in enumerate(items)]
+        ids = [job.run.external_id for job in page]
+        if sweep.floor in ids:
+            jobs.extend(page[: ids.index(sweep.floor)])
+            return jobs, True
+        if not page:
+            return jobs, True  # the oldest job is behind us (or the floor job is no longer kept)
+        if params.get("offset_job_id") == ids[-1]:
+            logger.warning("%s: the page after job %s ends with it again (offset ignored?)", what, ids[-1])
+            return jobs, False
+        jobs.extend(page)
         params = {"offset_job_id": ids[-1], "prev": "false"}
-    return jobs
+    if sweep.floor:
+        logger.warning("%s: stopped after %d pages before the cursor; the next poll goes on", what, outbound.MAX_PAGES)
+    return jobs, False
 
 
 def _stopped(client: httpx.Client, base: str, headers: dict[str, str], recipe_id: str) -> str:
