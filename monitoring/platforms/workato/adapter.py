@@ -1,12 +1,13 @@
 """Workato: the jobs of one recipe, read through the Developer API.
 
 - Runs: GET {base}/api/recipes/{ref}/jobs, newest first. Older pages: offset_job_id=<id of the
-  last job on the page> with prev=false ("jobs prior to the offset"). Paging stops at the page
-  holding the cursor job, at an empty page, or after MAX_PAGES pages.
+  last job on the page> with prev=false ("jobs prior to the offset"). Reading stops at the page
+  holding the cursor job, at an empty page (the list's end), or after MAX_PAGES pages.
 - Auth: Authorization: Bearer <API client token> from the secret env var.
 - Fields: id (a handle such as "j-AbC12-xyz", or a number on older accounts), status
   (succeeded | failed | pending) where the response carries it, otherwise derived from is_error
-  and completed_at; started_at, completed_at, error (the failure message).
+  and completed_at; started_at, completed_at, error (the failure message), title (what the trigger
+  event was), master_job_id (on a repeat: the job it repeats).
 - Workato reports no record counts per job, so records_* stay empty.
 - The recipe's details (GET {base}/api/recipes/{ref}) are read every poll: "running": false is the
   platform's own switch, so the integration is down at once with "stopped on Workato: recipe <id> is
@@ -18,15 +19,14 @@
   moves the cursor: nothing between the cursor and the newest job is passed over. A first poll (no
   cursor) cut at MAX_PAGES starts the cursor at what it read and does not back-fill older history.
 - Failed records: a Workato job carries one trigger event, so each failed job is one failed record:
-  key is its title (what the trigger event was; else the job id), run and external_id the job id,
-  error its message, time its completion (else start).
+  key is its title (else the job id), run the job id, external_id the job id, error its message, time
+  its completion (else start). A job with is_poll_error true is the trigger failing to poll its app: a
+  failed run ("the trigger could not poll: ..."), the integration failing, but no record to replay.
 - Repeats: a job with master_job_id is a repeat of that job, with the same trigger event. Assumption:
   master_job_id names the original job also for a repeat of a repeat. A failed repeat is the original's
   record (external_id = master_job_id, so it is not stored twice); a repeat that succeeded closes the
   original's records (ResolvedObservation by that job id as run and as error id), noted "repeated as
   job <repeat id>". A pending repeat closes nothing until it ends.
-  A job with is_poll_error true is the trigger failing to poll its app: a failed run ("the trigger
-  could not poll: ..."), the integration failing, but no record to replay.
 - discover: GET {base}/api/recipes?page=N&per_page=100&running=true ({"items": [{id, name, running}]})
   until a short page; a recipe whose running is false (stopped, or a draft never started) is left out
   even if the list ignores the filter: discovery lists what runs.
@@ -34,7 +34,7 @@
   the records in original order, each job once (records without a job id are skipped). Workato
   documents at most 25 jobs per request and one request per second, so longer lists go in batches
   of 25 a second apart. Assumption: the body field is "job_ids" and any 2xx answer means the jobs
-  were queued; the answer's body is not read (no new job ids are relied on).
+  were queued; the answer's body is not read (the repeats are found by master_job_id when polled).
 """
 
 from __future__ import annotations
