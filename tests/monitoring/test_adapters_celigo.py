@@ -7,6 +7,9 @@ import logging
 
 import pytest
 
+from catalog.models import PlatformAccount
+from monitoring.ingest.polling import poll_source
+from monitoring.models import FailedRecord
 from monitoring.platforms.celigo import adapter as celigo
 from monitoring.platforms.contract import (
     DiscoveredProcess,
@@ -15,6 +18,7 @@ from monitoring.platforms.contract import (
     PollTarget,
     RunObservation,
 )
+from tests.monitoring.conftest import make_integration, source_of
 from tests.monitoring.standins import Answer, CeligoStandIn
 
 TOKEN = "celigo-api-token"
@@ -333,3 +337,99 @@ def test_a_disabled_flow_is_stopped_on_celigo(outbound_client):
 def test_an_enabled_flow_is_not_stopped(outbound_client):
     with standin() as base_url:
         assert celigo.poll(target(base_url), outbound_client).stopped == ""
+
+
+def test_link_pages_cut_at_the_page_bound_keep_the_cursor(outbound_client, monkeypatch):
+    """Jobs on Link pages past the bound are older than those read: the cursor must not pass over them."""
+    monkeypatch.setattr(celigo.outbound, "MAX_PAGES", 2)
+    with standin() as base_url:
+        result = celigo.poll(target(base_url, cursor="2026-05-01T10:00:00.000Z"), outbound_client)
+    assert [r.external_id for r in result.runs] == ["job-5", "job-4", "job-3", "job-2"]
+    assert result.cursor == "2026-05-01T10:00:00.000Z"
+
+
+def test_discover_lists_only_flows_that_are_not_disabled(outbound_client):
+    flows = [
+        {"_id": "flow1", "name": "Orders", "disabled": False},
+        {"_id": "flow2", "name": "Draft of refunds", "disabled": True},
+        {"_id": "flow3", "name": "Invoices", "disabled": False},
+    ]
+    with standin(flows=flows) as base_url:
+        found = celigo.discover(target(base_url), outbound_client)
+    assert found == [DiscoveredProcess(ref="flow1", name="Orders"), DiscoveredProcess(ref="flow3", name="Invoices")]
+
+
+# --- errors resolved on Celigo ------------------------------------------------------------------------
+
+AFTER_THE_JOBS = dt.datetime(2026, 5, 1, 11, 0, tzinfo=dt.UTC)  # later than every job above: when errors are resolved
+
+
+def resolved_error(trace_key: str, second: int, **extra) -> dict:
+    return {**error(trace_key, second, **extra), "resolvedAt": "2026-05-01T11:00:00.000Z", "resolvedBy": "user"}
+
+
+def test_resolved_errors_are_read_for_every_step_since_the_previous_cursor(outbound_client):
+    server = standin()
+    with server as base_url:
+        first = celigo.poll(target(base_url), outbound_client)
+        assert not [r for r in server.requests if r.path.endswith("/resolved")]  # no cursor yet: nothing to close
+        server.resolved = {
+            (FLOW, IMPORT): [resolved_error("INV-1", 1), resolved_error("INV-2", 2)],
+            (FLOW, EXPORT): [resolved_error("INV-9", 9, retryDataKey=None)],
+        }
+        second = celigo.poll(target(base_url, cursor=first.cursor), outbound_client)
+    reads = [r for r in server.requests if r.path.endswith("/resolved")]
+    assert [r.path.split("/")[4] for r in reads] == [EXPORT, IMPORT, LOOKUP]
+    assert {r.query["resolvedAt_gte"] for r in reads} == {first.cursor}
+    assert [(c.external_id, c.run_external_id, c.how) for c in second.resolved] == [
+        ("err-INV-9", "", "resolved on Celigo"),
+        ("retry-INV-1", "", "resolved on Celigo"),
+        ("err-INV-1", "", "resolved on Celigo"),
+        ("retry-INV-2", "", "resolved on Celigo"),
+        ("err-INV-2", "", "resolved on Celigo"),
+    ]
+
+
+def test_resolved_errors_cut_at_the_page_bound_keep_the_cursor(outbound_client, monkeypatch):
+    """Resolutions left unread would be missed for good if the cursor moved on: the next poll reads them again."""
+    monkeypatch.setattr(celigo.outbound, "MAX_PAGES", 1)
+    resolved = {(FLOW, IMPORT): [resolved_error(f"INV-{n}", n) for n in (1, 2, 3)]}
+    server = CeligoStandIn(token=TOKEN, jobs=five_jobs(), flows=[FLOW_DEFINITION], resolved=resolved, link_paging=False)
+    with server as base_url:
+        result = celigo.poll(target(base_url, cursor="2026-05-01T10:00:00.000Z"), outbound_client)
+    assert len(result.runs) == 5  # the jobs were all read
+    assert [c.external_id for c in result.resolved] == ["retry-INV-1", "err-INV-1", "retry-INV-2", "err-INV-2"]
+    assert result.cursor == "2026-05-01T10:00:00.000Z"
+
+
+def test_a_resolved_error_without_ids_is_a_poll_error(outbound_client):
+    server = standin()
+    server.resolved = {(FLOW, IMPORT): [resolved_error("INV-1", 1, retryDataKey=None, errorId=None)]}
+    with server as base_url, pytest.raises(PollError, match="a resolved error has no retryDataKey or errorId"):
+        celigo.poll(target(base_url, cursor="2026-05-01T10:00:00.000Z"), outbound_client)
+
+
+@pytest.mark.django_db
+def test_celigo_resolved_errors_leave_no_open_failed_records():
+    """Through the pipeline: records stored by one poll are closed by the next once Celigo resolved them."""
+    errors = {
+        (FLOW, IMPORT): [error("INV-1", 1), error("INV-2", 2), error("INV-3", 3)],
+        (FLOW, EXPORT): [error("INV-9", 9, retryDataKey=None)],
+    }
+    server = standin(errors=errors)
+    with server as base_url:
+        account = PlatformAccount.objects.create(
+            key="celigo-prod", platform="celigo", base_url=base_url, secret_env=ENV
+        )
+        integration = make_integration("invoices", kind="celigo", health_account=account, health_ref=FLOW)
+        assert poll_source(integration.pk).error == ""
+        assert source_of(integration).open_failed_records == 4
+
+        server.resolve(FLOW, IMPORT, ["err-INV-1", "err-INV-2", "err-INV-3"], at=AFTER_THE_JOBS)
+        server.resolve(FLOW, EXPORT, ["err-INV-9"], at=AFTER_THE_JOBS)
+        assert poll_source(integration.pk).error == ""
+
+    assert source_of(integration).open_failed_records == 0
+    assert set(FailedRecord.objects.values_list("key", "resolution")) == {
+        (key, "resolved on Celigo") for key in ("INV-1", "INV-2", "INV-3", "INV-9")
+    }

@@ -7,9 +7,20 @@ import logging
 
 import pytest
 
+from catalog.models import PlatformAccount
+from monitoring.ingest.polling import poll_source
+from monitoring.models import FailedRecord
 from monitoring.platforms import outbound
-from monitoring.platforms.contract import DiscoveredProcess, PollError, PollTarget, RunObservation
+from monitoring.platforms.contract import (
+    DiscoveredProcess,
+    FailedRecordObservation,
+    PollError,
+    PollTarget,
+    ResolvedObservation,
+    RunObservation,
+)
 from monitoring.platforms.workato import adapter as workato
+from tests.monitoring.conftest import make_integration, source_of
 from tests.monitoring.standins import Answer, WorkatoStandIn
 
 TOKEN = "wrk-api-outbound_client-token"
@@ -223,4 +234,163 @@ def test_a_trigger_that_could_not_poll_is_a_failed_run_but_no_failed_record(outb
         result = workato.poll(target(base_url), outbound_client)
     runs = {r.external_id: (r.status, r.message) for r in result.runs}
     assert runs["j-2"] == ("failed", "the trigger could not poll: Chargebee: 401 Unauthorized")
-    assert [r.key for r in result.failed_records] == ["j-1"]  # the record of j-1; j-2 had none to replay
+    assert [r.run_external_id for r in result.failed_records] == ["j-1"]  # j-2 had no record to replay
+
+
+def test_discover_lists_only_running_recipes(outbound_client):
+    recipes = [
+        {"id": 3, "name": "Orders", "running": True},
+        {"id": 2, "name": "Draft of refunds", "running": False},
+        {"id": 1, "name": "Invoices", "running": True},
+    ]
+    server = WorkatoStandIn(token=TOKEN, jobs={}, recipes=recipes)
+    with server as base_url:
+        found = workato.discover(target(base_url), outbound_client)
+    assert found == [DiscoveredProcess(ref="3", name="Orders"), DiscoveredProcess(ref="1", name="Invoices")]
+    assert server.requests[0].query["running"] == "true"
+
+
+def test_a_stopped_recipe_listed_anyway_is_not_discovered(outbound_client):
+    """Should the list ignore running=true, a recipe it says is not running is still left out."""
+    recipes = [{"id": 2, "name": "Draft of refunds", "running": False}, {"id": 1, "name": "Invoices", "running": True}]
+    server = WorkatoStandIn(token=TOKEN, jobs={}, recipes=recipes)
+    server.override("GET", "/api/recipes", lambda r, m: Answer(200, {"items": recipes}))
+    with server as base_url:
+        assert workato.discover(target(base_url), outbound_client) == [DiscoveredProcess(ref="1", name="Invoices")]
+
+
+def test_a_failed_job_is_a_failed_record_labelled_by_its_title(outbound_client):
+    jobs = [job("j-2", "failed", 20, title="New invoice INV-7 in Chargebee"), job("j-1", "failed", 10, title=None)]
+    with WorkatoStandIn(token=TOKEN, jobs={"42": jobs}) as base_url:
+        result = workato.poll(target(base_url), outbound_client)
+    assert result.failed_records == [
+        FailedRecordObservation(
+            key="j-1",  # no title: the job id
+            error="Invalid subsidiary",
+            occurred_at=dt.datetime(2026, 5, 1, 10, 10, 30, tzinfo=dt.UTC),
+            run_external_id="j-1",
+            external_id="j-1",
+        ),
+        FailedRecordObservation(
+            key="New invoice INV-7 in Chargebee",
+            error="Invalid subsidiary",
+            occurred_at=dt.datetime(2026, 5, 1, 10, 20, 30, tzinfo=dt.UTC),
+            run_external_id="j-2",
+            external_id="j-2",
+        ),
+    ]
+
+
+# --- repeats ------------------------------------------------------------------------------------------
+
+
+def test_a_repeat_that_succeeds_closes_the_record_of_the_job_it_repeats(outbound_client):
+    jobs = [
+        job("j-3", "succeeded", 30, is_repeat=True, master_job_id="j-1"),
+        job("j-2", "succeeded", 20),
+        job("j-1", "failed", 10),
+    ]
+    with WorkatoStandIn(token=TOKEN, jobs={"42": jobs}) as base_url:
+        result = workato.poll(target(base_url), outbound_client)
+    assert result.resolved == [ResolvedObservation(external_id="j-1", run_external_id="j-1", how="repeated as job j-3")]
+
+
+def test_a_repeat_still_pending_or_failed_closes_nothing(outbound_client):
+    jobs = [
+        job("j-4", "pending", 40, is_repeat=True, master_job_id="j-1"),
+        job("j-3", "failed", 30, is_repeat=True, master_job_id="j-1"),
+        job("j-1", "failed", 10),
+    ]
+    with WorkatoStandIn(token=TOKEN, jobs={"42": jobs}) as base_url:
+        result = workato.poll(target(base_url), outbound_client)
+    assert result.resolved == []
+    # The failed repeat handled the same trigger event: its record is the original's (same external id).
+    assert [(r.run_external_id, r.external_id) for r in result.failed_records] == [("j-1", "j-1"), ("j-3", "j-1")]
+
+
+def workato_integration(base_url: str):
+    account = PlatformAccount.objects.create(key="workato-prod", platform="workato", base_url=base_url, secret_env=ENV)
+    return make_integration("invoices", kind="workato", health_account=account, health_ref="42")
+
+
+@pytest.mark.django_db
+def test_a_repeat_that_succeeds_leaves_no_open_failed_record():
+    """Through the pipeline: the original job's failed record closes once its repeat succeeds on Workato."""
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": [job("j-2", "succeeded", 20), job("j-1", "failed", 10)]})
+    with server as base_url:
+        integration = workato_integration(base_url)
+        assert poll_source(integration.pk).error == ""
+        assert source_of(integration).open_failed_records == 1
+
+        repeat = server.repeat("42", "j-1")
+        assert poll_source(integration.pk).error == ""
+        assert source_of(integration).open_failed_records == 1  # the repeat is still pending
+
+        server.finish("42", repeat)
+        assert poll_source(integration.pk).error == ""
+    assert source_of(integration).open_failed_records == 0
+    assert FailedRecord.objects.get().resolution == f"repeated as job {repeat}"
+
+
+@pytest.mark.django_db
+def test_a_repeat_that_fails_again_opens_no_second_record():
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": [job("j-1", "failed", 10)]})
+    with server as base_url:
+        integration = workato_integration(base_url)
+        poll_source(integration.pk)
+        server.finish("42", server.repeat("42", "j-1"), "failed", "Invalid subsidiary")
+        poll_source(integration.pk)
+        assert source_of(integration).open_failed_records == 1
+
+        second = server.repeat("42", "j-1")
+        server.finish("42", second)
+        poll_source(integration.pk)
+    assert source_of(integration).open_failed_records == 0
+    assert FailedRecord.objects.get().resolution == f"repeated as job {second}"
+
+
+# --- paging: nothing between the cursor and the newest job is passed over ---------------------------------
+
+
+def jobs_newest_first(count: int, pending: tuple[int, ...] = ()) -> list[dict]:
+    return [job(f"j-{n}", "pending" if n in pending else "succeeded", n) for n in range(count, 0, -1)]
+
+
+def test_a_backlog_cut_at_the_page_bound_is_read_on_by_the_next_polls(outbound_client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": jobs_newest_first(8)})  # two pages a poll, of two jobs
+    with server as base_url:
+        first = workato.poll(target(base_url, cursor="j-1"), outbound_client)
+        second = workato.poll(target(base_url, cursor=first.cursor), outbound_client)
+        server.jobs["42"].insert(0, job("j-9", "succeeded", 9))
+        third = workato.poll(target(base_url, cursor=second.cursor), outbound_client)
+    assert [r.external_id for r in first.runs] == ["j-8", "j-7", "j-6", "j-5"]
+    assert [r.external_id for r in second.runs] == ["j-4", "j-3", "j-2"]  # on from j-5, down to the cursor
+    assert [r.query.get("offset_job_id") for r in server.requests_to("/api/recipes/42/jobs")][2:4] == ["j-5", "j-3"]
+    assert second.cursor == "j-8"
+    assert [r.external_id for r in third.runs] == ["j-9"]
+    assert third.cursor == "j-9"
+
+
+def test_a_job_pending_in_a_cut_read_is_read_again_once_it_finishes(outbound_client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": jobs_newest_first(8, pending=(7,))})
+    with server as base_url:
+        first = workato.poll(target(base_url, cursor="j-1"), outbound_client)
+        second = workato.poll(target(base_url, cursor=first.cursor), outbound_client)
+        server.finish("42", "j-7", "failed", "Invalid subsidiary")
+        third = workato.poll(target(base_url, cursor=second.cursor), outbound_client)
+    assert [r.external_id for r in second.runs] == ["j-4", "j-3", "j-2"]
+    assert second.cursor == "j-6"  # the sweep is done, and its floor stays under the pending job
+    assert [(r.external_id, r.status) for r in third.runs] == [("j-8", "success"), ("j-7", "failed")]
+    assert third.cursor == "j-8"
+
+
+def test_a_first_poll_cut_at_the_page_bound_does_not_back_fill_older_history(outbound_client, monkeypatch):
+    monkeypatch.setattr(outbound, "MAX_PAGES", 2)
+    server = WorkatoStandIn(token=TOKEN, jobs={"42": jobs_newest_first(9)})
+    with server as base_url:
+        first = workato.poll(target(base_url), outbound_client)
+        second = workato.poll(target(base_url, cursor=first.cursor), outbound_client)
+    assert first.cursor == "j-9"
+    assert second.runs == []

@@ -1,4 +1,4 @@
-"""Celigo integrator.io: the flow jobs of one flow and the open errors of its steps.
+"""Celigo integrator.io: the flow jobs of one flow, the open errors of its steps and those resolved since.
 
 - Runs: GET {base}/v1/jobs?_flowId={ref}&type=flow (plus createdAt_gte=<cursor> once there is
   one), newest createdAt first. Celigo documents two kinds of paging, and both are read: a Link header's
@@ -14,8 +14,9 @@
 - The flow (GET {base}/v1/flows/{ref}) is read every poll: "disabled": true is the platform's own
   switch, so the integration is down at once with "stopped on Celigo: flow <id> is disabled".
 - Cursor: the newest createdAt seen, held 1 ms before the earliest job still running. Because the
-  filter is "greater or equal", jobs at or before the cursor are dropped here. When the windows stop at
-  the page bound before the oldest one, the cursor stays where it was: it never moves past jobs unread.
+  filter is "greater or equal", jobs at or before the cursor are dropped here. When a read stops at the
+  page bound (Link pages, windows, or a step's resolved errors) before its end, the cursor stays where it
+  was: it never moves past what was not read.
 - Failed records (simplification): read only when a new job reports numError > 0. The flow
   (GET {base}/v1/flows/{ref}) names its steps (pageGenerators[]._exportId,
   pageProcessors[]._importId/_exportId, routers[].branches[].pageProcessors[]); each step's open
@@ -23,7 +24,16 @@
   job's createdAt>, paged by the body's nextPageURL. key = traceKey (else retryDataKey, errorId),
   error = "code: message", run = _flowJobId, external_id = retryDataKey (what /retry takes),
   else errorId.
-- discover: GET {base}/v1/flows (Link paging; 204 when there are none): _id and name.
+- Resolved on Celigo: every poll that has a cursor reads each step's
+  GET {base}/v1/flows/{ref}/{stepId}/resolved?resolvedAt_gte=<the previous cursor> ({"resolved": [...],
+  "nextPageURL": ...}). A record Plumbline stored was read as open after the jobs up to that cursor were
+  created, so it was resolved later than the cursor if at all: the window misses none and stays bounded.
+  Each resolved error closes the record stored under its retryDataKey or its errorId (both are sent, so a
+  record stored before its error had a retry key closes too), noted "resolved on Celigo". Errors resolved
+  twice or never stored close nothing. The adapter cannot know which records are open, so this is read
+  every poll, not only when some are.
+- discover: GET {base}/v1/flows (Link paging; 204 when there are none): _id and name of the flows that
+  are not "disabled" (a disabled flow, e.g. a draft or one switched off, runs nothing).
 - replay (retry of flow errors): a failed record's external_id is the retryDataKey of its error, but
   not the step it belongs to, so the flow's steps and all their open errors are read first to find
   each key's step (no time filter: a stored record's time may be when Plumbline saw it). Records
@@ -54,6 +64,7 @@ from monitoring.platforms.contract import (
     PollTarget,
     ReplayRecord,
     ReplayResult,
+    ResolvedObservation,
     RunObservation,
     RunStatus,
 )
@@ -81,6 +92,7 @@ STATUSES: dict[str, RunStatus] = {
     "running": "running",
     "retrying": "running",
 }
+RESOLVED_HOW = "resolved on Celigo"  # noted on a failed record an error resolved on Celigo closes
 RETRY_BATCH = 100  # retryDataKeys per retry call (our bound; the API takes a list)
 # The jobs API lists at most this many jobs, newest first, when it gives no Link header (its reference
 # page says up to 1,001; a list this long or longer is taken as cut).
@@ -103,7 +115,8 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
         oldest: dt.datetime | None = None
         last_page = 0
         new = 0
-        for page in _pages(client, base, f"{base}/v1/jobs", params, headers, what):
+        pages = _LinkPages(client, base, f"{base}/v1/jobs", params, headers, what)
+        for page in pages:
             items = as_list(page, what)
             last_page = len(items)
             for n, item in enumerate(items):
@@ -122,6 +135,9 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
                 created.append((created_at, run.status))
                 if run.records_failed:
                     erring_since = min(created_at, erring_since or created_at)
+        if pages.cut:  # Link pages left unread: older jobs wait for the next poll, from the same cursor
+            complete = False
+            break
         # A last page as long as the documented newest-first list (JOBS_PER_LIST) may be cut: older jobs
         # are read in the window ending at the oldest one listed (inclusive, so jobs sharing its
         # millisecond are not lost), until a window is short or brings nothing new.
@@ -136,12 +152,20 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
     flow = _flow(client, base, headers, target.ref)
     stopped = f"stopped on Celigo: flow {target.ref} is disabled" if flow.get("disabled") is True else ""
     records = _failed_records(client, base, headers, target.ref, erring_since, flow) if erring_since else []
-    # The cursor never moves past jobs not read: after an incomplete read it stays where it was.
+    # Errors resolved on Celigo since the previous poll began close the records stored for them. Every record
+    # stored was read as open after the previous cursor's jobs were created, so it can only be resolved later
+    # than that cursor: resolvedAt_gte=<previous cursor> misses none. No cursor, no stored records to close.
+    resolved: list[ResolvedObservation] = []
+    if previous is not None:
+        resolved, all_read = _resolved_errors(client, base, headers, target.ref, previous, flow)
+        complete = complete and all_read
+    # The cursor never moves past what was not read: after an incomplete read it stays where it was.
     cursor = held_back_time(created, previous, dt.timedelta(milliseconds=1)) if complete else previous
     return PollResult(
         runs=runs,
         failed_records=records,
         cursor=format_time(cursor, millis=True) if cursor else target.cursor,
+        resolved=resolved,
         stopped=stopped,
     )
 
@@ -150,9 +174,11 @@ def discover(target: PollTarget, client: httpx.Client) -> list[DiscoveredProcess
     base, headers = _connection(target)
     what = "Celigo flow list"
     found: list[DiscoveredProcess] = []
-    for page in _pages(client, base, f"{base}/v1/flows", {}, headers, what):
+    for page in _LinkPages(client, base, f"{base}/v1/flows", {}, headers, what):
         for item in as_list(page, what):
             flow = as_object(item, what)
+            if flow.get("disabled") is True:
+                continue  # switched off (a draft, or stopped): it moves no data, so it is no connection
             found.append(DiscoveredProcess(ref=required_str(flow, "_id", what), name=optional_str(flow, "name", what)))
     return found
 
@@ -164,21 +190,43 @@ def _connection(target: PollTarget) -> tuple[str, dict[str, str]]:
     return target.base_url.rstrip("/"), {"Accept": "application/json", "Authorization": f"Bearer {token}"}
 
 
-def _pages(
-    client: httpx.Client, base: str, url: str, params: dict[str, str | int], headers: dict[str, str], what: str
-) -> Iterator[Any]:
-    """Each page's JSON body, following Link rel="next" on the platform's own origin."""
-    reply = outbound.send(client, "GET", url, what=what, headers=headers, params=params)
-    for page in range(1, outbound.MAX_PAGES + 1):
-        yield [] if reply.status_code == 204 else reply.json(what)
-        following = reply.links.get("next")
-        if not following:
-            return
-        if page == outbound.MAX_PAGES:
-            logger.warning("%s: stopped after %d pages", what, page)
-            return
-        next_url = outbound.require_same_origin(following, base, what)
-        reply = outbound.send(client, "GET", next_url, what=what, headers=headers)
+class _LinkPages:
+    """Each page's JSON body, following Link rel="next" on the platform's own origin, at most MAX_PAGES;
+    `cut` tells afterwards whether a next page was left unread."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        base: str,
+        url: str,
+        params: dict[str, str | int],
+        headers: dict[str, str],
+        what: str,
+    ) -> None:
+        self.client, self.base, self.url, self.params, self.headers, self.what = (
+            client,
+            base,
+            url,
+            params,
+            headers,
+            what,
+        )
+        self.cut = False
+
+    def __iter__(self) -> Iterator[Any]:
+        what = self.what
+        reply = outbound.send(self.client, "GET", self.url, what=what, headers=self.headers, params=self.params)
+        for page in range(1, outbound.MAX_PAGES + 1):
+            yield [] if reply.status_code == 204 else reply.json(what)
+            following = reply.links.get("next")
+            if not following:
+                return
+            if page == outbound.MAX_PAGES:
+                self.cut = True
+                logger.warning("%s: stopped after %d pages", what, page)
+                return
+            next_url = outbound.require_same_origin(following, self.base, what)
+            reply = outbound.send(self.client, "GET", next_url, what=what, headers=self.headers)
 
 
 def _run(job: dict[str, Any], what: str) -> RunObservation:
@@ -282,25 +330,69 @@ def _open_errors(
     flow: dict[str, Any] | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """(step id, raw error) for the open errors of every step of the flow, in flow order."""
-    what = f"Celigo flow {flow_id}"
     flow = flow if flow is not None else _flow(client, base, headers, flow_id)
     params: dict[str, str | int] = {"occurredAt_gte": format_time(since, millis=True)} if since else {}
-    for step_id in _step_ids(flow, what):
-        step_what = f"Celigo errors of flow {flow_id} step {step_id}"
+    for step_id in _step_ids(flow, f"Celigo flow {flow_id}"):
         url = f"{base}/v1/flows/{flow_id}/{step_id}/errors"
-        reply = outbound.send(client, "GET", url, what=step_what, headers=headers, params=params)
-        for page in range(1, outbound.MAX_PAGES + 1):
-            body = as_object(reply.json(step_what), step_what)
-            for item in as_list(body.get("errors", []), f"{step_what}: errors"):
-                yield step_id, item
-            following = body.get("nextPageURL")
-            if not following or page == outbound.MAX_PAGES:
-                break
-            if not isinstance(following, str):
-                raise PollError(f"{step_what}: nextPageURL must be a string")
-            reply = outbound.send(
-                client, "GET", outbound.require_same_origin(following, base, step_what), what=step_what, headers=headers
-            )
+        errors, _ = _step_list(
+            client, base, headers, url, params, "errors", f"Celigo errors of flow {flow_id} step {step_id}"
+        )
+        for item in errors:
+            yield step_id, item
+
+
+def _resolved_errors(
+    client: httpx.Client, base: str, headers: dict[str, str], flow_id: str, since: dt.datetime, flow: dict[str, Any]
+) -> tuple[list[ResolvedObservation], bool]:
+    """The errors of every step resolved since `since`, each under the id its failed record was stored with
+    (retryDataKey, else errorId; errorId too, in case the record was stored before it had a retry key), and
+    whether every page was read."""
+    params: dict[str, str | int] = {"resolvedAt_gte": format_time(since, millis=True)}
+    closed: list[ResolvedObservation] = []
+    complete = True
+    for step_id in _step_ids(flow, f"Celigo flow {flow_id}"):
+        what = f"Celigo resolved errors of flow {flow_id} step {step_id}"
+        url = f"{base}/v1/flows/{flow_id}/{step_id}/resolved"
+        items, all_read = _step_list(client, base, headers, url, params, "resolved", what)
+        complete = complete and all_read
+        for item in items:
+            error = as_object(item, f"{what}: error")
+            retry_key = optional_id(error, "retryDataKey", what)
+            error_id = optional_id(error, "errorId", what)
+            if not (retry_key or error_id):
+                raise PollError(f"{what}: a resolved error has no retryDataKey or errorId")
+            closed += [ResolvedObservation(external_id=k, how=RESOLVED_HOW) for k in (retry_key, error_id) if k]
+    return closed, complete
+
+
+def _step_list(
+    client: httpx.Client,
+    base: str,
+    headers: dict[str, str],
+    url: str,
+    params: dict[str, str | int],
+    key: str,
+    what: str,
+) -> tuple[list[Any], bool]:
+    """The items under `key` across a step's pages (body nextPageURL, same origin only), and whether the
+    last page was reached within the page bound."""
+    items: list[Any] = []
+    reply = outbound.send(client, "GET", url, what=what, headers=headers, params=params)
+    for page in range(1, outbound.MAX_PAGES + 1):
+        body = as_object(reply.json(what), what)
+        items += as_list(body.get(key, []), f"{what}: {key}")
+        following = body.get("nextPageURL")
+        if not following:
+            return items, True
+        if not isinstance(following, str):
+            raise PollError(f"{what}: nextPageURL must be a string")
+        if page == outbound.MAX_PAGES:
+            break
+        reply = outbound.send(
+            client, "GET", outbound.require_same_origin(following, base, what), what=what, headers=headers
+        )
+    logger.warning("%s: stopped after %d pages", what, outbound.MAX_PAGES)
+    return items, False
 
 
 def _step_ids(flow: dict[str, Any], what: str) -> list[str]:

@@ -4,6 +4,7 @@ The stand-in for tests and benchmarks: see monitoring/platforms/standin.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -11,7 +12,11 @@ from monitoring.platforms.standin import REFUSED, Answer, Recorded, StandIn, bea
 
 
 class WorkatoStandIn(StandIn):
-    """Workato Developer API: recipe jobs (newest first, offset_job_id paging) and recipes, Bearer."""
+    """Workato Developer API: recipe jobs (newest first, offset_job_id paging) and recipes, Bearer.
+
+    Repeating jobs (POST repeat_jobs) starts a new pending job for each, as Workato does: the same title,
+    is_repeat true and master_job_id naming the original job (the first of a chain of repeats); finish()
+    ends a pending job. GET /api/recipes honours running=true."""
 
     def __init__(
         self,
@@ -27,6 +32,7 @@ class WorkatoStandIn(StandIn):
         self.recipes = recipes or []
         self.page_size = page_size
         self.repeated: list[tuple[str, list[str]]] = []  # (recipe id, job ids in the order received)
+        self.repeats = 0  # repeat jobs started so far (they are named j-repeat-1, j-repeat-2, ...)
         self.route("GET", r"/api/recipes/(\w+)/jobs", self._jobs)
         self.route("GET", "/api/recipes", self._recipes)
         self.route("GET", r"/api/recipes/(\w+)", self._recipe)
@@ -64,7 +70,39 @@ class WorkatoStandIn(StandIn):
         if unknown := [j for j in job_ids if str(j) not in known]:
             return Answer(404, {"message": f"jobs not found: {unknown}"})
         self.repeated.append((match.group(1), [str(j) for j in job_ids]))
+        for job_id in job_ids:
+            self.repeat(match.group(1), str(job_id))
         return Answer(200, {"success": True})
+
+    def repeat(self, recipe_id: str, job_id: str) -> str:
+        """Start a repeat of a job: a new pending job on top of the recipe's list; its id."""
+        jobs = self.jobs[recipe_id]
+        original = next(j for j in jobs if str(j["id"]) == job_id)
+        self.repeats += 1
+        new_id = f"j-repeat-{self.repeats}"
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        jobs.insert(
+            0,
+            {
+                "id": new_id,
+                "started_at": now,
+                "completed_at": None,
+                "title": original.get("title"),
+                "is_poll_error": False,
+                "error": None,
+                "is_error": False,
+                "status": "pending",
+                "is_repeat": True,
+                "master_job_id": original.get("master_job_id") or str(original["id"]),
+            },
+        )
+        return new_id
+
+    def finish(self, recipe_id: str, job_id: str, status: str = "succeeded", error: str | None = None) -> None:
+        """End a pending job: succeeded, or failed with an error."""
+        job = next(j for j in self.jobs[recipe_id] if str(j["id"]) == job_id)
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        job.update(status=status, completed_at=now, is_error=status == "failed", error=error)
 
     def _recipe(self, request: Recorded, match: re.Match[str]) -> Answer:
         """One recipe's details; a recipe with jobs but not listed in `recipes` is running."""
@@ -80,4 +118,7 @@ class WorkatoStandIn(StandIn):
         if not bearer_ok(request, self.token):
             return REFUSED
         page, per_page = int(request.query.get("page", 1)), int(request.query.get("per_page", 100))
-        return Answer(200, {"items": self.recipes[(page - 1) * per_page : page * per_page]})
+        recipes = self.recipes
+        if request.query.get("running") == "true":
+            recipes = [r for r in recipes if r.get("running") is True]
+        return Answer(200, {"items": recipes[(page - 1) * per_page : page * per_page]})
