@@ -26,10 +26,25 @@ class RunFilterSet(StrictFilterSet):
     since = filters.IsoDateTimeFilter(field_name="run_at", lookup_expr="gte")
     until = filters.IsoDateTimeFilter(field_name="run_at", lookup_expr="lt")
     source_kind = filters.CharFilter()
+    # Test executions (Boomi test_manual) are not runs of the integration: listed only when asked for.
+    test = filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="filter_test",
+        label="Test executions (true: only those; default: none)",
+    )
 
     class Meta:
         model = Run
         fields: list[str] = []
+
+    def filter_test(self, queryset: QuerySet[Run], name: str, value: bool | None) -> QuerySet[Run]:
+        return queryset.filter(test=bool(value))
+
+    def filter_queryset(self, queryset: QuerySet[Run]) -> QuerySet[Run]:
+        if self.form.cleaned_data.get("test") in (None, ""):
+            queryset = queryset.filter(test=False)
+        return super().filter_queryset(queryset)
 
 
 class RunSerializer(serializers.ModelSerializer[Run]):
@@ -52,6 +67,7 @@ class RunSerializer(serializers.ModelSerializer[Run]):
             "records_out",
             "records_failed",
             "message",
+            "test",
         ]
 
 

@@ -79,3 +79,19 @@ def test_runs_filter_by_integration_and_status_without_a_query_per_row(api, esta
 
 def test_runs_unknown_integration_is_400(api, estate):
     assert "integration" in api("viewer").get("/api/v1/runs/?integration=nope").json()
+
+
+def test_test_executions_are_not_runs_unless_asked_for(api, estate):
+    integration = Integration.objects.get(key=OWN_INTEGRATION)
+    add_runs(integration, 2)
+    now = timezone.now()
+    Run.objects.create(
+        integration=integration, external_id="test-1", source_kind="boomi", status="success", run_at=now, test=True
+    )
+    client = api("viewer")
+    listed = client.get(f"/api/v1/runs/?integration={OWN_INTEGRATION}").json()["results"]
+    assert sorted(row["id"] for row in listed) == ["success-0", "success-1"]
+    assert all(row["test"] is False for row in listed)
+    tests = client.get(f"/api/v1/runs/?integration={OWN_INTEGRATION}&test=true").json()["results"]
+    assert [(row["id"], row["test"]) for row in tests] == [("test-1", True)]
+    assert "test" in client.get("/api/v1/runs/?test=maybe").json()
