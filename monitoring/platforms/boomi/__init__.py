@@ -2,5 +2,6 @@
 
 from monitoring.platforms.throttle import Limit
 
-# The AtomSphere Platform API allows 10 requests a second per account (README.md, Sources).
+# "The limit is 10 requests per second" per account, beyond it a 503 (Platform API usage limits:
+# https://developer.boomi.com/docs/GettingStarted/API_licensing).
 LIMITS = (Limit(10, 1.0),)
