@@ -10,13 +10,15 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from catalog.models import Integration
+from catalog.models import Integration, PlatformAccount
 from catalog.rules.store import refresh_findings
 from monitoring.health.lateness import evaluate_due
 from monitoring.health.pipeline import record_poll
 from monitoring.health.specs import sync_sources
-from monitoring.models import HealthSource
-from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation
+from monitoring.ingest.discovery import store_discovered
+from monitoring.ingest.heartbeats import observe_heartbeat
+from monitoring.models import HealthSource, ObservedConnection
+from monitoring.platforms.contract import DiscoveredProcess, FailedRecordObservation, PollResult, RunObservation
 
 HISTORY = dt.timedelta(hours=48)
 DEFAULT_INTERVAL_MINUTES = 60
@@ -76,6 +78,32 @@ def history(integration: Integration, story: Story, now: dt.datetime) -> PollRes
     return PollResult(runs=runs, failed_records=failed)
 
 
+# What platform discovery would list that no spec describes, per demo account: a Celigo flow someone built
+# after go-live and a Workato recipe left running from a pilot (name, ref).
+UNDOCUMENTED: dict[str, list[DiscoveredProcess]] = {
+    "celigo-prod": [DiscoveredProcess(ref="66a0c3e9b1f2d4a5c6e7f801", name="Shopify refunds to NetSuite credit memos")],
+    "workato-prod": [DiscoveredProcess(ref="43105", name="Greenhouse hires to Slack (pilot)")],
+}
+# A heartbeat to a slug no integration has: a script someone pointed at the platform ping key.
+UNDOCUMENTED_SLUG = "nightly-fx-rates-to-netsuite"
+
+
+def seed_observed(now: dt.datetime) -> int:
+    """Record what discovery and pings would have observed in the demo estate: every monitored
+    integration's own process, plus connections no spec describes; returns how many are undocumented."""
+    refs: dict[int, list[DiscoveredProcess]] = {}
+    for integration in Integration.objects.exclude(health_account=None).exclude(health_ref=""):
+        process = DiscoveredProcess(ref=integration.health_ref, name=integration.name)
+        refs.setdefault(integration.health_account_id, []).append(process)  # type: ignore[arg-type]
+    for account in PlatformAccount.objects.filter(
+        key__in=["celigo-prod", "workato-prod", "boomi-prod", "mulesoft-prod"]
+    ):
+        store_discovered(account, [*refs.get(account.pk, []), *UNDOCUMENTED.get(account.key, [])], now)
+    if not ObservedConnection.objects.filter(account=None, ref=UNDOCUMENTED_SLUG).exists():  # seeding again adds none
+        observe_heartbeat(UNDOCUMENTED_SLUG, now=now)
+    return sum(len(found) for found in UNDOCUMENTED.values()) + 1
+
+
 def seed_demo_health(now: dt.datetime | None = None) -> int:
     """Record demo history for every live, monitored integration; returns how many."""
     now = now or timezone.now()
@@ -83,6 +111,7 @@ def seed_demo_health(now: dt.datetime | None = None) -> int:
     sources = HealthSource.objects.filter(integration__lifecycle="live").select_related("integration")
     for source in sources:
         record_poll(source.integration, history(source.integration, story_of(source.integration.key), now), now=now)
+    seed_observed(now)
     evaluate_due(now)
     refresh_findings()  # at once, so the dashboard shows the health findings on first load
     return len(sources)

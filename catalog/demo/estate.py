@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from catalog.models import ChangeRecord
+from catalog.models.findings import FindingCode, SubjectType, Waiver
 from catalog.spec.importer import ImportReport, import_sources
 
 SPEC_DIR = Path(__file__).resolve().parent / "specs"
@@ -65,7 +66,30 @@ def seed(today: dt.date) -> ImportReport:
         last_id = ChangeRecord.objects.aggregate(last=Max("id"))["last"] or 0
         report = import_sources(demo)
         _mark_created(report.created, after_id=last_id)
+        _seed_waivers(today)
     return report
+
+
+# A finding the demo company has accepted, so the findings page shows a waiver.
+WAIVERS = [
+    (
+        FindingCode.CONNECTOR_MAINTENANCE_UNOWNED,
+        "avalara-tax-for-netsuite",
+        "Avalara maintains its own NetSuite connector under the support contract; IT reviews it each quarter.",
+        90,
+    ),
+]
+
+
+def _seed_waivers(today: dt.date) -> None:
+    """The demo's waivers, once each: seeding again keeps the first (and its expiry)."""
+    for code, key, reason, days in WAIVERS:
+        Waiver.objects.get_or_create(
+            code=code,
+            subject_type=SubjectType.INTEGRATION,
+            subject_key=key,
+            defaults={"reason": reason, "expires_on": today + dt.timedelta(days=days)},
+        )
 
 
 def _not_created_by_demo(subjects: list[tuple[str, str]]) -> list[tuple[str, str]]:
