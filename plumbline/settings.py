@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
 PLUMBLINE_REVIEW_DAYS = int(env_str("PLUMBLINE_REVIEW_DAYS", "180"))
 PLUMBLINE_OUTBOUND_ALLOW = env_list("PLUMBLINE_OUTBOUND_ALLOW")
 # Calls to a platform account keep to the vendor's documented rate (monitoring/platforms/throttle.py).
+# The spec files are the source of truth: documents last written by an import are read-only in the browser and
+# the API (catalog/spec/provenance.py).
+PLUMBLINE_SPECS_FROM_GIT = env_bool("PLUMBLINE_SPECS_FROM_GIT")
 PLUMBLINE_PLATFORM_THROTTLE = env_bool("PLUMBLINE_PLATFORM_THROTTLE", True)
 # Platform credentials are read only from variables named with this prefix (catalog/spec/checks.py).
 PLUMBLINE_CRED_PREFIX = env_str("PLUMBLINE_CRED_PREFIX") or "PLUMBLINE_CRED_"

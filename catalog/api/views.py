@@ -29,7 +29,7 @@ from catalog.api.serializers import (
 )
 from catalog.models import ChangeRecord
 from catalog.ownership import owns_document
-from catalog.spec import edits
+from catalog.spec import edits, provenance
 
 
 class InUse(APIException):
@@ -70,7 +70,17 @@ class SpecViewSet(viewsets.ModelViewSet):
             raise PermissionDenied(f"You may only create a {clean.kind.label} that names you as its owner.")
         serializer.save()
 
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
+        self._refuse_if_read_only(serializer.instance)
+        serializer.save()
+
+    def _refuse_if_read_only(self, instance: Any) -> None:
+        kind = self.serializer_class.kind
+        if reason := provenance.read_only_reason(kind.name, getattr(instance, kind.key_attr)):
+            raise PermissionDenied(reason)
+
     def perform_destroy(self, instance: Any) -> None:
+        self._refuse_if_read_only(instance)
         before = edits.document_of(instance)
         try:
             with transaction.atomic():

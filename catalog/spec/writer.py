@@ -27,6 +27,7 @@ from catalog.models.systems import version_change
 from catalog.signals import specs_changed
 from catalog.spec import documents
 from catalog.spec.loader import RawDocument
+from catalog.spec.provenance import Provenance, import_note, last_changes
 from catalog.spec.schema import KINDS, WRITE_ORDER, CleanDocument, Kind
 
 CHUNK = 2000
@@ -38,6 +39,8 @@ class ImportReport:
     updated: list[tuple[str, str]] = field(default_factory=list)
     unchanged: list[tuple[str, str]] = field(default_factory=list)
     dry_run: bool = False
+    # Updated documents whose last change was made in the app (page, API, admin): this import replaces it.
+    overwrites: list[Provenance] = field(default_factory=list)
 
     def summary(self) -> str:
         would = "would be " if self.dry_run else ""
@@ -78,6 +81,7 @@ class Writer:
         self.report = ImportReport(dry_run=dry_run)
         self.changes: list[ChangeRecord] = []
         self.pks: dict[str, dict[str, int]] = {}
+        self.sources: dict[tuple[str, str], str] = {}  # (kind, key) -> the file an imported document came from
 
     def _load_pks(self, kind_name: str) -> None:
         kind = KINDS[kind_name]
@@ -87,6 +91,8 @@ class Writer:
         by_kind: dict[str, list[CleanDocument]] = defaultdict(list)
         for entry in entries:
             by_kind[entry.clean.kind.name].append(entry.clean)
+            if entry.raw is not None and self.via == ChangeRecord.Via.IMPORT:
+                self.sources[(entry.clean.kind.name, entry.clean.key)] = entry.raw.source
         keys = documents.ref_keys("Person", "System", "PlatformAccount", "Integration")
         if not self.dry_run:
             for ref in documents.REF_MODELS:
@@ -96,10 +102,21 @@ class Writer:
             if not self.dry_run and kind_name in documents.REF_MODELS:
                 # Later kinds reference this one, whose new keys now have pks.
                 self._load_pks(kind_name)
+        if self.via == ChangeRecord.Via.IMPORT:
+            self._note_overwrites()
         if not self.dry_run:
             ChangeRecord.objects.bulk_create(self.changes, batch_size=1000)
             self._refresh_owned_by_changed_people()
         return self.report
+
+    def _note_overwrites(self) -> None:
+        """The updated documents last changed in the app, read before this import's records are written."""
+        keys_by_kind: dict[str, list[str]] = defaultdict(list)
+        for kind, key in self.report.updated:
+            keys_by_kind[kind].append(key)
+        for kind, keys in keys_by_kind.items():
+            last = last_changes(kind, keys)
+            self.report.overwrites += [last[key] for key in keys if key in last and last[key].in_app]
 
     def _refresh_owned_by_changed_people(self) -> None:
         # Imported integrations got their completeness while written; the one outside input
@@ -154,6 +171,7 @@ class Writer:
                     action=action,
                     before=before,
                     after=after,
+                    note=import_note(source) if (source := self.sources.get((clean.kind.name, clean.key))) else "",
                 )
             )
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from catalog.forms import IntegrationForm, mapping_formset, ordered_mappings
 from catalog.models import ChangeRecord, Integration, Mapping
 from catalog.ownership import can_edit, person_of
+from catalog.spec import provenance
 from catalog.spec.edits import document_of, record_change
 from catalog.views.integrations import get_integration
 from plumbline.accounts.roles import is_admin, role_required
@@ -41,6 +42,8 @@ def integration_edit(request: HttpRequest, key: str) -> HttpResponse:
             "Only the integration's owner, its backup owner or an admin may edit it. "
             "Ask them, or an admin, to make the change."
         )
+    if reason := provenance.read_only_reason("Integration", integration.key):
+        raise PermissionDenied(reason)
     return _edit(request, integration)
 
 

@@ -13,6 +13,7 @@ from catalog.filters import IntegrationFilterSet
 from catalog.health import health_page_path, read_health
 from catalog.models import Integration
 from catalog.ownership import can_edit
+from catalog.spec import provenance
 from catalog.spec.edits import document_of
 from catalog.spec.exporter import HEADER, dump_documents
 from catalog.views.generic import Column, ObjectListView, url_of
@@ -114,7 +115,24 @@ def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
 def integration_spec(request: HttpRequest, key: str) -> HttpResponse:
     """The integration's spec document as import_specs reads it (what export_specs writes)."""
     integration = get_integration(key)
-    text = HEADER + dump_documents([document_of(integration) or {}])
+    text = HEADER + _which_copy_wins(integration.key) + dump_documents([document_of(integration) or {}])
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{integration.key}.yaml"'
     return response
+
+
+def _which_copy_wins(key: str) -> str:
+    """A YAML comment saying whether this copy or the file it was imported from is the newer one."""
+    last = provenance.last_change("Integration", key)
+    if last is None:
+        return ""
+    if last.in_app:
+        lines = [
+            f"This copy was last {last.describe()}: it is newer than any spec file.",
+            "The next import of a file holding this key replaces it; export it to keep the change.",
+        ]
+    else:
+        lines = [f"This copy was last {last.describe()}; no change has been made in Plumbline since."]
+    if reason := provenance.read_only_reason("Integration", key):
+        lines.append(reason)
+    return "".join(f"# {line}\n" for line in lines)

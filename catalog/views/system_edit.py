@@ -14,6 +14,7 @@ from catalog.forms import SystemForm
 from catalog.models import ChangeRecord, System
 from catalog.models.systems import version_change
 from catalog.ownership import can_edit
+from catalog.spec import provenance
 from catalog.spec.edits import document_of, record_change
 from plumbline.accounts.roles import role_required
 
@@ -23,6 +24,8 @@ def system_edit(request: HttpRequest, key: str) -> HttpResponse:
     system = get_object_or_404(System.objects.select_related("owner"), key=key)
     if not can_edit(request.user, system):
         raise PermissionDenied("Only the system's owner or an admin may edit it.")
+    if reason := provenance.read_only_reason("System", system.key):
+        raise PermissionDenied(reason)
     before = document_of(system)
     previous_version = system.version
     form = SystemForm(request.POST or None, instance=system)

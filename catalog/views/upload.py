@@ -41,6 +41,7 @@ def _report_context(report: ImportReport) -> dict[str, Any]:
             ("unchanged", report.unchanged[:LISTED], len(report.unchanged)),
         ],
         "changes": bool(report.created or report.updated),
+        "overwrites": report.overwrites[:LISTED],
     }
 
 
@@ -84,4 +85,8 @@ def _apply(request: HttpRequest) -> HttpResponse:
         context = {"form": UploadForm(), "names": [n for n, _ in sources], **_errors_context(failed)}
         return render(request, "catalog/upload.html", context, status=400)
     messages.success(request, f"Imported {', '.join(name for name, _ in sources)}: {report.summary()}.")
+    for last in report.overwrites[:LISTED]:
+        messages.warning(
+            request, f"{last.kind} {last.key} was last {last.describe()}; the import replaced that change."
+        )
     return redirect("upload")

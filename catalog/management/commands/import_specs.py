@@ -29,4 +29,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"{would}{label} {kind.lower()} {key}")
             for kind, key in report.unchanged:
                 self.stdout.write(f"{'would leave' if dry_run else 'left'} {kind.lower()} {key} unchanged")
+        for last in report.overwrites:
+            replaces = "would replace" if dry_run else "replaced"
+            subject = f"{last.kind.lower()} {last.key}"
+            self.stdout.write(f"warning: {subject} was last {last.describe()}; this import {replaces} that change")
         self.stdout.write(("Dry run: " if dry_run else "Imported: ") + report.summary())
