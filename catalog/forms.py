@@ -10,10 +10,10 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from catalog.filters import NEITHER
-from catalog.models import Integration, Person, PlatformAccount, System
+from catalog.models import GoLive, Integration, Person, PlatformAccount, System
 from catalog.spec import edits
 from catalog.spec.checks import Invalid
-from catalog.spec.limits import MB, UPLOAD_MAX_BYTES
+from catalog.spec.limits import GOLIVE_INTEGRATIONS_MAX, MB, UPLOAD_MAX_BYTES
 from catalog.spec.schema import INTEGRATION, MAPPING_FIELDS
 
 NOT_STATED = "(not stated)"
@@ -296,3 +296,84 @@ class SystemForm(SpecForm):
         self.initial["owner"] = owner.email if owner else None
         owner_field: Any = self.fields["owner"]
         owner_field.empty_label = NOT_STATED
+
+
+class NewSystemForm(SystemForm):
+    """A new system: its key too, checked like an imported one's."""
+
+    class Meta(SystemForm.Meta):
+        fields = ["key", *SystemForm.Meta.fields]
+
+
+class PersonForm(SpecForm):
+    """A person's spec fields; the email is the key, so it is set when the person is added."""
+
+    manager = _person_field("Manager")
+
+    class Meta:
+        model = Person
+        fields = ["email", "name", "team", "manager", "active"]
+        help_texts = {"active": "Untick once they have left the company: what they own is then flagged."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.instance.manager if self.instance.manager_id else None
+        self.initial["manager"] = manager.email if manager else None
+        manager_field: Any = self.fields["manager"]
+        manager_field.empty_label = NOT_STATED
+        if self.instance.pk:
+            self.fields["email"].disabled = True  # the key: rename by adding a new person
+
+
+class PlatformAccountForm(SpecForm):
+    """An iPaaS tenant: where its API is and the *name* of the variable holding its credential."""
+
+    class Meta:
+        model = PlatformAccount
+        fields = ["key", "platform", "base_url", "account_id", "secret_env"]
+        help_texts = {
+            "account_id": 'Boomi: the account id; MuleSoft: "<orgId>/<envId>"; others: leave empty.',
+            "secret_env": "The name of a PLUMBLINE_CRED_* environment variable, never the credential itself.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["key"].disabled = True
+
+
+class GoLiveForm(SpecForm):
+    """A go-live: its date, approver and the integrations that must be ready for it."""
+
+    approver = _person_field("Approver")
+    integrations = forms.ModelMultipleChoiceField(
+        Integration.objects.order_by("name"),
+        to_field_name="key",
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+        help_text="The integrations in scope; hold Ctrl (or ⌘) to pick several.",
+    )
+
+    class Meta:
+        model = GoLive
+        fields = ["key", "name", "date", "approver"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        approver = self.instance.approver if self.instance.approver_id else None
+        self.initial["approver"] = approver.email if approver else None
+        approver_field: Any = self.fields["approver"]
+        approver_field.empty_label = NOT_STATED
+        if self.instance.pk:
+            self.fields["key"].disabled = True
+            self.initial["integrations"] = [
+                row.integration.key for row in self.instance.scope.select_related("integration")
+            ]
+
+    def _post_clean(self) -> None:
+        # The spec's check of the scope (its size, each key once) runs on the document as it would be saved.
+        super()._post_clean()
+        chosen = self.cleaned_data.get("integrations")
+        if chosen is not None and len(chosen) > GOLIVE_INTEGRATIONS_MAX:
+            self.add_error("integrations", f"at most {GOLIVE_INTEGRATIONS_MAX} integrations per go-live")

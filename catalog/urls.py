@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from catalog.views import dashboard
+from catalog.views import dashboard, documents
 from catalog.views.findings import findings_list, waive_finding
 from catalog.views.golives import golive_attest, golive_detail, golive_list, golive_sign_off
 from catalog.views.graph import graph_download, graph_page
@@ -23,9 +23,12 @@ urlpatterns = [
     path("integrations/<slug:key>/edit/", integration_edit, name="integration-edit"),
     path("integrations/<slug:key>/spec.yaml", integration_spec, name="integration-spec"),
     path("systems/", system_list, name="system-list"),
+    path("systems/new/", documents.system_new, name="system-new"),
     path("systems/<slug:key>/", system_detail, name="system-detail"),
     path("systems/<slug:key>/edit/", system_edit, name="system-edit"),
     path("people/", person_list, name="person-list"),
+    path("people/new/", documents.person_new, name="person-new"),
+    path("people/<str:email>/edit/", documents.person_edit, name="person-edit"),
     path("people/<str:email>/", person_detail, name="person-detail"),
     path("me/", me, name="me"),
     path("upload/", upload, name="upload"),
@@ -33,6 +36,11 @@ urlpatterns = [
     path("findings/<int:pk>/waive/", waive_finding, name="finding-waive"),
     path("phase-two/", phase_two, name="phase-two"),
     path("golives/", golive_list, name="golive-list"),
+    path("golives/new/", documents.golive_new, name="golive-new"),
+    path("golives/<slug:key>/edit/", documents.golive_edit, name="golive-edit"),
+    path("platform-accounts/", documents.account_list, name="account-list"),
+    path("platform-accounts/new/", documents.account_new, name="account-new"),
+    path("platform-accounts/<slug:key>/edit/", documents.account_edit, name="account-edit"),
     path("golives/<slug:key>/", golive_detail, name="golive-detail"),
     path("golives/<slug:key>/attest/", golive_attest, name="golive-attest"),
     path("golives/<slug:key>/sign-off/", golive_sign_off, name="golive-sign-off"),

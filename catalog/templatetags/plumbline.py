@@ -9,6 +9,7 @@ from typing import Any
 from django import template
 from django.http import QueryDict
 
+from catalog.ownership import can_edit
 from plumbline.accounts import roles
 
 register = template.Library()
@@ -52,6 +53,12 @@ def parts_text(parts: list[str]) -> str:
 @register.filter
 def is_admin(user: Any) -> bool:
     return roles.is_admin(user)
+
+
+@register.filter
+def may_edit(user: Any) -> bool:
+    """Owners and admins: they may add what they will own (systems, integrations)."""
+    return can_edit(user)
 
 
 @register.filter
