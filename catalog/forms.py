@@ -23,6 +23,13 @@ SPEC_PATHS: dict[str, str] = {f.attr: f.path for f in INTEGRATION.fields} | {"ke
 class SpecForm(forms.ModelForm):
     """Rejects what import would reject, naming the field."""
 
+    def show_person(self, name: str) -> None:
+        """A person field shows the stored person's email, and "not stated" when there is none."""
+        person = getattr(self.instance, name) if getattr(self.instance, f"{name}_id") else None
+        self.initial[name] = person.email if person else None
+        field: Any = self.fields[name]
+        field.empty_label = NOT_STATED
+
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]
         for attr, messages in edits.field_errors(self.instance).items():
@@ -292,10 +299,7 @@ class SystemForm(SpecForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owner = self.instance.owner if self.instance.owner_id else None
-        self.initial["owner"] = owner.email if owner else None
-        owner_field: Any = self.fields["owner"]
-        owner_field.empty_label = NOT_STATED
+        self.show_person("owner")
 
 
 class NewSystemForm(SystemForm):
@@ -317,10 +321,7 @@ class PersonForm(SpecForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        manager = self.instance.manager if self.instance.manager_id else None
-        self.initial["manager"] = manager.email if manager else None
-        manager_field: Any = self.fields["manager"]
-        manager_field.empty_label = NOT_STATED
+        self.show_person("manager")
         if self.instance.pk:
             self.fields["email"].disabled = True  # the key: rename by adding a new person
 
@@ -361,10 +362,7 @@ class GoLiveForm(SpecForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        approver = self.instance.approver if self.instance.approver_id else None
-        self.initial["approver"] = approver.email if approver else None
-        approver_field: Any = self.fields["approver"]
-        approver_field.empty_label = NOT_STATED
+        self.show_person("approver")
         if self.instance.pk:
             self.fields["key"].disabled = True
             self.initial["integrations"] = [
