@@ -89,10 +89,8 @@ def test_any_role_sees_the_checklist_blockers_and_percentage(client_for):
     assert readiness.percent == 94  # 17 of 18 items that apply
     body = response.content.decode()
     # Blockers are grouped by integration, each naming its item and linking to its row.
-    assert (
-        f'#item-{integration.key}-failures-reach-person">Failures reach a named person</a>: failures only reach a log file'
-        in body
-    )
+    anchor = f"#item-{integration.key}-failures-reach-person"
+    assert f'{anchor}">Failures reach a named person</a>: failures only reach a log file' in body
     assert "94%" in body
     # A viewer gets neither form.
     assert response.context["attest_form"] is None
