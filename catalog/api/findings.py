@@ -12,12 +12,14 @@ from rest_framework import serializers, viewsets
 from catalog.api.filters import StrictFilterBackend
 from catalog.api.permissions import ReadAnyRole
 from catalog.models import Person, StoredFinding
+from catalog.models.findings import finding_title
 from catalog.rules.filters import StoredFindingFilterSet
 from catalog.rules.store import ordered, with_waivers
 
 
 class FindingSerializer(serializers.ModelSerializer[StoredFinding]):
     subject_key = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField(help_text="What the code means in plain words.")
     owner: serializers.SlugRelatedField[Person] = serializers.SlugRelatedField(
         slug_field="email",
         read_only=True,
@@ -32,6 +34,7 @@ class FindingSerializer(serializers.ModelSerializer[StoredFinding]):
         model = StoredFinding
         fields = [
             "code",
+            "title",
             "severity",
             "subject_type",
             "subject_key",
@@ -43,6 +46,9 @@ class FindingSerializer(serializers.ModelSerializer[StoredFinding]):
             "waiver_reason",
             "waiver_expires_on",
         ]
+
+    def get_title(self, finding: StoredFinding) -> str:
+        return finding_title(finding.code)
 
     def get_subject_key(self, finding: StoredFinding) -> str | None:
         # Estate findings have no subject key: null, as in the CLI's JSON.

@@ -29,6 +29,35 @@ class FindingCode(models.TextChoices):
     POINT_TO_POINT_SPRAWL = "POINT_TO_POINT_SPRAWL", "Point-to-point sprawl"
 
 
+# What each code means in plain words, for people who do not read codes: shown first on every
+# page, with the code beside it in small type. Defined once, here; a test checks every code has one.
+FINDING_TITLES: dict[str, str] = {
+    FindingCode.SPEC_INCOMPLETE: "The written spec is missing parts",
+    FindingCode.UNDOCUMENTED_CONNECTION: "A connection runs with no spec",
+    FindingCode.DEFERRED_PHASE_TWO: "Work put off to phase two is still waiting",
+    FindingCode.WORKAROUND_EXCEEDS_BUILD: "The manual workaround has cost more than building it",
+    FindingCode.SINGLE_PERSON_DEPENDENCY: "Only one person can keep it running",
+    FindingCode.REALTIME_CLAIM_MISMATCH: "Sold as real-time, but it is not",
+    FindingCode.SYNC_SLOWER_THAN_DECLARED: "Syncs run slower than promised",
+    FindingCode.SILENT_FAILURES: "Errors go only to a log file, or nowhere",
+    FindingCode.RESYNC_LOSES_SEQUENCE: "A re-sync would put records out of order",
+    FindingCode.CONNECTOR_MAINTENANCE_UNOWNED: "Nobody is committed to fixing the connector",
+    FindingCode.API_RETIREMENT_DUE: "The vendor is retiring the API it uses",
+    FindingCode.STALE_SPEC: "The spec may be out of date",
+    FindingCode.OWNER_INACTIVE: "No active owner",
+    FindingCode.UNMONITORED: "Nobody would notice if it stopped",
+    FindingCode.HEALTH_DOWN: "It has stopped running",
+    FindingCode.HEALTH_FAILING: "Its runs are failing",
+    FindingCode.FAILED_RECORDS_OPEN: "Failed records are waiting to be fixed",
+    FindingCode.POINT_TO_POINT_SPRAWL: "Too many one-off connections",
+}
+
+
+def finding_title(code: str) -> str:
+    """The plain-words title of a code; the code itself for one this version does not know."""
+    return FINDING_TITLES.get(code, code)
+
+
 class Severity(models.TextChoices):
     INFO = "info", "Info"
     WARNING = "warning", "Warning"

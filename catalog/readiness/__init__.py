@@ -1,7 +1,8 @@
 """Go-live readiness: per integration in scope, a checklist of computed items (read from the spec,
 health and findings) and attested items (someone did it and links the evidence).
 
-checklist.py decides (pure), load.py gathers the facts in a fixed number of queries,
+checklist.py decides (pure), overdue.py says whether a go-live is past its date unsigned (pure),
+load.py gathers the facts in a fixed number of queries,
 records.py writes attestations and sign-offs, export.py is the CSV.
 """
 

@@ -24,7 +24,7 @@ from catalog.choices import (
 from catalog.completeness import assess
 from catalog.health import HealthFacts
 from catalog.models import Integration
-from catalog.models.findings import FindingCode
+from catalog.models.findings import FindingCode, finding_title
 from catalog.models.readiness import AttestedItem
 from catalog.rules.finding import listing, person_name, plural
 from catalog.rules.spec import PART_NAMES
@@ -161,11 +161,32 @@ def health_up(facts: IntegrationFacts) -> Outcome:
     return PASS, f"{label} health is up"
 
 
-def no_open_critical_finding(facts: IntegrationFacts) -> Outcome:
-    codes = sorted(set(facts.critical_findings))
+# A critical finding whose cause another checklist item already checks: while that item blocks, the
+# finding is the same blocker in other words, so it is not counted (or listed) a second time.
+COVERED_BY: dict[str, str] = {
+    FindingCode.HEALTH_DOWN: "health-up",
+    FindingCode.HEALTH_FAILING: "health-up",
+    FindingCode.UNMONITORED: "health-up",
+    FindingCode.SILENT_FAILURES: "failures-reach-person",
+    FindingCode.OWNER_INACTIVE: "owner-backup",
+    FindingCode.SINGLE_PERSON_DEPENDENCY: "owner-backup",
+    FindingCode.RESYNC_LOSES_SEQUENCE: "resync-sequence",
+    FindingCode.CONNECTOR_MAINTENANCE_UNOWNED: "connector-maintenance",
+    FindingCode.SPEC_INCOMPLETE: "spec-complete",
+}
+CRITICAL_FINDING_ITEM = "no-critical-finding"
+
+
+def _sentence_case(title: str) -> str:
+    return title[:1].lower() + title[1:]
+
+
+def no_other_critical_finding(facts: IntegrationFacts, blocking: frozenset[str] = frozenset()) -> Outcome:
+    """Open critical findings not already blocking as another item (`blocking`: the failing items)."""
+    codes = sorted({code for code in facts.critical_findings if COVERED_BY.get(code) not in blocking})
     if not codes:
-        return PASS, "no open critical finding"
-    names = [FindingCode(code).label if code in FindingCode.values else code for code in codes]
+        return PASS, "no open critical finding besides the blockers above"
+    names = [_sentence_case(finding_title(code)) for code in codes]
     return FAIL, f"open critical {'finding' if len(codes) == 1 else 'findings'}: {listing(names)}"
 
 
@@ -209,7 +230,7 @@ ITEMS: tuple[Item, ...] = (
     Item("resync-sequence", "Re-sync preserves sequence", resync_keeps_sequence),
     Item("connector-maintenance", "Connector maintenance owned with an SLA", connector_maintained),
     Item("health-up", "Health monitored and up", health_up),
-    Item("no-critical-finding", "No open critical finding", no_open_critical_finding),
+    Item(CRITICAL_FINDING_ITEM, "No other open critical finding", no_other_critical_finding),
     Item("phase-two-target", "Phase-two item has a target date", phase_two_has_target),
     *(Item(item.value, item.label, attested(item.value), attested=True) for item in AttestedItem),
 )
@@ -280,11 +301,20 @@ class Readiness:
     def is_blocked(self) -> bool:
         return bool(self.blockers)
 
+    @property
+    def blocked_integrations(self) -> tuple[IntegrationReadiness, ...]:
+        """The integrations with at least one blocker, in scope order."""
+        return tuple(row for row in self.integrations if row.blockers)
+
 
 def assess_integration(facts: IntegrationFacts) -> IntegrationReadiness:
+    """Every item; the critical-findings item last, so it counts only causes no other item blocks on."""
+    outcomes = {item.code: item.check(facts) for item in ITEMS if item.code != CRITICAL_FINDING_ITEM}
+    blocking = frozenset(code for code, (status, _) in outcomes.items() if status == FAIL)
+    outcomes[CRITICAL_FINDING_ITEM] = no_other_critical_finding(facts, blocking)
     results = []
     for item in ITEMS:
-        status, detail = item.check(facts)
+        status, detail = outcomes[item.code]
         attestation = facts.attestations.get(item.code) if item.attested else None
         results.append(ItemResult(item.code, item.label, status, detail, item.attested, attestation))
     return IntegrationReadiness(facts.integration, tuple(results))

@@ -35,7 +35,7 @@ def undocumented_connections(observed: Iterable[ObservedConnection], documented:
             message = f"Heartbeat {name}(ref {connection.ref}) pings Plumbline but no spec describes it{seen}."
         else:
             message = f"{connection.source}: {name}(ref {connection.ref}) is running with no spec{seen}."
-        remedy = "Write a spec for it (or link its health ref to the spec that describes it), or switch it off."
+        remedy = "Describe it in a spec (or point the spec that describes it at this connection), or switch it off."
         findings.append(
             Finding(
                 FindingCode.UNDOCUMENTED_CONNECTION,

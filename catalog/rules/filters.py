@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from catalog.filters import COMMON_PARAMETERS, StrictFilterSet
-from catalog.models import Person, StoredFinding
+from catalog.models import Integration, Person, StoredFinding, System
 from catalog.models.findings import FindingCode, Severity, SubjectType
 
 WAIVED_CHOICES = [("yes", "Waived"), ("no", "Counted (not waived)")]
@@ -27,10 +27,21 @@ class StoredFindingFilterSet(StrictFilterSet):
     subject = django_filters.CharFilter(field_name="subject_key", lookup_expr="icontains")
     owner = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), to_field_name="email")
     waived = django_filters.ChoiceFilter(choices=WAIVED_CHOICES, method="filter_waived")
+    system = django_filters.ModelChoiceFilter(
+        queryset=System.objects.all(), to_field_name="key", method="filter_system", label="System"
+    )
 
     class Meta:
         model = StoredFinding
-        fields = ["code", "severity", "subject_type", "subject", "owner", "waived"]
+        fields = ["code", "severity", "subject_type", "subject", "owner", "waived", "system"]
+
+    def filter_system(self, queryset: QuerySet[StoredFinding], name: str, value: System) -> QuerySet[StoredFinding]:
+        """Findings about the system itself and about every integration into or out of it."""
+        touching = Integration.objects.filter(Q(source=value) | Q(target=value)).values("key")
+        return queryset.filter(
+            Q(subject_type=SubjectType.SYSTEM, subject_key=value.key)
+            | Q(subject_type=SubjectType.INTEGRATION, subject_key__in=touching)
+        )
 
     def filter_waived(self, queryset: QuerySet[StoredFinding], name: str, value: str) -> QuerySet[StoredFinding]:
         # `waived` is an annotation (store.with_waivers), which the type checker cannot see.

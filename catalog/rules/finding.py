@@ -8,9 +8,40 @@ from dataclasses import dataclass
 
 from catalog.health import HealthFacts
 from catalog.models import Integration
-from catalog.models.findings import SEVERITY_RANK, SubjectType
+from catalog.models.findings import SEVERITY_RANK, FindingCode, SubjectType
 
 JSON_KEYS: tuple[str, ...] = ("code", "severity", "subject_type", "subject_key", "message", "remedy")
+
+# The spec fields a remedy changes, for the technical reader: remedies say what to do in words, and
+# pages show these paths beside them in small type. Codes about what is observed name none.
+SPEC_FIELDS: dict[str, tuple[str, ...]] = {
+    FindingCode.SPEC_INCOMPLETE: (
+        "source",
+        "target",
+        "mappings",
+        "sync.trigger",
+        "sync.interval_minutes",
+        "sync.max_latency_minutes",
+        "error_handling",
+        "owner",
+        "connector.type",
+        "connector.maintained_by",
+        "connector.compatibility_sla_days",
+    ),
+    FindingCode.UNDOCUMENTED_CONNECTION: ("health.kind", "health.ref"),
+    FindingCode.DEFERRED_PHASE_TWO: ("target_date", "deferred_since"),
+    FindingCode.WORKAROUND_EXCEEDS_BUILD: ("workaround.hours_per_month", "build_estimate_hours"),
+    FindingCode.SINGLE_PERSON_DEPENDENCY: ("backup_owner",),
+    FindingCode.REALTIME_CLAIM_MISMATCH: ("sync.vendor_claim", "sync.interval_minutes", "sync.max_latency_minutes"),
+    FindingCode.SYNC_SLOWER_THAN_DECLARED: ("sync.interval_minutes", "sync.max_latency_minutes"),
+    FindingCode.SILENT_FAILURES: ("error_handling.surface", "error_handling.notify"),
+    FindingCode.RESYNC_LOSES_SEQUENCE: ("error_handling.resync",),
+    FindingCode.CONNECTOR_MAINTENANCE_UNOWNED: ("connector.maintained_by", "connector.compatibility_sla_days"),
+    FindingCode.API_RETIREMENT_DUE: ("connector.api_version", "connector.api_retirement_date"),
+    FindingCode.STALE_SPEC: ("reviewed_at",),
+    FindingCode.OWNER_INACTIVE: ("owner", "backup_owner"),
+    FindingCode.UNMONITORED: ("health.kind",),
+}
 
 
 @dataclass(frozen=True)

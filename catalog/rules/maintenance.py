@@ -15,9 +15,9 @@ def connector_maintenance_unowned(integration: Integration, facts: Facts) -> Fin
         return None
     gaps: list[str] = []
     if not integration.maintained_by:
-        gaps.append("no maintained_by")
+        gaps.append("no one named to maintain it")
     if integration.compatibility_sla_days is None:
-        gaps.append("no compatibility_sla_days")
+        gaps.append("no agreed time to fix a break")
     if not gaps:
         return None
     systems = list(dict.fromkeys(s.display_name for s in (integration.source, integration.target) if s is not None))

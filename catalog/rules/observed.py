@@ -20,7 +20,7 @@ def _when(value: dt.datetime | None) -> str:
 def unmonitored(integration: Integration, facts: Facts) -> Finding | None:
     if integration.lifecycle != Lifecycle.LIVE or (integration.health_kind or HealthKind.NONE) != HealthKind.NONE:
         return None
-    message = "The live integration has no health source (health.kind: none): if it stops, nobody will notice."
+    message = "The live integration is not monitored: if it stops, nobody will notice."
     remedy = "Add a health source: a heartbeat ping at the end of each run, an HTTP status URL or its iPaaS account."
     return about(integration, FindingCode.UNMONITORED, Severity.WARNING, message, remedy)
 

@@ -16,14 +16,18 @@ PART_NAMES: dict[str, str] = {
     "maintenance": "maintenance",
 }
 
-# What to write for each missing part (spec-format.md, "What makes a spec written").
+# What to write for each missing part (spec-format.md, "What makes a spec written"), in words a
+# finance lead reads; the field paths are finding.SPEC_FIELDS.
 PART_FIXES: dict[str, str] = {
-    "systems": "source and target systems",
-    "mappings": "at least one mapping with source and target",
-    "frequency": "sync.trigger with interval_minutes (max_latency_minutes for event)",
-    "error_handling": "error_handling surface, notify and resync",
+    "systems": "which two systems it connects",
+    "mappings": "at least one field mapping from the source to the target",
+    "frequency": "how often it runs (or, if it reacts to events, the longest delay allowed)",
+    "error_handling": "where failures go, who is told, and how missed records are sent again",
     "owner": "an active owner",
-    "maintenance": "connector type, plus maintained_by and compatibility_sla_days for native, ipaas or custom-api",
+    "maintenance": (
+        "what kind of connector it is and, for a vendor or custom connector, who maintains it and "
+        "how many days they take to fix a break"
+    ),
 }
 
 
@@ -34,7 +38,7 @@ def spec_incomplete(integration: Integration, facts: Facts) -> Finding | None:
     names = [PART_NAMES[part] for part in result.missing]
     present = 6 - len(result.missing)
     message = f"Spec is missing {listing(names, limit=6)} ({present} of 6 required parts written)."
-    remedy = f"Write {'; '.join(PART_FIXES[part] for part in result.missing)} into the spec and re-import it."
+    remedy = f"Add to the spec: {'; '.join(PART_FIXES[part] for part in result.missing)}."
     return about(integration, FindingCode.SPEC_INCOMPLETE, Severity.WARNING, message, remedy)
 
 
@@ -69,7 +73,7 @@ def stale_spec(integration: Integration, facts: Facts) -> Finding | None:
         return None
     if changed:
         against = listing([f"{s.display_name} {s.version}".strip() for s in changed])
-        remedy = f"Have the owner check the spec against {against} and confirm it by setting reviewed_at."
+        remedy = f"Have the owner check the spec against {against} and record the date of that review."
     else:
-        remedy = "Have the owner check the spec against the running integration and confirm it by setting reviewed_at."
+        remedy = "Have the owner check the spec against the running integration and record the date of that review."
     return about(integration, FindingCode.STALE_SPEC, Severity.WARNING, "; ".join(reasons) + ".", remedy)

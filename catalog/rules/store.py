@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
@@ -135,6 +136,6 @@ def with_waivers(queryset: QuerySet[StoredFinding], today: dt.date) -> QuerySet[
     )
 
 
-def ordered(queryset: QuerySet[StoredFinding], first: Sequence[str] = ()) -> QuerySet[StoredFinding]:
-    """Severity descending, code, subject: the CLI's order; `first` fields sort ahead of it."""
+def ordered(queryset: QuerySet[StoredFinding], first: Sequence[Any] = ()) -> QuerySet[StoredFinding]:
+    """Severity descending, code, subject: the CLI's order; `first` (fields or expressions) sorts ahead."""
     return queryset.order_by(*first, SEVERITY_ORDER.desc(), "code", "subject_type", "subject_key")

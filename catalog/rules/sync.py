@@ -71,5 +71,7 @@ def sync_slower_than_declared(integration: Integration, facts: Facts) -> Finding
         f"{plural(round(observed, 1), 'minute')}{p95} over the last 7 days, declared "
         f"{_declared_phrase(integration, declared)}."
     )
-    remedy = "Find out why runs are delayed (schedule, queueing, platform limits) or correct the declared interval."
+    remedy = (
+        "Find out why runs are delayed (schedule, queueing, platform limits) or write down how often it really runs."
+    )
     return about(integration, FindingCode.SYNC_SLOWER_THAN_DECLARED, Severity.WARNING, message, remedy)

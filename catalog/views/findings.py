@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.filters import whole_number
-from catalog.models import Person, StoredFinding, Waiver
-from catalog.models.findings import FindingCode, Severity, SubjectType
+from catalog.models import Integration, Person, StoredFinding, System, Waiver
+from catalog.models.findings import FindingCode, Severity, SubjectType, finding_title
 from catalog.rules.export import write_csv
 from catalog.rules.filters import WAIVED_CHOICES, StoredFindingFilterSet, parameter_errors, without_blanks
-from catalog.rules.store import ordered, with_waivers
+from catalog.rules.finding import SPEC_FIELDS
+from catalog.rules.store import SEVERITY_ORDER, ordered, with_waivers
 from plumbline.accounts.roles import OWNER, email_of, is_admin, role_of, role_required
 from plumbline.http import read_only
 
 PAGE_SIZE = 200
-GROUPS = {"code": "code", "severity": "severity", "owner": "owner__email"}
+GROUPS = {"severity": "severity", "code": "code", "owner": "owner__email"}
 FINDINGS_CSV_HEADER = (
     "code",
     "severity",
@@ -41,6 +43,25 @@ FINDINGS_CSV_HEADER = (
 )
 
 
+@dataclass(frozen=True)
+class FindingRow:
+    """A stored finding as the page shows it: its title in words and its subject by name."""
+
+    finding: StoredFinding
+    title: str
+    subject_name: str
+    spec_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Chip:
+    """An active filter, with the query that removes it and keeps the others."""
+
+    label: str
+    value: str
+    remove_query: str
+
+
 def _view_errors(params: QueryDict) -> list[str]:
     checks = {"format": ("html", "csv"), "group": tuple(GROUPS)}
     errors = []
@@ -54,6 +75,17 @@ def _view_errors(params: QueryDict) -> list[str]:
     return errors
 
 
+def _query(params: QueryDict, **changes: str | None) -> str:
+    """The page's query with some parameters set (or removed with None), back to page one."""
+    query = params.copy()
+    query.pop("page", None)
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    return query.urlencode()
+
+
 @read_only
 @role_required
 def findings_list(request: HttpRequest) -> HttpResponse:
@@ -62,18 +94,24 @@ def findings_list(request: HttpRequest) -> HttpResponse:
     base = with_waivers(StoredFinding.objects.select_related("owner"), today)
     filterset = StoredFindingFilterSet(params, queryset=base)
     errors = parameter_errors(params, filterset) + _view_errors(params)
+    owners = list(Person.objects.filter(findings__isnull=False).distinct().order_by("name", "email"))
+    systems = list(System.objects.order_by("name", "key").only("key", "name"))
     context: dict[str, Any] = {
-        "codes": FindingCode.choices,
-        "severities": Severity.choices,
+        "codes": sorted(((code, finding_title(code)) for code in FindingCode.values), key=lambda pair: pair[1]),
+        "severities": list(reversed(Severity.choices)),
         "subject_types": SubjectType.choices,
         "waived_choices": WAIVED_CHOICES,
-        "owners": Person.objects.filter(findings__isnull=False).distinct().order_by("email"),
+        "owners": owners,
+        "systems": systems,
         "params": params,
         "selected_codes": params.getlist("code"),
         "selected_severities": params.getlist("severity"),
-        "group": params.get("group", "code"),
+        "group": params.get("group", "severity"),
+        "more_filters_open": any(name in params for name in ("subject_type", "subject", "waived")),
         "can_waive_all": is_admin(request.user),
         "my_email": email_of(request.user) if role_of(request.user) == OWNER else None,
+        "waive_from": today + dt.timedelta(days=1),
+        "waive_until": today + dt.timedelta(days=MAX_WAIVER_DAYS),
     }
     if errors:
         return render(request, "catalog/findings.html", {**context, "errors": errors}, status=400)
@@ -82,21 +120,93 @@ def findings_list(request: HttpRequest) -> HttpResponse:
         return _findings_csv(ordered(queryset), today)
     group = context["group"]
     group_field = GROUPS[group]
-    rows = ordered(queryset, first=[] if group == "severity" else [group_field])
+    group_stats = list(
+        queryset.order_by()
+        .values(group_field)
+        .annotate(n=Count("id"), worst=Max(SEVERITY_ORDER))
+        .values_list(group_field, "n", "worst")
+    )
+    group_counts = {key: n for key, n, _ in group_stats}
+    rows = ordered(queryset, first=_group_order(group, group_field, group_stats))
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
-    group_counts = dict(queryset.order_by().values(group_field).annotate(n=Count("id")).values_list(group_field, "n"))
-    totals = _totals(queryset)
+    findings = list(page.object_list)
+    names = _subject_names(findings)
     groups = [
-        {"key": key, "count": group_counts.get(key, 0), "rows": list(items)}
-        for key, items in groupby(page.object_list, key=lambda row: _group_key(row, group))
+        {
+            "key": key,
+            "title": finding_title(key) if group == "code" and key else "",
+            "count": group_counts.get(key, 0),
+            "rows": [_row(finding, names) for finding in items],
+        }
+        for key, items in groupby(findings, key=lambda row: _group_key(row, group))
     ]
-    query = params.copy()
-    query.pop("page", None)
-    context.update(page=page, groups=groups, totals=totals, query=query.urlencode())
-    csv_query = query.copy()
-    csv_query["format"] = "csv"
-    context["csv_query"] = csv_query.urlencode()
+    context.update(
+        page=page,
+        groups=groups,
+        totals=_totals(queryset),
+        query=_query(params),
+        csv_query=_query(params, format="csv"),
+        severity_queries={severity: _query(params, severity=severity) for severity in Severity.values},
+        waived_query=_query(params, waived="yes"),
+        chips=_chips(params, context),
+    )
     return render(request, "catalog/findings.html", context)
+
+
+def _group_order(group: str, field: str, stats: list[tuple[Any, int, int]]) -> list[Any]:
+    """Codes and owners with the most severe findings first (then the most findings); severity
+    groups need nothing ahead of the usual order, which is most severe first already."""
+    if group == "severity":
+        return []
+    ranked = sorted(stats, key=lambda s: (-(s[2] or 0), -s[1], finding_title(s[0]) if group == "code" else s[0] or ""))
+    if not ranked:
+        return [field]
+    whens = [
+        When(**({f"{field}__isnull": True} if key is None else {field: key}), then=Value(i))
+        for i, (key, _, _) in enumerate(ranked)
+    ]
+    return [Case(*whens, default=Value(len(ranked)), output_field=IntegerField())]
+
+
+def _subject_names(findings: list[StoredFinding]) -> dict[tuple[str, str], str]:
+    """(subject type, key) -> the name people know it by, for integrations and systems on the page."""
+    keys: dict[str, set[str]] = {SubjectType.INTEGRATION: set(), SubjectType.SYSTEM: set()}
+    for finding in findings:
+        if finding.subject_type in keys:
+            keys[finding.subject_type].add(finding.subject_key)
+    names: dict[tuple[str, str], str] = {}
+    for subject_type, model in ((SubjectType.INTEGRATION, Integration), (SubjectType.SYSTEM, System)):
+        if keys[subject_type]:
+            for key, name in model.objects.filter(key__in=keys[subject_type]).values_list("key", "name"):
+                names[(subject_type, key)] = name or key
+    return names
+
+
+def _row(finding: StoredFinding, names: dict[tuple[str, str], str]) -> FindingRow:
+    subject = names.get((finding.subject_type, finding.subject_key), finding.subject_key)
+    return FindingRow(finding, finding_title(finding.code), subject, SPEC_FIELDS.get(finding.code, ()))
+
+
+def _chips(params: QueryDict, context: dict[str, Any]) -> list[Chip]:
+    """Every active filter in words, each with a link that drops it and keeps the rest."""
+    labels = {
+        "severity": ("Severity", dict(Severity.choices)),
+        "code": ("Finding", dict(context["codes"])),
+        "owner": ("Owner", {p.email: p.display_name for p in context["owners"]}),
+        "system": ("System", {s.key: s.display_name for s in context["systems"]}),
+        "subject_type": ("About", dict(SubjectType.choices)),
+        "subject": ("Subject contains", {}),
+        "waived": ("Waived", dict(WAIVED_CHOICES)),
+    }
+    chips = []
+    for name, (label, words) in labels.items():
+        values = params.getlist(name)
+        for value in values:
+            rest = params.copy()
+            rest.pop("page", None)
+            rest.setlist(name, [v for v in values if v != value])
+            chips.append(Chip(label, words.get(value, value), rest.urlencode()))
+    return chips
 
 
 def _totals(queryset: QuerySet[StoredFinding]) -> dict[str, int]:
@@ -168,7 +278,7 @@ def waive_finding(request: HttpRequest, pk: int) -> HttpResponse:
     if expires_on is None or not today < expires_on <= today + dt.timedelta(days=MAX_WAIVER_DAYS):
         problems.append(f"the expiry must be a date after today and within {MAX_WAIVER_DAYS} days")
     if problems or expires_on is None:
-        messages.error(request, f"{finding.code} on {finding.subject} was not waived: {'; '.join(problems)}.")
+        messages.error(request, f"{_named(finding)} was not waived: {'; '.join(problems)}.")
     else:
         Waiver.objects.create(
             code=finding.code,
@@ -178,5 +288,9 @@ def waive_finding(request: HttpRequest, pk: int) -> HttpResponse:
             expires_on=expires_on,
             created_by=request.user if request.user.is_authenticated else None,
         )
-        messages.success(request, f"{finding.code} on {finding.subject} is waived until {expires_on}.")
+        messages.success(request, f"{_named(finding)} is waived until {expires_on}.")
     return redirect(request.META.get("HTTP_REFERER") or reverse("findings"))
+
+
+def _named(finding: StoredFinding) -> str:
+    return f"“{finding_title(finding.code)}” ({finding.code}) on {finding.subject}"

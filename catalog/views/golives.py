@@ -1,6 +1,7 @@
-"""Go-live readiness: /golives/ (every go-live, how ready) and /golives/<key>/ (the checklist per
-integration in scope, blockers in words, attestations, the approver's sign-off, the history;
-printable, and ?format=csv for one row per integration and item)."""
+"""Go-live readiness: /golives/ (every go-live, how ready, which are overdue) and /golives/<key>/
+(blockers first, one per cause, grouped by integration; the checklist per integration in scope with
+attestations recorded on their rows; the approver's sign-off; the history; printable,
+?show=blockers for the blockers alone, and ?format=csv for one row per integration and item)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from catalog.models import Attestation, GoLive, SignOff
+from catalog.models import Attestation, GoLive, Integration, SignOff
 from catalog.ownership import person_of
-from catalog.readiness.checklist import Readiness
+from catalog.readiness.checklist import IntegrationReadiness, ItemResult, Readiness
 from catalog.readiness.export import CSV_HEADER, csv_rows
 from catalog.readiness.forms import AttestationForm, SignOffForm
 from catalog.readiness.load import readiness_by_golive
+from catalog.readiness.overdue import overdue_by
 from catalog.readiness.records import SignOffRefused, attest, may_attest, may_sign_off, sign_off
 from catalog.rules.export import write_csv
 from catalog.rules.finding import plural
@@ -36,8 +38,17 @@ def golive_list(request: HttpRequest) -> HttpResponse:
     latest: dict[int, SignOff] = {}
     for signoff in SignOff.objects.filter(golive__in=golives).order_by("signed_at", "id"):
         latest[signoff.golive_id] = signoff
-    rows = [{"golive": g, "readiness": readiness[g.pk], "signoff": latest.get(g.pk)} for g in golives]
-    return render(request, "catalog/golive_list.html", {"rows": rows})
+    today = timezone.localdate()
+    rows = [
+        {
+            "golive": g,
+            "readiness": readiness[g.pk],
+            "signoff": latest.get(g.pk),
+            "overdue": overdue_by(g.date, g.pk in latest, today),
+        }
+        for g in golives
+    ]
+    return render(request, "catalog/golive_list.html", {"rows": rows, "today": today})
 
 
 def _golive(key: str) -> GoLive:
@@ -51,11 +62,14 @@ def _readiness(golive: GoLive) -> Readiness:
 @read_only
 @role_required
 def golive_detail(request: HttpRequest, key: str) -> HttpResponse:
-    unknown = [name for name in request.GET if name != "format"]
+    unknown = [name for name in request.GET if name not in ("format", "show")]
     fmt = request.GET.get("format", "html")
-    errors = [f"Unknown parameter {name!r} (known: format)." for name in unknown]
+    show = request.GET.get("show", "all")
+    errors = [f"Unknown parameter {name!r} (known: format, show)." for name in unknown]
     if fmt not in ("html", "csv"):
         errors.append(f"format={fmt!r}: must be one of html, csv.")
+    if show not in SHOW:
+        errors.append(f"show={show!r}: must be one of {', '.join(SHOW)}.")
     golive = _golive(key)
     if errors:
         return render(request, "catalog/golive_detail.html", {"golive": golive, "errors": errors}, status=400)
@@ -66,7 +80,59 @@ def golive_detail(request: HttpRequest, key: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="readiness-{golive.key}-{stamp}.csv"'
         write_csv(response, CSV_HEADER, csv_rows(golive, readiness))
         return response
-    return _page(request, golive, readiness)
+    return _page(request, golive, readiness, blockers_only=show == "blockers")
+
+
+SHOW = ("all", "blockers")
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    """One item of one integration on the page, with the attestation form on its row when the
+    reader may attest it."""
+
+    item: ItemResult
+    anchor: str
+    attest_form: AttestationForm | None = None
+
+
+@dataclass(frozen=True)
+class ChecklistSection:
+    readiness: IntegrationReadiness
+    rows: tuple[ChecklistRow, ...]
+
+
+def item_anchor(integration: Integration, item: ItemResult) -> str:
+    return f"item-{integration.key}-{item.code}"
+
+
+def _sections(
+    readiness: Readiness, attestable: set[str], initial: dict[str, Any], bound: AttestationForm | None
+) -> list[ChecklistSection]:
+    """The checklist per integration; an attested item's row carries its form for those who may
+    attest, the refused form (with its errors) on the row it was sent from."""
+    sections = []
+    for row in readiness.integrations:
+        integration = row.integration
+        rows = []
+        for item in row.items:
+            anchor = item_anchor(integration, item)
+            form = None
+            if item.attested and integration.key in attestable:
+                sent_here = bound is not None and (bound.data.get("integration"), bound.data.get("item")) == (
+                    integration.key,
+                    item.code,
+                )
+                form = bound if sent_here else None
+                if form is None:
+                    form = AttestationForm(
+                        integrations=[integration],
+                        initial={**initial, "integration": integration.key, "item": item.code},
+                        auto_id=f"{anchor}-%s",
+                    )
+            rows.append(ChecklistRow(item, anchor, form))
+        sections.append(ChecklistSection(row, tuple(rows)))
+    return sections
 
 
 @dataclass(frozen=True)
@@ -110,25 +176,36 @@ def _page(
     *,
     attest_form: AttestationForm | None = None,
     signoff_form: SignOffForm | None = None,
+    blockers_only: bool = False,
     status: int = 200,
 ) -> HttpResponse:
-    attestable = [row.integration for row in readiness.integrations if may_attest(request.user, row.integration)]
-    if attest_form is None and attestable:
+    attestable = {row.integration.key for row in readiness.integrations if may_attest(request.user, row.integration)}
+    initial: dict[str, Any] = {}
+    if attestable:
         person = person_of(request.user)
-        who = person.display_name if person else request.user.get_username()
-        attest_form = AttestationForm(
-            integrations=attestable, initial={"performed_by": who, "performed_on": timezone.localdate()}
-        )
+        initial = {
+            "performed_by": person.display_name if person else request.user.get_username(),
+            "performed_on": timezone.localdate(),
+        }
+    sections = _sections(readiness, attestable, initial, attest_form)
+    placed = any(row.attest_form is attest_form for section in sections for row in section.rows)
     can_sign = may_sign_off(request.user, golive)
     history, signoff = _history(golive)
+    today = timezone.localdate()
     context: dict[str, Any] = {
         "golive": golive,
         "readiness": readiness,
-        "attest_form": attest_form if attestable else None,
+        "sections": sections,
+        "blockers_only": blockers_only,
+        "overdue": overdue_by(golive.date, signoff is not None, today),
+        # A refused attestation whose row could not be found (an unknown item) shows its errors on top.
+        "attest_errors": attest_form if attest_form is not None and not placed else None,
+        "attest_form": attest_form,
+        "can_attest": bool(attestable),
         "signoff_form": (signoff_form or SignOffForm()) if can_sign else None,
         "history": history,
         "signoff": signoff,
-        "today": timezone.localdate(),
+        "today": today,
     }
     return render(request, "catalog/golive_detail.html", context, status=status)
 

@@ -5,6 +5,7 @@ and the approver, refused while it was blocked, signs it off."""
 from __future__ import annotations
 
 import os
+import re
 import urllib.request
 from typing import Any
 
@@ -50,11 +51,11 @@ def blocked_golive() -> None:
 
 
 def attest(page: Any, base: str, key: str, item: str) -> None:
-    form = page.locator("form", has=page.get_by_role("button", name="Record attestation"))
-    form.get_by_label("Integration", exact=True).select_option(key)
-    form.get_by_label("What was done").select_option(item)
-    form.get_by_label("Evidence link").fill(f"https://tickets.example.com/{key}/{item}")
-    form.get_by_role("button", name="Record attestation").click()
+    """On the item's own row: open "Record it", link the evidence, record."""
+    row = page.locator(f"#item-{key}-{item}")
+    row.get_by_text("Record it").click()
+    row.get_by_label("Evidence link").fill(f"https://tickets.example.com/{key}/{item}")
+    row.get_by_role("button", name="Record attestation").click()
     page.wait_for_url(f"{base}{URL}")
     expect(page.locator(".messages")).to_contain_text("Recorded:")
 
@@ -69,22 +70,38 @@ def test_a_go_live_goes_from_blocked_to_signed_off_as_its_integrations_are_fixed
 
     log_in(page, base, OWNER, URL)
     expect(page.get_by_role("heading", level=1)).to_have_text("Go-live readiness: NetSuite go-live")
-    expect(page.locator(".readiness-summary")).to_contain_text("Blocked: 9 blockers.")
+    # One blocker per cause: health down is not counted again as its critical finding.
+    expect(page.locator(".readiness-summary")).to_contain_text("Blocked: 8 blockers on 2 integrations.")
+    expect(page.locator(".blocker-group summary")).to_have_text(
+        [re.compile(r"^Chargebee invoices\s+4 blocking$"), re.compile(r"^Stripe payments\s+4 blocking$")]
+    )
     expect(page.locator(".blocker-list li")).to_have_text(
         [
-            "Chargebee invoices: Ana Lopez owns it with no backup owner",
-            "Chargebee invoices: failures only reach a log file",
-            "Chargebee invoices: no failure simulation is attested yet",
-            "Chargebee invoices: no re-sync after an outage is attested as rehearsed yet",
-            "Stripe payments: the data is sequence-sensitive but the re-sync is current state only: "
+            "Owner active with a backup: Ana Lopez owns it with no backup owner",
+            "Failures reach a named person: failures only reach a log file",
+            "Failure simulation done: no failure simulation is attested yet",
+            "Re-sync after an outage rehearsed: no re-sync after an outage is attested as rehearsed yet",
+            "Re-sync preserves sequence: the data is sequence-sensitive but the re-sync is current state only: "
             "replayed records lose their order",
-            "Stripe payments: health is down",
-            "Stripe payments: open critical finding: Health down",
-            "Stripe payments: no failure simulation is attested yet",
-            "Stripe payments: no re-sync after an outage is attested as rehearsed yet",
+            "Health monitored and up: health is down",
+            "Failure simulation done: no failure simulation is attested yet",
+            "Re-sync after an outage rehearsed: no re-sync after an outage is attested as rehearsed yet",
         ]
     )
+    page.screenshot(path=str(ARTIFACTS / "golive-blocked-first-screen.png"))
     screenshot("golive-blocked")
+
+    # A blocker links to its item's row in the checklist.
+    page.locator(".blocker-list a", has_text="Health monitored and up").click()
+    expect(page.locator(f"#item-{PAYMENTS}-health-up")).to_be_in_viewport()
+
+    # The blockers-only view leaves the checklist out.
+    page.get_by_role("link", name="Blockers only").click()
+    page.wait_for_url(f"{base}{URL}?show=blockers")
+    expect(page.locator(".blocker-list li")).to_have_count(8)
+    expect(page.locator("#checklist-heading")).to_have_count(0)
+    screenshot("golive-blockers-only")
+    page.goto(f"{base}{URL}")
 
     # The approver may not sign off a blocked go-live without a reason.
     approver_context = browser.new_context(viewport={"width": 1360, "height": 900})
@@ -109,8 +126,8 @@ def test_a_go_live_goes_from_blocked_to_signed_off_as_its_integrations_are_fixed
     refresh_findings()
 
     page.goto(f"{base}{URL}")
-    expect(page.locator(".blocker-list li")).to_have_count(4)
-    expect(page.locator(".blocker-list")).not_to_contain_text("log file")
+    expect(page.locator(".blocker-list li")).to_have_count(4)  # the four rehearsals
+    expect(page.locator(".blockers")).not_to_contain_text("log file")
 
     for key in (INVOICES, PAYMENTS):
         for item in ("failure-simulation", "resync-rehearsal"):

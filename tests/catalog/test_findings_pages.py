@@ -57,19 +57,25 @@ def test_pages_need_a_login(client, path):
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_findings_page_groups_findings_by_code(viewer, estate):
+def test_findings_page_groups_by_severity_most_severe_first_by_default(viewer, estate):
     response = page(viewer)
     assert response.status_code == 200
     body = response.content.decode()
     assert "SILENT_FAILURES" in body and "REALTIME_CLAIM_MISMATCH" in body
+    assert [g["key"] for g in response.context["groups"]] == ["critical", "warning"]
+
+
+def test_findings_page_groups_by_code_with_the_most_severe_code_first(viewer, estate):
+    response = page(viewer, "group=code")
     codes = [g["key"] for g in response.context["groups"]]
-    assert codes == sorted(codes) and len(codes) == len(set(codes))
+    assert codes[0] == "DEFERRED_PHASE_TWO"  # the one critical finding
+    assert len(codes) == len(set(codes)) == StoredFinding.objects.values("code").distinct().count()
 
 
-def test_findings_page_groups_by_owner(viewer, estate):
+def test_findings_page_groups_by_owner_with_the_most_severe_owner_first(viewer, estate):
     response = page(viewer, "group=owner")
     owners = [g["key"] for g in response.context["groups"]]
-    assert owners == ["ana.lopez@example.com", "sam.ortiz@example.com"]
+    assert owners == ["sam.ortiz@example.com", "ana.lopez@example.com"]  # Sam's include the critical one
 
 
 def test_findings_page_groups_by_severity_most_severe_first(viewer, estate):
@@ -78,7 +84,7 @@ def test_findings_page_groups_by_severity_most_severe_first(viewer, estate):
 
 
 def shown(response) -> set[tuple[str, str]]:
-    return {(row.code, row.subject_key) for g in response.context["groups"] for row in g["rows"]}
+    return {(row.finding.code, row.finding.subject_key) for g in response.context["groups"] for row in g["rows"]}
 
 
 def test_findings_filter_by_code(viewer, estate):

@@ -241,20 +241,44 @@ def test_a_platform_health_source_keeps_its_name():
     assert item("health-up", given) == (FAIL, "the Celigo health source has reported nothing yet")
 
 
-# No open critical finding
+# No other open critical finding
 
 
 def test_an_open_critical_finding_blocks_and_is_named():
-    assert item("no-critical-finding", facts(critical=("HEALTH_DOWN",))) == (FAIL, "open critical finding: Health down")
+    given = facts(critical=("HEALTH_DOWN",))  # health itself reads up: the finding is the only sign
+    assert item("no-critical-finding", given) == (FAIL, "open critical finding: it has stopped running")
 
 
 def test_several_critical_findings_are_all_named():
     given = facts(critical=("OWNER_INACTIVE", "HEALTH_DOWN"))
-    assert item("no-critical-finding", given) == (FAIL, "open critical findings: Health down and Owner inactive")
+    assert item("no-critical-finding", given) == (
+        FAIL,
+        "open critical findings: it has stopped running and no active owner",
+    )
 
 
 def test_no_critical_finding_passes():
-    assert item("no-critical-finding", facts()) == (PASS, "no open critical finding")
+    assert item("no-critical-finding", facts()) == (PASS, "no open critical finding besides the blockers above")
+
+
+def test_health_down_and_its_critical_finding_are_one_blocker_not_two():
+    given = facts(health=HealthFacts(kind="heartbeat", state="down"), critical=("HEALTH_DOWN",))
+    row = assess_integration(given)
+    assert [(b.code, b.detail) for b in row.blockers] == [("health-up", "health is down")]
+
+
+def test_failures_to_a_log_file_and_a_critical_silent_failures_finding_are_one_blocker():
+    given = facts(error_surface="none", critical=("SILENT_FAILURES",))
+    assert [b.code for b in assess_integration(given).blockers] == ["failures-reach-person"]
+
+
+def test_a_critical_finding_with_another_cause_still_blocks_beside_the_item_it_does_not_cover():
+    given = facts(health=HealthFacts(kind="heartbeat", state="down"), critical=("HEALTH_DOWN", "API_RETIREMENT_DUE"))
+    blockers = {b.code: b.detail for b in assess_integration(given).blockers}
+    assert blockers == {
+        "health-up": "health is down",
+        "no-critical-finding": "open critical finding: the vendor is retiring the API it uses",
+    }
 
 
 # Phase-two item has a target date

@@ -88,7 +88,9 @@ def test_any_role_sees_the_checklist_blockers_and_percentage(client_for):
     assert readiness.blockers == ("Integration 000: failures only reach a log file",)
     assert readiness.percent == 94  # 17 of 18 items that apply
     body = response.content.decode()
-    assert "Integration 000: failures only reach a log file" in body
+    # Blockers are grouped by integration, each naming its item and linking to its row.
+    anchor = f"#item-{integration.key}-failures-reach-person"
+    assert f'{anchor}">Failures reach a named person</a>: failures only reach a log file' in body
     assert "94%" in body
     # A viewer gets neither form.
     assert response.context["attest_form"] is None
@@ -99,7 +101,7 @@ def test_unknown_parameters_are_an_error(client_for):
     ready_golive()
     response = client_for("viewer").get(URL + "?sort=name")
     assert response.status_code == 400
-    assert response.context["errors"] == ["Unknown parameter 'sort' (known: format)."]
+    assert response.context["errors"] == ["Unknown parameter 'sort' (known: format, show)."]
 
 
 def test_an_unknown_go_live_is_404(client_for):
@@ -150,7 +152,7 @@ def test_an_open_critical_finding_blocks_until_it_is_waived(client_for):
         last_seen_at=now,
     )
     viewer = client_for("viewer")
-    assert viewer.get(URL).context["readiness"].blockers == ("Integration 000: open critical finding: Owner inactive",)
+    assert viewer.get(URL).context["readiness"].blockers == ("Integration 000: open critical finding: no active owner",)
     Waiver.objects.create(
         code="OWNER_INACTIVE",
         subject_type="integration",
@@ -349,7 +351,8 @@ def test_csv_has_one_row_per_integration_and_item(client_for):
 def test_forms_are_left_off_the_printed_record(client_for):
     ready_golive()
     body = client_for("admin").get(URL).content.decode()
-    assert body.count('class="no-print readiness-form"') == 2  # attest and sign off
+    assert body.count('class="no-print readiness-form"') == 1  # sign off
+    assert body.count('class="attest-inline no-print"') == 2  # one per attested item of the one integration
 
 
 # Query counts

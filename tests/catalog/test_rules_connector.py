@@ -58,13 +58,13 @@ def test_connector_without_maintainer_is_unowned(connector_type):
     finding = only("CONNECTOR_MAINTENANCE_UNOWNED", integration(connector_type=connector_type, maintained_by=""))
     assert finding is not None
     assert finding.severity == "warning"
-    assert "no maintained_by" in finding.message and "Chargebee or NetSuite" in finding.message
+    assert "no one named to maintain it" in finding.message and "Chargebee or NetSuite" in finding.message
 
 
 def test_connector_without_compatibility_sla_is_unowned():
     finding = only("CONNECTOR_MAINTENANCE_UNOWNED", integration(compatibility_sla_days=None))
     assert finding is not None
-    assert "no compatibility_sla_days" in finding.message and "maintained_by" not in finding.message
+    assert "no agreed time to fix a break" in finding.message and "maintain it" not in finding.message
 
 
 def test_connector_with_maintainer_and_sla_is_owned():

@@ -32,7 +32,8 @@ def test_spec_incomplete_remedy_says_what_to_write():
     finding = only("SPEC_INCOMPLETE", integration(compatibility_sla_days=None))
     assert finding is not None
     assert "maintenance" in finding.message
-    assert "compatibility_sla_days" in finding.remedy
+    assert "how many days they take to fix a break" in finding.remedy
+    assert "compatibility_sla_days" not in finding.remedy  # plain words; the field path is SPEC_FIELDS
 
 
 # STALE_SPEC
