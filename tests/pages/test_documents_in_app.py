@@ -129,3 +129,12 @@ def test_the_upload_page_explains_the_format_and_its_sample_imports_as_it_is(db,
     sample = Path(__file__).resolve().parents[2] / "static" / "samples" / "estate-sample.yaml"
     report = import_sources([("estate-sample.yaml", sample.read_text(encoding="utf-8"))])
     assert ("Integration", "salesforce-customers-to-netsuite") in report.created
+
+
+def test_go_live_pages_offer_adding_and_editing_to_admins_only(estate, client_for):
+    client_for("admin").post("/golives/new/", {"key": "q3-billing", "name": "Q3 billing", "date": "2027-03-01"})
+    admin_list = client_for("admin").get("/golives/").content.decode()
+    assert 'href="/golives/new/"' in admin_list
+    assert 'href="/golives/q3-billing/edit/"' in client_for("admin").get("/golives/q3-billing/").content.decode()
+    assert 'href="/golives/new/"' not in client_for("viewer").get("/golives/").content.decode()
+    assert "/edit/" not in client_for("owner").get("/golives/q3-billing/").content.decode()
