@@ -59,5 +59,6 @@ def test_no_interval_is_empty():
 
 
 def test_the_template_filter_uses_the_same_words():
-    rendered = Template("{% load intervals %}{{ a|interval }} / {{ b|interval }}").render(Context({"a": 120, "b": None}))
+    template = Template("{% load intervals %}{{ a|interval }} / {{ b|interval }}")
+    rendered = template.render(Context({"a": 120, "b": None}))
     assert rendered == "every 2 hours / "
