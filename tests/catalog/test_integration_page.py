@@ -42,7 +42,7 @@ def estate(db: Any) -> None:
 
 def client_of(email: str, role: str | None) -> Client:
     client = Client()
-    client.force_login(make_user(email, role))
+    client.force_login(make_user(email, role))  # type: ignore[arg-type]
     return client
 
 
