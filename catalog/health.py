@@ -43,11 +43,27 @@ class ObservedConnection:
     first_seen_at: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class HealthReason:
+    """Why one integration is in its health state, for its page: the latest flip's reason, what
+    the platform says about it, and whether Plumbline could ask at all."""
+
+    flip_reason: str = ""
+    flipped_at: dt.datetime | None = None
+    platform_stopped: str = ""  # the platform reports the process stopped, with its words
+    last_poll_error: str = ""  # the last poll failed (a vendor outage, a 429): not the integration's fault
+    last_polled_at: dt.datetime | None = None
+    last_run_at: dt.datetime | None = None
+    paused: bool = False
+
+
 HealthReader = Callable[[Sequence[int]], dict[int, HealthFacts]]
+ReasonReader = Callable[[int], HealthReason | None]
 ObservedReader = Callable[[], list[ObservedConnection]]
 PathOf = Callable[[str], str]
 
 _health_reader: HealthReader | None = None
+_reason_reader: ReasonReader | None = None
 _observed_reader: ObservedReader | None = None
 _ping_path: PathOf | None = None
 _health_page_path: PathOf | None = None
@@ -56,6 +72,11 @@ _health_page_path: PathOf | None = None
 def register_health_reader(reader: HealthReader) -> None:
     global _health_reader
     _health_reader = reader
+
+
+def register_reason_reader(reader: ReasonReader) -> None:
+    global _reason_reader
+    _reason_reader = reader
 
 
 def register_observed_reader(reader: ObservedReader) -> None:
@@ -83,6 +104,11 @@ def health_page_path(key: str) -> str | None:
 def read_health(integration_ids: Sequence[int]) -> dict[int, HealthFacts]:
     """Current health by integration id (ids with no health source are left out); one query."""
     return _health_reader(integration_ids) if _health_reader else {}
+
+
+def read_health_reason(integration_id: int) -> HealthReason | None:
+    """Why one integration is in its state (None: no health source, or monitoring not installed); one query."""
+    return _reason_reader(integration_id) if _reason_reader else None
 
 
 def read_observed_connections() -> list[ObservedConnection]:

@@ -7,7 +7,7 @@ from catalog.views.findings import findings_list, waive_finding
 from catalog.views.golives import golive_attest, golive_detail, golive_list, golive_sign_off
 from catalog.views.graph import graph_download, graph_page
 from catalog.views.integration_edit import integration_edit, integration_new
-from catalog.views.integrations import integration_detail, integration_list, integration_spec
+from catalog.views.integrations import integration_detail, integration_list, integration_reviewed, integration_spec
 from catalog.views.people import me, person_detail, person_list
 from catalog.views.phase_two import phase_two
 from catalog.views.reminders import reminder_list, review
@@ -22,6 +22,7 @@ urlpatterns = [
     path("integrations/<slug:key>/", integration_detail, name="integration-detail"),
     path("integrations/<slug:key>/edit/", integration_edit, name="integration-edit"),
     path("integrations/<slug:key>/spec.yaml", integration_spec, name="integration-spec"),
+    path("integrations/<slug:key>/reviewed/", integration_reviewed, name="integration-reviewed"),
     path("systems/", system_list, name="system-list"),
     path("systems/new/", documents.system_new, name="system-new"),
     path("systems/<slug:key>/", system_detail, name="system-detail"),

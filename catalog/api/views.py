@@ -29,6 +29,7 @@ from catalog.api.serializers import (
 )
 from catalog.models import ChangeRecord
 from catalog.ownership import owns_document
+from catalog.reminders.review import confirm_review
 from catalog.spec import edits, provenance
 
 
@@ -125,6 +126,16 @@ class IntegrationViewSet(SpecViewSet):
     serializer_class = IntegrationSerializer
     filterset_class = filters.IntegrationFilterSet
     permission_classes = [WriteOwned]
+
+    @extend_schema(request=None, responses=IntegrationSerializer, filters=False)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reviewed(self, request: Request, key: str) -> Response:
+        """The owner, backup owner or an admin confirms the spec is still accurate: reviewed_at becomes
+        today, recorded in the history (as the reminder's link and the page's button do)."""
+        refuse_unknown_parameters(request)
+        integration = self.get_object()  # WriteOwned: the same can_edit rule as the page
+        confirm_review(integration, request.user, via=ChangeRecord.Via.API)
+        return Response(self.get_serializer(self.get_queryset().get(pk=integration.pk)).data)
 
 
 class GoLiveViewSet(SpecViewSet):

@@ -36,13 +36,18 @@ def record_answer(user: Any, now: dt.datetime | None = None) -> int:
 
 
 @transaction.atomic
-def confirm_review(integration: Integration, user: Any, today: dt.date | None = None) -> ChangeRecord | None:
-    """Set reviewed_at to today and record it in the history (None when already confirmed today)."""
+def confirm_review(
+    integration: Integration, user: Any, today: dt.date | None = None, *, via: str = ChangeRecord.Via.PAGE
+) -> ChangeRecord | None:
+    """The owner confirms the spec is still accurate (the reminder's link, the page's button, the API):
+    reviewed_at becomes today, recorded in the history (None when already confirmed today), and
+    their digests count as answered. Who may do it is the caller's check."""
     locked = Integration.objects.select_for_update().get(pk=integration.pk)
     before = document_of(locked)
     locked.reviewed_at = today or timezone.localdate()
     locked.save(update_fields=["reviewed_at", "updated_at"])
-    return record_change(locked, before, actor=user, via=ChangeRecord.Via.PAGE, note=CONFIRM_NOTE)
+    record_answer(user)
+    return record_change(locked, before, actor=user, via=via, note=CONFIRM_NOTE)
 
 
 def snooze(integration: Integration, user: Any, until: dt.date, reason: str) -> ReviewSnooze:

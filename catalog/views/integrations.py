@@ -1,18 +1,33 @@
-"""Integration pages: the filtered list (and its CSV), one integration's spec, its YAML."""
+"""Integration pages: the filtered list (and its CSV), one integration's page (the answers first:
+health, why, intervals, review, findings, go-lives, what depends on it; then the spec), its YAML,
+and the owner's "spec still accurate" button."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from catalog.choices import Phase
+from catalog.choices import HealthKind, HealthState, Lifecycle, Phase
 from catalog.filters import IntegrationFilterSet
-from catalog.health import health_page_path, read_health
-from catalog.models import Integration
+from catalog.health import health_page_path, read_health, read_health_reason
+from catalog.models import ChangeRecord, GoLive, Integration, SignOff, StoredFinding
+from catalog.models.findings import Severity, SubjectType
 from catalog.ownership import can_edit
+from catalog.readiness.load import readiness_by_golive
+from catalog.reminders.review import confirm_review
+from catalog.rules.finding import Facts, Finding
+from catalog.rules.spec import stale_spec
+from catalog.rules.store import ordered, with_waivers
 from catalog.spec import provenance
 from catalog.spec.edits import document_of
 from catalog.spec.exporter import HEADER, dump_documents
@@ -93,21 +108,127 @@ def get_integration(key: str) -> Integration:
         raise Http404(f"There is no integration with the key “{key}”.") from None
 
 
+# Integrations that keep running (and so pass a gap on downstream), as the graph's blast radius counts them.
+RUNNING = (Lifecycle.LIVE, Lifecycle.DEPRECATED)
+DOWNSTREAM_SHOWN = 20
+# Observed slower than this times the declared interval is SYNC_SLOWER_THAN_DECLARED (DESIGN.md).
+SLOWER_FACTOR = 1.5
+
+
+@dataclass(frozen=True)
+class ReviewStatus:
+    """When the owner last confirmed the spec, and the STALE_SPEC the rules raise for it today."""
+
+    reviewed_at: dt.date | None
+    days_ago: int | None
+    review_days: int
+    stale: Finding | None
+
+    @property
+    def due_in(self) -> int | None:
+        return None if self.days_ago is None else self.review_days - self.days_ago
+
+
+def review_status(integration: Integration, today: dt.date) -> ReviewStatus:
+    review_days = settings.PLUMBLINE_REVIEW_DAYS
+    facts = Facts(today=today, now=timezone.now(), review_days=review_days)
+    reviewed = integration.reviewed_at
+    days_ago = (today - reviewed).days if reviewed else None
+    return ReviewStatus(reviewed, days_ago, review_days, stale_spec(integration, facts))
+
+
+def _golives(integration: Integration, today: dt.date) -> list[dict[str, Any]]:
+    """The go-lives with this integration in scope: overall readiness, this integration's blockers,
+    the latest sign-off; a fixed number of queries however many there are."""
+    golives = list(GoLive.objects.filter(scope__integration=integration).select_related("approver"))
+    readiness = readiness_by_golive([g.pk for g in golives], today)
+    signed: dict[int, SignOff] = {}
+    for signoff in SignOff.objects.filter(golive__in=golives).order_by("signed_at", "id"):
+        signed[signoff.golive_id] = signoff
+    rows = []
+    for golive in golives:
+        ready = readiness[golive.pk]
+        mine = next((row for row in ready.integrations if row.integration.pk == integration.pk), None)
+        rows.append({"golive": golive, "readiness": ready, "mine": mine, "signoff": signed.get(golive.pk)})
+    return rows
+
+
+def _downstream(integration: Integration) -> dict[str, Any]:
+    """Running integrations that take data from this one's target: a gap here reaches them next."""
+    if integration.target is None:
+        return {"integrations": [], "count": 0}
+    fed = (
+        Integration.objects.filter(source=integration.target, lifecycle__in=RUNNING)
+        .exclude(pk=integration.pk)
+        .select_related("target")
+        .order_by("key")
+    )
+    shown = list(fed[: DOWNSTREAM_SHOWN + 1])
+    count = len(shown) if len(shown) <= DOWNSTREAM_SHOWN else fed.count()
+    return {"integrations": shown[:DOWNSTREAM_SHOWN], "count": count}
+
+
+def _findings(integration: Integration, today: dt.date) -> list[StoredFinding]:
+    queryset = StoredFinding.objects.filter(subject_type=SubjectType.INTEGRATION, subject_key=integration.key)
+    return list(ordered(with_waivers(queryset, today)))
+
+
+def _intervals(integration: Integration, health: Any) -> dict[str, Any]:
+    declared = integration.interval_minutes
+    median = health.observed_median_minutes if health else None
+    slower = bool(declared and median is not None and median > SLOWER_FACTOR * declared)
+    return {
+        "declared": declared,
+        "median": median,
+        "p95": health.observed_p95_minutes if health else None,
+        "slower": slower,
+    }
+
+
 @read_only
 @role_required
 def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
+    """The answers an auditor opens the page for come first; the written spec follows."""
     integration = get_integration(key)
-    mappings = list(integration.mappings.all())
+    today = timezone.localdate()
+    health = read_health([integration.pk]).get(integration.pk)
+    findings = _findings(integration, today)
+    open_findings = [f for f in findings if not f.waived]  # type: ignore[attr-defined]
     context = {
         "integration": integration,
-        "mappings": mappings,
+        "mappings": list(integration.mappings.all()),
         "missing": integration.missing_parts,
-        "health": read_health([integration.pk]).get(integration.pk),
+        "health": health,
+        "state_label": HealthState(health.state).label if health else "",
+        "monitored": (integration.health_kind or HealthKind.NONE) != HealthKind.NONE,
+        "reason": read_health_reason(integration.pk) if health else None,
         "health_page": health_page_path(integration.key),
+        "intervals": _intervals(integration, health),
+        "review": review_status(integration, today),
+        "findings": findings,
+        "open_count": len(open_findings),
+        "waived_count": len(findings) - len(open_findings),
+        "critical_count": sum(f.severity == Severity.CRITICAL for f in open_findings),
+        "golives": _golives(integration, today),
+        "downstream": _downstream(integration),
         "history": history_of("Integration", integration.key),
         "can_edit": can_edit(request.user, integration),
     }
     return render(request, "catalog/integration_detail.html", context)
+
+
+@role_required
+@require_POST
+def integration_reviewed(request: HttpRequest, key: str) -> HttpResponse:
+    """The owner (or an admin) confirms the spec is still accurate: reviewed_at becomes today."""
+    integration = get_integration(key)
+    if not can_edit(request.user, integration):
+        raise PermissionDenied("Only the integration's owner, its backup owner or an admin may confirm its spec.")
+    if confirm_review(integration, request.user, via=ChangeRecord.Via.PAGE) is None:
+        messages.info(request, f"{integration.display_name} was already confirmed today.")
+    else:
+        messages.success(request, f"Confirmed: {integration.display_name} is still accurate (reviewed today).")
+    return redirect("integration-detail", key=integration.key)
 
 
 @read_only

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from catalog import health
 from catalog.models import Integration
 from monitoring.ingest.pending import apply_before_reading
-from monitoring.models import HealthSource, ObservedConnection
+from monitoring.models import Flip, HealthSource, ObservedConnection
 
 
 def ping_path(ping_uuid: str) -> str:
@@ -49,6 +49,28 @@ def read_health(integration_ids: Sequence[int]) -> dict[int, health.HealthFacts]
         )
         for s in sources
     }
+
+
+def read_health_reason(integration_id: int) -> health.HealthReason | None:
+    """Why one integration is in its state: its state row with the latest flip joined in; one query."""
+    apply_before_reading()
+    latest = Flip.objects.filter(integration_id=OuterRef("integration_id")).order_by("-at", "-id")
+    source = (
+        HealthSource.objects.filter(integration_id=integration_id)
+        .annotate(flip_reason=Subquery(latest.values("reason")[:1]), flipped_at=Subquery(latest.values("at")[:1]))
+        .first()
+    )
+    if source is None:
+        return None
+    return health.HealthReason(
+        flip_reason=source.flip_reason or "",
+        flipped_at=source.flipped_at,
+        platform_stopped=source.platform_stopped,
+        last_poll_error=source.last_poll_error,
+        last_polled_at=source.last_polled_at,
+        last_run_at=source.last_run_at,
+        paused=source.paused,
+    )
 
 
 def undocumented() -> QuerySet[ObservedConnection]:
