@@ -108,6 +108,19 @@ def test_from_the_dashboards_down_bar_to_the_board_and_an_integrations_health(li
     expect(page.get_by_role("heading", level=1)).to_contain_text("Health of ADP payroll journal to NetSuite")
 
 
+def test_the_integration_list_sorts_by_health_worst_first(live_server, page, screenshot):
+    seed()
+    make_user("viewer@example.com", "viewer")
+    base = live_server.url
+    log_in(page, base, "viewer@example.com", "/integrations/")
+    page.get_by_role("link", name="Health", exact=True).click()
+    page.wait_for_url(f"{base}/integrations/?ordering=health")
+    badges = page.locator("table.list tbody .badge")
+    expect(badges).to_have_text(["down", "down", "failing", "late", "unknown", "up", "paused"])
+    expect(page.locator("table.list tbody tr", has_text="HubSpot")).to_contain_text("15.2 min")
+    screenshot("integrations-by-health")
+
+
 def test_a_bad_filter_shows_the_400_page_naming_it(live_server, page):
     make_user("viewer@example.com", "viewer")
     base = live_server.url
