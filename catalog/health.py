@@ -10,13 +10,33 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from catalog.choices import HealthKind
+from django.db.models import CharField, IntegerField, QuerySet, Value
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+
+from catalog.choices import HealthKind, HealthState
 
 # ObservedConnection.source of a heartbeat to a slug no integration has (else a platform account key).
 HEARTBEAT_SOURCE = HealthKind.HEARTBEAT.value
 # What pages and the graph show for an integration with no health source (health kind none).
 UNMONITORED = "unmonitored"
+# Health states as an auditor reads them, worst first: the health board and the integration list
+# sort this way. Paused comes last, as nobody expects it to run; integrations with no health
+# source (UNMONITORED) after all of them.
+WORST_FIRST: tuple[HealthState, ...] = (
+    HealthState.DOWN,
+    HealthState.FAILING,
+    HealthState.LATE,
+    HealthState.UNKNOWN,
+    HealthState.UP,
+    HealthState.PAUSED,
+)
+# The health_rank of an integration with no health source.
+UNMONITORED_RANK = len(WORST_FIRST)
+# The name of the estate-wide health board's URL (DESIGN.md "Pages": /health/), a page monitoring serves.
+HEALTH_BOARD = "health-board"
 
 
 @dataclass(frozen=True)
@@ -61,12 +81,15 @@ HealthReader = Callable[[Sequence[int]], dict[int, HealthFacts]]
 ReasonReader = Callable[[int], HealthReason | None]
 ObservedReader = Callable[[], list[ObservedConnection]]
 PathOf = Callable[[str], str]
+# Integrations (a queryset) annotated with health_state and health_rank, in the same query.
+HealthAnnotator = Callable[[QuerySet[Any]], QuerySet[Any]]
 
 _health_reader: HealthReader | None = None
 _reason_reader: ReasonReader | None = None
 _observed_reader: ObservedReader | None = None
 _ping_path: PathOf | None = None
 _health_page_path: PathOf | None = None
+_health_annotator: HealthAnnotator | None = None
 
 
 def register_health_reader(reader: HealthReader) -> None:
@@ -89,6 +112,33 @@ def register_pages(*, ping: PathOf, health_page: PathOf) -> None:
     integration's health page by key (catalog never spells another app's URLs itself)."""
     global _ping_path, _health_page_path
     _ping_path, _health_page_path = ping, health_page
+
+
+def register_health_annotator(annotate: HealthAnnotator) -> None:
+    global _health_annotator
+    _health_annotator = annotate
+
+
+def with_health(integrations: QuerySet[Any]) -> QuerySet[Any]:
+    """Integrations annotated with `health_state` (None: no health source) and `health_rank`
+    (the state's place in WORST_FIRST; UNMONITORED_RANK without a source), so lists filter and
+    sort by health in the database. With monitoring not installed every row reads as no data."""
+    if _health_annotator:
+        return _health_annotator(integrations)
+    return integrations.annotate(
+        health_state=Value(None, output_field=CharField()),
+        health_rank=Value(UNMONITORED_RANK, output_field=IntegerField()),
+    )
+
+
+def health_board_path(**query: str) -> str | None:
+    """The health board filtered by `query` (state, owner, lifecycle, ...); None when monitoring,
+    which serves it, is not installed."""
+    try:
+        path = reverse(HEALTH_BOARD)
+    except NoReverseMatch:
+        return None
+    return f"{path}?{urlencode(query)}" if query else path
 
 
 def ping_path(ping_uuid: str) -> str | None:

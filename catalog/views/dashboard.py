@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from catalog import choices
-from catalog.choices import HealthState
-from catalog.health import UNMONITORED, read_health
+from catalog.health import UNMONITORED, WORST_FIRST, health_board_path, read_health
 from catalog.models import Integration, StoredFinding, System
 from catalog.models.findings import Severity
 from catalog.rules.phase_two import deferred_integrations, deferred_items
@@ -58,6 +57,27 @@ def _counts(field: str, labels: dict[str, str]) -> list[tuple[str, int, str, str
     ] + ([("not stated", found[""], "", "")] if found.get("") else [])
 
 
+def _health_bars(health: Counter[str]) -> list[Bar]:
+    """Live integrations by health state, worst first; each bar opens the health board showing
+    exactly those rows, and the unmonitored bar the integration list of live ones with no source."""
+    live = choices.Lifecycle.LIVE.value
+    rows = [
+        (state.label.lower(), health[state], state.value, health_board_path(state=state.value, lifecycle=live) or "")
+        for state in WORST_FIRST
+        if health[state]
+    ]
+    if health[UNMONITORED]:
+        rows.append(
+            (
+                UNMONITORED,
+                health[UNMONITORED],
+                UNMONITORED,
+                _listed("integration-list", {"lifecycle": live, "health": UNMONITORED}),
+            )
+        )
+    return bars(rows)
+
+
 @read_only
 @role_required
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -95,9 +115,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "average_completeness": round((totals["score"] or 0) * 100),
         "by_lifecycle": bars(_counts("lifecycle", dict(choices.Lifecycle.choices))),
         "by_connector": bars(_counts("connector_type", dict(choices.ConnectorType.choices))),
-        "by_health": bars(
-            [(state, health[state], state, "") for state in (*HealthState.values, UNMONITORED) if health[state]]
-        ),
+        "by_health": _health_bars(health),
+        "live_list": _listed("integration-list", {"lifecycle": choices.Lifecycle.LIVE}),
+        "health_board": health_board_path(lifecycle=choices.Lifecycle.LIVE) or "",
         "missing_parts": bars(
             [
                 (part.replace("_", " "), n, "", _listed("integration-list", {"missing": part}))

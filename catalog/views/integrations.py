@@ -9,17 +9,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import django_filters
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from catalog.choices import HealthKind, HealthState, Lifecycle, Phase
-from catalog.filters import IntegrationFilterSet
-from catalog.health import health_page_path, read_health, read_health_reason
+from catalog.filters import IntegrationFilterSet, StrictOrderingFilter
+from catalog.health import UNMONITORED, WORST_FIRST, health_page_path, read_health, read_health_reason, with_health
 from catalog.models import ChangeRecord, GoLive, Integration, SignOff, StoredFinding
 from catalog.models.findings import Severity, SubjectType
 from catalog.ownership import can_edit
@@ -53,6 +56,41 @@ def _may_create(request: HttpRequest) -> dict[str, Any]:
     return {"can_create": can_edit(request.user)}
 
 
+def _open_findings() -> Coalesce:
+    """How many unwaived findings the row's integration has (a subquery: no query per row)."""
+    findings = with_waivers(StoredFinding.objects.all(), timezone.localdate()).filter(  # type: ignore[misc]
+        subject_type=SubjectType.INTEGRATION, subject_key=OuterRef("key"), waived=False
+    )
+    counted = findings.order_by().values("subject_key").annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class IntegrationListFilterSet(IntegrationFilterSet):
+    """The list page's filters: the API's, plus health (state or unmonitored) and sorting by
+    health worst first, read through catalog.health.with_health in the same query."""
+
+    health = django_filters.ChoiceFilter(
+        method="by_health",
+        choices=[*((state.value, state.label) for state in WORST_FIRST), (UNMONITORED, "Unmonitored")],
+        label="Health",
+    )
+    ordering = StrictOrderingFilter(
+        fields=(
+            *((field, param) for param, field in IntegrationFilterSet.base_filters["ordering"].param_map.items()),
+            ("health_rank", "health"),
+        )
+    )
+
+    def filter_queryset(self, queryset: QuerySet[Integration]) -> QuerySet[Integration]:
+        annotated = with_health(queryset).annotate(open_findings=_open_findings())
+        return super().filter_queryset(annotated)
+
+    def by_health(self, queryset: QuerySet[Integration], name: str, value: str) -> QuerySet[Integration]:
+        # health_state is with_health's annotation, which the type checker cannot see.
+        state = Q(health_state=None) if value == UNMONITORED else Q(health_state=value)
+        return queryset.filter(state)
+
+
 # The list page shows the columns with a label; the CSV (integrations.csv) those with csv=True, in this order.
 COLUMNS = (
     Column("key"),
@@ -75,7 +113,8 @@ COLUMNS = (
     Column("interval_minutes"),
     Column("owner", "owner.email", label="Owner", show="owner.display_name", link="person-detail", sort="owner"),
     Column("backup_owner", "backup_owner.email"),
-    Column("health", label="Health", template="includes/health_badge.html", csv=False),
+    Column("health", label="Health", template="includes/health_badge.html", sort="health", csv=False),
+    Column("observed_interval", label="Observed interval", template="includes/observed_interval.html", csv=False),
     Column("reviewed_at", label="Reviewed", empty="never", css="date", sort="reviewed_at"),
     Column(
         "completeness",
@@ -85,13 +124,16 @@ COLUMNS = (
         template="includes/completeness.html",
     ),
     Column("missing", lambda i: " ".join(i.missing_parts)),
+    # Appended, so spreadsheets reading the older columns by position keep working.
+    Column("health", lambda i: i.health_state or UNMONITORED),
+    Column("open_findings"),
 )
 
 integration_list = read_only(
     role_required(
         ObjectListView(
             queryset=Integration.objects.select_related("source", "target", "owner", "backup_owner"),
-            filterset=IntegrationFilterSet,
+            filterset=IntegrationListFilterSet,
             columns=COLUMNS,
             template="catalog/integration_list.html",
             row_context=_with_health,

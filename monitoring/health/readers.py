@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 
 from catalog import health
+from catalog.health import UNMONITORED_RANK, WORST_FIRST
 from catalog.models import Integration
 from monitoring.ingest.pending import apply_before_reading
 from monitoring.models import Flip, HealthSource, ObservedConnection
@@ -90,3 +92,17 @@ def read_observed_connections() -> list[health.ObservedConnection]:
         health.ObservedConnection(source=c.source, ref=c.ref, name=c.name, first_seen_at=c.first_seen_at)
         for c in undocumented()
     ]
+
+
+def rank_of(state_field: str) -> Case:
+    """A state's place in WORST_FIRST (down 0 ... paused 5); no state (no source) after all."""
+    return Case(
+        *(When(**{state_field: state}, then=Value(rank)) for rank, state in enumerate(WORST_FIRST)),
+        default=Value(UNMONITORED_RANK),
+        output_field=IntegerField(),
+    )
+
+
+def annotate_integrations(integrations: QuerySet[Any]) -> QuerySet[Any]:
+    """catalog.health.with_health: the integration list filters and sorts on these (one LEFT JOIN)."""
+    return integrations.annotate(health_state=F("health_source__state"), health_rank=rank_of("health_source__state"))

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from catalog.filters import IntegrationFilterSet, PersonFilterSet, SystemFilterSet
+from catalog.filters import PersonFilterSet, SystemFilterSet
 from catalog.models import Person, System
 from catalog.views import integrations, people, systems
 from catalog.views.generic import Column
@@ -79,13 +79,15 @@ def test_integrations_csv_keeps_its_header_names_and_order(viewer):
     assert _csv(response)[0] == [
         "key", "name", "source", "target", "direction", "lifecycle", "phase", "connector_type", "platform",
         "trigger", "interval_minutes", "owner", "backup_owner", "reviewed_at", "completeness", "missing",
+        "health", "open_findings",
     ]  # fmt: skip
 
 
 def test_the_page_shows_the_labelled_columns_in_declared_order(viewer):
     header, *rows = _table(viewer.get("/integrations/?ordering=key"))
     assert header == [
-        "Integration", "Source", "Target", "Lifecycle", "Connector", "Owner", "Health", "Reviewed", "Spec completeness",
+        "Integration", "Source", "Target", "Lifecycle", "Connector", "Owner", "Health", "Observed interval",
+        "Reviewed", "Spec completeness",
     ]  # fmt: skip
     assert rows[0][:6] == [
         "Chargebee invoices to NetSuite chargebee-invoices-to-netsuite",
@@ -95,7 +97,7 @@ def test_the_page_shows_the_labelled_columns_in_declared_order(viewer):
         "iPaaS",
         "Ana Lopez",
     ]
-    assert rows[0][6:8] == ["no data", "2026-09-01"]
+    assert rows[0][6:9] == ["no data", "not observed (declared 15 min)", "2026-09-01"]
     assert rows[1][3] == "Building phase two"
 
 
@@ -195,7 +197,7 @@ def test_each_page_counts_with_its_own_noun(viewer):
 @pytest.mark.parametrize(
     ("columns", "filterset"),
     [
-        (integrations.COLUMNS, IntegrationFilterSet),
+        (integrations.COLUMNS, integrations.IntegrationListFilterSet),
         (systems.COLUMNS, SystemFilterSet),
         (people.COLUMNS, PersonFilterSet),
     ],
