@@ -68,7 +68,9 @@ def listed_count(client: Client, link: str) -> int:
     response = client.get(link)
     assert response.status_code == 200, link
     body = response.content.decode()
-    found = re.search(r'<p class="count" role="status">(\d+) ', body) or re.search(r"Export these (\d+) findings", body)
+    found = re.search(r"<p class=\"count\" role=\"status\">(\d+) ", body) or re.search(
+        r"Export these (\d+) (?:findings )?as CSV", body
+    )
     assert found, link
     return int(found.group(1))
 
