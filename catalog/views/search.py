@@ -150,16 +150,17 @@ def _golives(terms: list[str]) -> list[Hit]:
 @dataclass(frozen=True)
 class Kind:
     slug: str
-    title: str
+    title: str  # plural, as a heading
+    one: str  # singular, as a column header and in "1 system"
     find: Callable[[list[str]], list[Hit]]
 
 
 KINDS = (
-    Kind("integrations", "Integrations", _integrations),
-    Kind("systems", "Systems", _systems),
-    Kind("people", "People", _people),
-    Kind("platform-accounts", "Platform accounts", _platform_accounts),
-    Kind("golives", "Go-lives", _golives),
+    Kind("integrations", "Integrations", "Integration", _integrations),
+    Kind("systems", "Systems", "System", _systems),
+    Kind("people", "People", "Person", _people),
+    Kind("platform-accounts", "Platform accounts", "Platform account", _platform_accounts),
+    Kind("golives", "Go-lives", "Go-live", _golives),
 )
 BY_SLUG = {kind.slug: kind for kind in KINDS}
 
@@ -196,12 +197,13 @@ def search(request: HttpRequest) -> HttpResponse:
                     "kind": kind,
                     "hits": hits[:cap],
                     "total": len(hits),
+                    "counted": f"{len(hits)} {(kind.one if len(hits) == 1 else kind.title).lower()}",
                     "all_url": f"{reverse('search')}?{urlencode({'q': query, 'kind': kind.slug})}",
                 }
             )
     context: dict[str, Any] = {
         "search_query": query,
-        "groups": groups,
+        "groups": [g for g in groups if g["total"]],
         "found": sum(g["total"] for g in groups),
         "only": only,
         "everywhere_url": f"{reverse('search')}?{urlencode({'q': query})}",
