@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from catalog.choices import HealthKind, HealthState
+from catalog.models import Integration, System
+from monitoring.models import HealthSource
 from tests.pages.estate import load_estate, make_user
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +147,47 @@ def test_the_favicon_is_a_served_valid_svg():
     assert text.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in text and text.rstrip().endswith("</svg>")
     page = client_as("viewer").get("/").content.decode()
     assert 'rel="icon" href="/static/favicon.svg" type="image/svg+xml"' in page
+
+
+def test_a_system_page_shows_its_integrations_health_and_links_to_its_blast_radius():
+    load_estate()
+    integration = Integration.objects.get(key="chargebee-invoices-to-netsuite")
+    HealthSource.objects.create(
+        integration=integration,
+        kind=HealthKind.HEARTBEAT,
+        state=HealthState.FAILING,
+        last_success_at=timezone.now(),
+        interval_minutes=15,
+    )
+    page = client_as("viewer").get("/systems/netsuite/").content.decode()
+    assert f'<span class="badge {HealthState.FAILING}">{HealthState.FAILING}</span>' in page
+    assert "1 not monitored" in page and f"1 {HealthState.FAILING}" in page
+    assert 'href="/graph/?blast=netsuite"' in page
+
+
+def test_a_system_page_reads_health_in_one_query_however_many_integrations():
+    load_estate()
+    viewer = client_as("viewer")
+    netsuite = System.objects.get(key="netsuite")
+    with CaptureQueriesContext(connection) as few:
+        viewer.get("/systems/netsuite/")
+    Integration.objects.bulk_create(Integration(key=f"more-{n}", source=netsuite) for n in range(30))
+    with CaptureQueriesContext(connection) as many:
+        viewer.get("/systems/netsuite/")
+    assert len(many) == len(few)
+
+
+def test_the_blast_radius_is_chosen_from_system_names():
+    load_estate()
+    page = client_as("viewer").get("/graph/", {"blast": "chargebee"}).content.decode()
+    chooser = re.search(r'<select id="graph-blast" name="blast".*?</select>', page, re.S)
+    assert chooser is not None
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', chooser.group(0))
+    assert [label for _, _, label in options] == ["none", "Chargebee", "NetSuite", "Shopify"]
+    assert [value for value, selected, _ in options if selected] == ["chargebee"]
+
+
+def test_a_system_whose_name_does_not_say_its_key_is_offered_with_both():
+    System.objects.create(key="sf-prod", name="Salesforce")
+    page = client_as("viewer").get("/graph/").content.decode()
+    assert '<option value="sf-prod">Salesforce (sf-prod)</option>' in page
