@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.urls import path, register_converter
-from django.views.generic import RedirectView
 
 from monitoring.views import health, observed, pings
 
@@ -40,6 +39,4 @@ urlpatterns = [
     path("resyncs/<int:pk>/resolve/", health.resolve_resync, name="resync-resolve"),
     path("alerts/<int:pk>/acknowledge/", health.acknowledge_alert, name="alert-acknowledge"),
     path("connections/observed/", observed.observed_connections, name="observed-connections"),
-    # Placeholder: the health board replaces it on merge.
-    path("health/", RedirectView.as_view(pattern_name="dashboard"), name="health-board"),
 ]
