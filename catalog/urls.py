@@ -11,6 +11,7 @@ from catalog.views.integrations import integration_detail, integration_list, int
 from catalog.views.people import me, person_detail, person_list
 from catalog.views.phase_two import phase_two
 from catalog.views.reminders import reminder_list, review
+from catalog.views.search import search
 from catalog.views.system_edit import system_edit
 from catalog.views.systems import system_detail, system_list
 from catalog.views.upload import upload
@@ -47,6 +48,7 @@ urlpatterns = [
     path("golives/<slug:key>/sign-off/", golive_sign_off, name="golive-sign-off"),
     path("reminders/", reminder_list, name="reminder-list"),
     path("review/<str:token>/", review, name="review"),
+    path("search/", search, name="search"),
     path("graph/", graph_page, name="graph"),
     path("graph/estate.<str:fmt>", graph_download, name="graph-download"),
 ]

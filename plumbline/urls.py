@@ -1,17 +1,59 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, include, path
 
 from monitoring.views.api import router as runs_router
 from plumbline.accounts.login import LoginView
 from plumbline.http import not_found
 
+ADMINS_ONLY = (
+    "The Django admin is for admins: users, roles, API tokens and raw records. Everything else is in the pages."
+)
+
+
+def admins_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An admin page for those the admin lets in; anyone else never sees Django's own login:
+    anonymous -> Plumbline's login page, signed in without the admin role -> our 403 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if admin.site.has_permission(request):
+            return view(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            # The admin's login asks with ?next=; any other admin page is itself where to go next.
+            at_login = request.resolver_match is not None and request.resolver_match.url_name == "login"
+            wanted = request.GET.get("next", "") if at_login else ""
+            return redirect_to_login(wanted or request.get_full_path())
+        raise PermissionDenied(ADMINS_ONLY)
+
+    return wrapped
+
+
+def guarded(patterns: Sequence[URLPattern | URLResolver]) -> Sequence[URLPattern | URLResolver]:
+    """Every view under `patterns` (included ones too) wrapped in admins_only."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            guarded(pattern.url_patterns)
+        else:
+            pattern.callback = admins_only(pattern.callback)
+    return patterns
+
+
+admin_patterns, admin_app, admin_namespace = admin.site.urls
+
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("admin/", admin.site.urls),
+    path("admin/", (guarded(admin_patterns), admin_app, admin_namespace)),
     path("api/v1/", include("catalog.api.urls")),
     path("api/v1/", include(runs_router.urls)),
     path("", include("monitoring.urls")),

@@ -49,13 +49,25 @@ def _options(pairs: Iterable[tuple[str, str]], selected: str = "") -> SafeString
     return format_html_join("", '<option value="{}"{}>{}</option>', rows)
 
 
+def _system_label(key: str, name: str) -> str:
+    """A system as a person names it; the key too when the name does not say it."""
+    return name if name and name.casefold() == key.casefold() else f"{name} ({key})" if name else key
+
+
 def _context(form: GraphFilterForm, unknown: list[str]) -> dict[str, Any]:
-    chosen = {name: str(form.data.get(name, "")) for name in ("owner", "golive", "lifecycle", "connector", "health")}
+    chosen = {
+        name: str(form.data.get(name, "")) for name in ("owner", "golive", "lifecycle", "connector", "health", "blast")
+    }
+    by_name = sorted(form.systems.items(), key=lambda pair: ((pair[1] or pair[0]).casefold(), pair[0]))
     return {
         "form": form,
         "unknown_parameters": unknown,
         "options": {
             "systems": _options(sorted(form.systems.items())),
+            # The blast radius is chosen by name from every system: nobody remembers keys.
+            "blast": _options(
+                [("", "none"), *((key, _system_label(key, name)) for key, name in by_name)], chosen["blast"]
+            ),
             "owner": _options([("", "anyone"), *sorted(form.people.items())], chosen["owner"]),
             "golive": _options([("", "any"), *sorted(form.golives.items())], chosen["golive"]),
             "lifecycle": _options([("", "any"), *Lifecycle.choices], chosen["lifecycle"]),

@@ -18,10 +18,33 @@ from catalog.views import listing
 from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
 from catalog.views.systems import integration_count
-from plumbline.accounts.roles import role_required
+from plumbline.accounts.roles import ADMIN, OWNER, VIEWER, role_of, role_required
 from plumbline.http import read_only
 
 INTEGRATION_ROW_RELATED = ("source", "target", "owner")
+
+# What each role may do, as /me/ tells a user with no Person in the catalog (same rules as
+# plumbline/accounts/roles.py and catalog/ownership.py).
+ROLE_ABILITIES: dict[str, tuple[str, ...]] = {
+    VIEWER: (
+        "read every integration, system, person, finding, go-live and health page",
+        "download lists as CSV and the graph as SVG, PNG or DOT",
+        "read the API with a read-only token",
+    ),
+    OWNER: (
+        "everything a viewer can",
+        "edit the integrations you own or back up and the systems you own, once a Person has your email",
+        "waive findings and attest go-live checklist items for the integrations you own",
+        "confirm or snooze reviews of your specs from the weekly reminder",
+    ),
+    ADMIN: (
+        "everything an owner can, on every integration and system",
+        "upload spec files and create integrations for anyone",
+        "waive any finding, attest any go-live item and sign off any go-live",
+        "see every reminder sent",
+        "manage users, roles and API tokens in the admin",
+    ),
+}
 
 
 # The list page shows the columns with a label; the CSV (people.csv) those with csv=True, in this order.
@@ -82,7 +105,9 @@ def person_detail(request: HttpRequest, email: str) -> HttpResponse:
 @role_required
 def me(request: HttpRequest) -> HttpResponse:
     person = person_of(request.user)
+    role = role_of(request.user) or VIEWER
     context: dict[str, Any] = person_context(person) if person is not None else {"person": None}
+    context.update(role=role, abilities=ROLE_ABILITIES[role], is_admin=role == ADMIN, is_owner=role == OWNER)
     if person is not None:
         context["reminders"] = list(Reminder.objects.filter(person=person).order_by("-period_start")[:5])
         context["snoozes"] = list(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from catalog.filters import SystemFilterSet
+from catalog.health import UNMONITORED, HealthFacts, read_health
 from catalog.models import Integration, System
 from catalog.ownership import can_edit
 from catalog.views import listing
@@ -69,6 +74,28 @@ system_list = read_only(
 )
 
 
+@dataclass(frozen=True)
+class HealthRow:
+    """An integration on a system's page with its current health (None: no data)."""
+
+    integration: Integration
+    health: HealthFacts | None
+
+
+def with_health(*tables: listing.Capped) -> tuple[list[listing.Capped], dict[str, int]]:
+    """The tables' rows with their health, read in one query, and how many integrations are in
+    each state ("unmonitored" for those with no health source)."""
+    ids = [i.pk for table in tables for i in table.rows]
+    health = read_health(ids) if ids else {}
+    states: Counter[str] = Counter()
+    out = []
+    for table in tables:
+        rows = [HealthRow(i, health.get(i.pk)) for i in table.rows]
+        states.update(row.health.state if row.health else UNMONITORED for row in rows)
+        out.append(listing.Capped(rows, table.total, table.more_url))
+    return out, dict(sorted(states.items()))
+
+
 @read_only
 @role_required
 def system_detail(request: HttpRequest, key: str) -> HttpResponse:
@@ -78,10 +105,17 @@ def system_detail(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404(f"There is no system with the key “{key}”.") from None
     integrations = Integration.objects.select_related(*INTEGRATION_ROW_RELATED)
     listed = reverse("integration-list")
-    context = {
+    (outbound, inbound), states = with_health(
+        listing.capped(integrations.filter(source=system), f"{listed}?{urlencode({'source': key})}"),
+        listing.capped(integrations.filter(target=system), f"{listed}?{urlencode({'target': key})}"),
+    )
+    context: dict[str, Any] = {
         "system": system,
-        "outbound": listing.capped(integrations.filter(source=system), f"{listed}?{urlencode({'source': key})}"),
-        "inbound": listing.capped(integrations.filter(target=system), f"{listed}?{urlencode({'target': key})}"),
+        "outbound": outbound,
+        "inbound": inbound,
+        "health_states": states,
+        "blast_url": f"{reverse('graph')}?{urlencode({'blast': key})}",
+        "graph_url": f"{reverse('graph')}?{urlencode({'system': key})}",
         "versions": list(system.versions.all()),
         "history": history_of("System", system.key),
         "can_edit": can_edit(request.user, system),
