@@ -33,7 +33,7 @@ SECTIONS = (
     Section("phase-two", "Phase two", ("phase-two",)),
     Section("golive-list", "Go-lives", ("golive-",)),
     Section("health-board", "Health", ("health-board",)),
-    Section("observed-connections", "Observed", ("observed-connections",)),
+    Section("observed-connections", "Observed", ("observed-connections", "account-")),
     Section("reminder-list", "Reminders", ("reminder-list", "review")),
     Section("api:docs", "API docs", ("api:docs",)),
     Section("me", "Me", ("me",)),
