@@ -9,6 +9,7 @@ from typing import Any
 from django import template
 from django.http import QueryDict
 
+from catalog.models import findings
 from catalog.ownership import can_edit
 from plumbline.accounts import roles
 
@@ -53,6 +54,12 @@ def parts_text(parts: list[str]) -> str:
 @register.filter
 def is_admin(user: Any) -> bool:
     return roles.is_admin(user)
+
+
+@register.filter
+def finding_title(code: str) -> str:
+    """A finding code as people say it ("Errors go only to a log file, or nowhere")."""
+    return findings.finding_title(code)
 
 
 @register.filter

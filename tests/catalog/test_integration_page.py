@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, Integration, Reminder, StoredFinding, System
-from catalog.models.findings import FindingCode
+from catalog.models.findings import FindingCode, finding_title
 from catalog.ownership import person_of
 from catalog.rules.store import refresh_findings
 from monitoring.health.pipeline import record_poll, record_poll_error
@@ -185,7 +185,10 @@ def test_open_findings_are_listed_with_their_remedy_and_waiver_state(viewer):
     body = text(viewer.get(f"/integrations/{KEY}/"))
     findings = body[body.index('id="findings-heading"') : body.index('id="golives-heading"')]
     stored = StoredFinding.objects.get(subject_key=KEY, code="HEALTH_FAILING")
-    assert f"<strong>HEALTH_FAILING</strong><br>{escape(stored.message)}" in findings
+    title = escape(finding_title("HEALTH_FAILING"))
+    assert (
+        f'<strong>{title}</strong> <small class="code">HEALTH_FAILING</small><br>{escape(stored.message)}' in findings
+    )
     assert escape(stored.remedy) in findings
     assert "not waived" in findings
 
