@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from monitoring.views import board, health, observed, pings
+from monitoring.views import board, health, maintenance, observed, pings
 
 
 class PingSlugConverter:
@@ -29,6 +29,12 @@ urlpatterns = [
     path("ping/<str:ping_key>/<ping_slug:slug>/start", pings.slug_ping, {"signal": "start"}, name="slug-ping-start"),
     path("ping/<str:ping_key>/<ping_slug:slug>/fail", pings.slug_ping, {"signal": "fail"}, name="slug-ping-fail"),
     path("health/", board.health_board, name="health-board"),
+    path("systems/<slug:key>/maintenance/", maintenance.system_maintenance, name="system-maintenance"),
+    path(
+        "systems/<slug:key>/maintenance/<int:pk>/cancel/",
+        maintenance.cancel_maintenance,
+        name="system-maintenance-cancel",
+    ),
     path("integrations/<slug:key>/health/", health.health_page, name="integration-health"),
     path(
         "integrations/<slug:key>/health/failed-records/",
