@@ -1,9 +1,12 @@
 """How long evaluating every finding takes for a 10,000-integration estate, and how many queries.
 
-Run from the project root: `.venv/bin/python bench/findings_bench.py [--keep]`. It builds a
+Run from the project root: `.venv/bin/python bench/findings_bench.py [--quick] [--keep]`. It builds a
 throwaway SQLite database in a temporary folder (never the configured one), measures at 1,000
 integrations and again at 10,000 (over 500 systems) to show the query count does not grow, and
-times a stored-findings refresh too. Target: evaluation under 2 s at 10,000.
+times a stored-findings refresh too. Targets: evaluation under 2 s at 10,000, and the same number of
+queries at 1,000 as at 10,000. Checked at any size: the first refresh stores every finding and the
+steady one changes none. --quick: 20 then 50 integrations, nothing judged but the checks.
+Exits 1 when a check fails or (outside --quick) a target is missed.
 """
 
 from __future__ import annotations
@@ -17,22 +20,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from database import setup_django  # noqa: E402  (bench/database.py)
+from verdicts import Verdicts  # noqa: E402
+
 TARGET_SECONDS = 2.0
-PEOPLE = 200
-SYSTEMS = 500
-
-
-def setup_django(folder: str) -> None:
-    os.environ["PLUMBLINE_VAR_DIR"] = folder
-    os.environ.pop("DATABASE_URL", None)  # never touch a real database
-    os.environ["DJANGO_SETTINGS_MODULE"] = "plumbline.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+SIZES = {"full": (1_000, 10_000, 500, 200), "quick": (20, 50, 10, 10)}  # small, big, systems, people
 
 
 def build(start: int, stop: int, people: list, systems: list) -> None:
@@ -47,8 +40,8 @@ def build(start: int, stop: int, people: list, systems: list) -> None:
             Integration(
                 key=f"integration-{n:05d}",
                 name=f"Integration {n}",
-                source=systems[n % SYSTEMS],
-                target=systems[(n * 7 + 1) % SYSTEMS],
+                source=systems[n % len(systems)],
+                target=systems[(n * 7 + 1) % len(systems)],
                 data_objects=["invoice", "payment"] if n % 2 else ["customer"],
                 lifecycle=["live", "live", "live", "planned", "building", "deprecated", "retired"][n % 7],
                 phase="phase-two" if deferred else "go-live",
@@ -62,15 +55,15 @@ def build(start: int, stop: int, people: list, systems: list) -> None:
                 max_latency_minutes=1 + n % 10,
                 vendor_claim="real-time" if n % 8 == 0 else "",
                 error_surface=["alert", "monitored-channel", "log-file", "none"][n % 4],
-                error_notify=[people[n % PEOPLE].email],
+                error_notify=[people[n % len(people)].email],
                 resync=["replay-in-order", "current-state", "manual", "none"][n % 4],
-                owner=people[n % PEOPLE] if n % 50 else None,
-                backup_owner=people[(n + 3) % PEOPLE] if n % 3 else None,
+                owner=people[n % len(people)] if n % 50 else None,
+                backup_owner=people[(n + 3) % len(people)] if n % 3 else None,
                 reviewed_at=today - dt.timedelta(days=n % 400) if n % 11 else None,
                 deferred_since=today - dt.timedelta(days=n % 365) if deferred else None,
                 target_date=today + dt.timedelta(days=30 - n % 60) if deferred else None,
                 workaround_description="Weekly CSV export" if deferred else "",
-                workaround_performed_by=people[n % PEOPLE] if deferred else None,
+                workaround_performed_by=people[n % len(people)] if deferred else None,
                 workaround_hours_per_month=4 + n % 8 if deferred else None,
                 build_estimate_hours=40 if deferred else None,
                 health_kind="heartbeat" if n % 3 else "none",
@@ -85,7 +78,8 @@ def build(start: int, stop: int, people: list, systems: list) -> None:
     Mapping.objects.bulk_create(mappings, batch_size=2000)
 
 
-def measure(label: str) -> tuple[float, int]:
+def measure(label: str) -> tuple[float, int, int]:
+    """(best seconds of three, queries, findings) of evaluating the whole estate."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -107,49 +101,63 @@ def measure(label: str) -> tuple[float, int]:
         f"{label}: {count:>6} integrations -> {len(findings):>6} findings in {best:.3f} s "
         f"(CPU {cpu:.3f} s), {queries} queries"
     )
-    return best, queries
+    return best, queries, len(findings)
 
 
-def time_refresh() -> None:
+def time_refresh(findings: int, verdicts: Verdicts) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from catalog.rules.store import refresh_findings
 
+    reports = []
     for label in ("first refresh (all new)", "steady refresh (unchanged)"):
         with CaptureQueriesContext(connection) as captured:
             started, started_cpu = time.perf_counter(), time.process_time()
             report = refresh_findings()
             took, cpu = time.perf_counter() - started, time.process_time() - started_cpu
         print(f"{label}: {took:.3f} s (CPU {cpu:.3f} s), {len(captured)} queries, {report.as_dict()}")
+        reports.append(report)
+    first, steady = reports
+    verdicts.check("first refresh stores every finding", first.created == findings, f"{first.created} of {findings}")
+    verdicts.check(
+        "steady refresh changes nothing",
+        steady.unchanged == findings and steady.created == steady.updated == steady.resolved == 0,
+        str(steady.as_dict()),
+    )
 
 
 def main() -> int:
+    quick = "--quick" in sys.argv
+    small, big, system_count, people_count = SIZES["quick" if quick else "full"]
+    verdicts = Verdicts(quick)
     folder = tempfile.mkdtemp(prefix="plumbline-bench-")
     try:
         setup_django(folder)
         from catalog.models import Person, System
 
         people = Person.objects.bulk_create(
-            [Person(email=f"person{n}@example.com", name=f"Person {n}", active=n % 25 != 0) for n in range(PEOPLE)]
+            [
+                Person(email=f"person{n}@example.com", name=f"Person {n}", active=n % 25 != 0)
+                for n in range(people_count)
+            ]
         )
         systems = System.objects.bulk_create(
             [
-                System(key=f"system-{n:03d}", name=f"System {n}", version="1.0", owner=people[n % PEOPLE])
-                for n in range(SYSTEMS)
+                System(key=f"system-{n:03d}", name=f"System {n}", version="1.0", owner=people[n % people_count])
+                for n in range(system_count)
             ]
         )
-        build(0, 1_000, people, systems)
-        _, small_queries = measure("evaluate_estate")
-        build(1_000, 10_000, people, systems)
-        took, big_queries = measure("evaluate_estate")
-        time_refresh()
-        same = "same" if small_queries == big_queries else "DIFFERENT"
-        verdict = "OK" if took < TARGET_SECONDS else "OVER TARGET"
-        print(f"queries at 1,000 vs 10,000: {small_queries} vs {big_queries} ({same})")
-        print(f"evaluation at 10,000: {took:.3f} s, target {TARGET_SECONDS:.1f} s: {verdict}")
+        build(0, small, people, systems)
+        _, small_queries, _ = measure("evaluate_estate")
+        build(small, big, people, systems)
+        took, big_queries, findings = measure("evaluate_estate")
+        verdicts.check(f"findings at {big:,} integrations", findings > 0, f"{findings:,} raised")
+        time_refresh(findings, verdicts)
+        verdicts.figure(f"evaluate {big:,} integrations", took, "<", TARGET_SECONDS, "s", digits=3)
+        verdicts.figure(f"queries at {big:,} integrations beside {small:,}", big_queries, "==", small_queries, digits=0)
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        return 0 if took < TARGET_SECONDS and small_queries == big_queries else 1
+        return verdicts.exit_code()
     finally:
         if "--keep" in sys.argv:
             print(f"database kept in {folder}")

@@ -1,7 +1,7 @@
 """Health benchmark: pulled polls per second through real Celery workers, and heartbeat pings per
 second through gunicorn compared with a plain Django "OK" view.
 
-    .venv/bin/python bench/health_bench.py [--sources 5000] [--concurrency 2]
+    .venv/bin/python bench/health_bench.py [--quick] [--sources 5000] [--concurrency 2]
         [--database-url postgres://postgres@127.0.0.1:5432/plumbline_health_bench]
         [--redis-url redis://127.0.0.1:6379/13] [--pings 4000] [--rounds 3]
         [--skip-polls] [--skip-pings] [--skip-history]
@@ -19,6 +19,10 @@ History: what recording one run costs a source with a week of one-minute success
 
 SQLite runs in a temporary PLUMBLINE_VAR_DIR; with --database-url the named PostgreSQL database
 is created for the run and dropped afterwards. Tasks go to a queue of their own on Redis.
+Checked at any size: no poll errors, every run stored once, every ping answered 200 and applied.
+--quick: 20 sources, 40 pings, one round, a day of history; nothing timed is judged, and polls and
+pings are skipped (said so) when Redis does not answer. Exits 1 when a check fails or (outside
+--quick) a target is missed.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from database import create_database, drop_database, setup_django  # noqa: E402  (bench/database.py)
+from verdicts import Verdicts  # noqa: E402
+
 TARGET_POLLS_PER_SECOND = 200
 TARGET_PING_RATIO = 0.5
 PING_BODY = json.dumps({"records_in": 10, "records_out": 10, "message": "nightly batch"}).encode()
@@ -81,22 +88,29 @@ def plain_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> An
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sources", type=int, default=5000)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes; checks it works, judges no target")
+    parser.add_argument("--sources", type=int, help="default 5000 (20 with --quick)")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (prefork pool size)")
     parser.add_argument("--database-url", help="postgres://… of a database to create for the run and drop after")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
-    parser.add_argument("--pings", type=int, default=4000, help="requests per ping measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="turns of each server in the ping measurement")
+    parser.add_argument("--pings", type=int, help="requests per ping measurement (default 4000, 40 with --quick)")
+    parser.add_argument("--rounds", type=int, help="turns of each server in the ping measurement (default 3, 1)")
     parser.add_argument(
         "--gunicorn-workers",
         type=int,
-        default=2 * (os.cpu_count() or 1) + 1,
-        help="sync workers of both servers (default: gunicorn's recommended 2 x cores + 1, as bin/run)",
+        help="sync workers of both servers (default: gunicorn's recommended 2 x cores + 1, as bin/run; 1 with --quick)",
     )
     parser.add_argument("--skip-polls", action="store_true")
     parser.add_argument("--skip-pings", action="store_true")
     parser.add_argument("--skip-history", action="store_true")
-    return parser.parse_args()
+    args = parser.parse_args()
+    quick = args.quick
+    args.sources = args.sources or (20 if quick else 5000)
+    args.pings = args.pings or (40 if quick else 4000)
+    args.rounds = args.rounds or (1 if quick else 3)
+    args.gunicorn_workers = args.gunicorn_workers or (1 if quick else 2 * (os.cpu_count() or 1) + 1)
+    args.history_minutes = 24 * 60 if quick else 7 * 24 * 60
+    return args
 
 
 # Stand-in status pages
@@ -207,30 +221,32 @@ def poll_round(queue: str, count: int) -> tuple[float, int]:
     return seconds, errors
 
 
-def bench_polls(args: argparse.Namespace, env: dict[str, str]) -> bool:
+def bench_polls(args: argparse.Namespace, env: dict[str, str], verdicts: Verdicts) -> None:
     from monitoring.models import Run
 
     pages = StatusPages()
     build_sources(args.sources, pages.base_url)
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     worker = start_worker(queue, args.concurrency, env)
-    passed = True
     try:
         for label in ("first poll", "second poll"):
             seconds, errors = poll_round(queue, args.sources)
             rate = args.sources / seconds
-            passed &= rate >= TARGET_POLLS_PER_SECOND and errors == 0
             print(
-                f"{label}: {args.sources} sources in {seconds:.1f} s = {rate:.0f} polls/s "
-                f"({args.concurrency} worker processes; {errors} poll errors; {Run.objects.count()} runs stored)"
+                f"{label}: {args.sources} sources in {seconds:.1f} s "
+                f"({args.concurrency} worker processes; {Run.objects.count()} runs stored)"
             )
+            verdicts.figure(
+                f"{label} of {args.sources:,} sources", rate, ">=", TARGET_POLLS_PER_SECOND, "polls/s", digits=0
+            )
+            verdicts.check(f"{label} errors", errors == 0, str(errors))
     finally:
         worker.terminate()
         worker.wait(30)
         pages.server.shutdown()
     expected_runs = args.sources * 4  # 3 runs on the first poll, one new run on the second
-    print(f"runs stored: {Run.objects.count()} (expected {expected_runs}: none lost, none twice)")
-    return passed and Run.objects.count() == expected_runs
+    stored = Run.objects.count()
+    verdicts.check("runs stored, none lost, none twice", stored == expected_runs, f"{stored} of {expected_runs}")
 
 
 # Pings through gunicorn
@@ -284,7 +300,7 @@ def hammer(port: int, paths: list[str], clients: int = 4) -> tuple[float, int, i
     return seconds, sum(r[0] for r in results), sum(r[1] for r in results)
 
 
-def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> bool:
+def bench_pings(args: argparse.Namespace, env: dict[str, str], verdicts: Verdicts) -> None:
     """Ingestion: the two servers measured in turns (OK, pings, OK, pings...), medians compared, as
     this machine's speed drifts by a quarter from one minute to the next. Then applying: the
     backlog the pings left, stored as runs and state by apply_pending_pings in this process."""
@@ -296,7 +312,7 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> bool:
     system, _ = System.objects.get_or_create(key="bench-pinger")
     Integration.objects.bulk_create(
         Integration(key=f"ping-{n:04d}", source=system, target=system, interval_minutes=15, health_kind="heartbeat")
-        for n in range(1000)
+        for n in range(min(1000, args.pings))
     )
     sync_sources()
     uuids = list(Integration.objects.filter(key__startswith="ping-").values_list("ping_uuid", flat=True))
@@ -311,7 +327,7 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> bool:
         for label, (app, paths) in servers.items():
             server, port = start_gunicorn(app, env, args.gunicorn_workers)
             try:
-                hammer(port, paths[:200])  # warm up both workers
+                hammer(port, paths[:200])  # warm up the workers
                 seconds, _, other = hammer(port, paths)
             finally:
                 server.terminate()
@@ -325,11 +341,10 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> bool:
             f"gunicorn, {args.gunicorn_workers} sync workers)"
         )
     ratio = statistics.median(rates["POST /ping/<uuid>"]) / statistics.median(rates["plain Django OK view"])
-    passed = ratio >= TARGET_PING_RATIO and refused == 0
-    print(
-        f"pings/s = {ratio:.0%} of the plain view ({refused} not 200); target >= {TARGET_PING_RATIO:.0%}: "
-        f"{'met' if passed else 'NOT met'}"
+    verdicts.figure(
+        "pings/s beside the plain view's requests/s", ratio * 100, ">=", TARGET_PING_RATIO * 100, "%", digits=0
     )
+    verdicts.check("requests not answered 200", refused == 0, str(refused))
 
     pending = PendingPing.objects.count()
     started = time.perf_counter()
@@ -340,10 +355,12 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str]) -> bool:
         f"applying: {applied} pending pings stored as runs and state in {seconds:.1f} s = {applied / seconds:.0f}/s "
         f"(one process; {pending} were pending, {runs} heartbeat runs stored)"
     )
-    return passed and applied == pending == runs
+    verdicts.check(
+        "pending pings applied and stored as runs", applied == pending == runs, f"{applied} of {pending}, {runs} runs"
+    )
 
 
-def bench_history() -> None:
+def bench_history(minutes: int, records: int) -> None:
     """What a week of history costs a recorded run: a one-minute heartbeat has 10,080 successes in
     the observed-interval window, read at most every OBSERVED_REFRESH (monitoring/health/store.py)."""
     import datetime as dt
@@ -370,7 +387,7 @@ def bench_history() -> None:
                 run_at=at,
                 finished_at=at,
             )
-            for k in range(1, 10081)
+            for k in range(1, minutes + 1)
             for at in [now - dt.timedelta(minutes=k)]
         ),
         batch_size=2000,
@@ -386,13 +403,20 @@ def bench_history() -> None:
         return (time.perf_counter() - started) / n * 1000
 
     record(1)  # computes the observed interval once
-    usual = record(50)
+    usual = record(records)
     HealthSource.objects.filter(integration=busy).update(observed_refreshed_at=None)
     recompute = record(1)
     print(
-        f"a run of a source with a week of one-minute successes: {usual:.1f} ms "
+        f"a run of a source with {minutes:,} one-minute successes: {usual:.1f} ms "
         f"({recompute:.0f} ms when its observed interval is recomputed, at most every 10 minutes)"
     )
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
 
 
 def main() -> int:
@@ -411,39 +435,35 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",  # httpx logs every request at INFO
     }
     os.environ.update(env_values)
-    os.environ.pop("DEBUG", None)
-    from import_bench import create_database, drop_database  # bench/import_bench.py
-
+    verdicts = Verdicts(args.quick)
+    broker = redis_answers(args.redis_url)
     if args.database_url:
         create_database(args.database_url)
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
     try:
-        import django
-
-        django.setup()
+        setup_django(work / "var", args.database_url)  # the worker and gunicorn inherit the environment
         from django.conf import settings
-        from django.core.management import call_command
 
-        call_command("migrate", verbosity=0)
         database = settings.DATABASES["default"]
         print(f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}; broker {args.redis_url}")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        passed = True
-        if not args.skip_polls:
-            passed = bench_polls(args, env)
-            print(f"target {TARGET_POLLS_PER_SECOND} polls/s: {'met' if passed else 'NOT met'}")
-        if not args.skip_pings:
-            passed &= bench_pings(args, env)
+        for label, skip, bench in (("polls", args.skip_polls, bench_polls), ("pings", args.skip_pings, bench_pings)):
+            if skip:
+                continue
+            if not broker and args.quick:
+                verdicts.skipped(label, f"no Redis answers at {args.redis_url}")
+            elif verdicts.check(
+                f"Redis at {args.redis_url} for the {label}", broker, "answers" if broker else "silent"
+            ):
+                bench(args, env, verdicts)
         if not args.skip_history:
-            bench_history()
-        return 0 if passed else 1
+            bench_history(args.history_minutes, 5 if args.quick else 50)
+        return verdicts.exit_code()
     finally:
         from django.db import connections
 
         connections.close_all()
-        redis.Redis.from_url(args.redis_url).delete(queue)
+        if broker:
+            redis.Redis.from_url(args.redis_url).delete(queue)
         if args.database_url:
             drop_database(args.database_url)
         shutil.rmtree(work, ignore_errors=True)

@@ -1,13 +1,16 @@
 """Spec import/export benchmark: generates a large plumbline/v1 estate as YAML files and times
 import_specs, a second (all unchanged) import_specs and export_specs against a throwaway database.
 
-    .venv/bin/python bench/import_bench.py [--integrations N --systems M]
+    .venv/bin/python bench/import_bench.py [--quick] [--integrations N --systems M]
         [--database-url postgres://postgres@127.0.0.1:5432/plumbline_bench] [--profile] [--tracemalloc]
 
 SQLite runs in a temporary PLUMBLINE_VAR_DIR. With --database-url the named PostgreSQL database
 is created for the run and dropped afterwards (an existing database is never touched).
 Targets (issue "Spec catalog foundation"): 10,000 integrations import in under 30 s and export
-in under 10 s on a 2-core machine, with memory that does not keep growing between phases.
+in under 10 s on a 2-core machine, with memory that does not keep growing between phases
+(judged: the peak resident memory of the whole run at most 10% above the peak of the first import).
+Checked at any size: the second import changes nothing. --quick: 30 integrations, nothing timed.
+Exits 1 when a check fails or (outside --quick) a target is missed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import argparse
 import cProfile
 import datetime as dt
 import io
-import os
 import pstats
 import random
 import resource
@@ -29,10 +31,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from database import create_database, drop_database, setup_django  # noqa: E402  (bench/database.py)
+from verdicts import Verdicts  # noqa: E402
+
+IMPORT_TARGET_SECONDS = 30.0
+EXPORT_TARGET_SECONDS = 10.0
+MEMORY_GROWTH_TARGET = 10.0  # percent: the peak after every phase beside the peak after the first import
 
 CATEGORIES = [
     "erp",
@@ -72,9 +79,10 @@ CONNECTORS = ["ipaas"] * 4 + ["native"] * 2 + ["custom-api"] * 2 + ["file-transf
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--integrations", type=int, default=10_000)
-    parser.add_argument("--systems", type=int, default=500)
-    parser.add_argument("--files", type=int, default=50, help="YAML files to spread the estate over")
+    parser.add_argument("--quick", action="store_true", help="tiny estate; checks it works, judges no target")
+    parser.add_argument("--integrations", type=int, help="default 10,000 (30 with --quick)")
+    parser.add_argument("--systems", type=int, help="default 500 (10 with --quick)")
+    parser.add_argument("--files", type=int, help="YAML files to spread the estate over (default 50, 5 with --quick)")
     parser.add_argument("--database-url", help="postgres://… of a database to create for the run and drop after")
     parser.add_argument("--profile", action="store_true", help="cProfile the first import and print the top calls")
     parser.add_argument(
@@ -82,6 +90,10 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (estate, export, profile)")
     args = parser.parse_args()
+    quick = args.quick
+    args.integrations = args.integrations or (30 if quick else 10_000)
+    args.systems = args.systems or (10 if quick else 500)
+    args.files = args.files or (5 if quick else 50)
     if args.systems < 2 or args.integrations < 1 or args.files < 5:
         parser.error("need at least 2 systems, 1 integration and 5 files")
     return args
@@ -311,53 +323,16 @@ def run_command(name: str, *args: str) -> str:
     return out.getvalue().strip()
 
 
-# PostgreSQL database for the run
-
-
-def _admin_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in {"postgres", "template0", "template1"}:
-        raise SystemExit(f"--database-url must name a database of its own for the benchmark, not {name!r}")
-    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
-    return admin, name
-
-
-def create_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            raise SystemExit(f"database {name!r} already exists; drop it or name another one (it is never reused)")
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin, name = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 # Main
 
 
 def main() -> int:
     args = parse_args()
     work = Path(tempfile.mkdtemp(prefix="plumbline-bench-"))
-    os.environ["PLUMBLINE_VAR_DIR"] = str(work / "var")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "plumbline.settings"
-    os.environ.pop("DEBUG", None)  # DEBUG keeps every query in memory
     if args.database_url:
         create_database(args.database_url)
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
     try:
+        setup_django(work / "var", args.database_url)
         return benchmark(args, work)
     finally:
         from django.db import connections
@@ -372,12 +347,8 @@ def main() -> int:
 
 
 def benchmark(args: argparse.Namespace, work: Path) -> int:
-    import django
-
-    django.setup()
     from django.conf import settings
 
-    run_command("migrate", "--verbosity", "0")
     database = settings.DATABASES["default"]
     print(f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}")
     started = time.perf_counter()
@@ -427,10 +398,27 @@ def benchmark(args: argparse.Namespace, work: Path) -> int:
             print(f"\n== first import, top 25 by {order}")
             pstats.Stats(str(path)).strip_dirs().sort_stats(order).print_stats(25)
 
-    ok = "0 created, 0 updated" in second
-    if not ok:
-        print("!! the second import changed something: the import is not idempotent", file=sys.stderr)
-    return 0 if ok else 1
+    verdicts = Verdicts(args.quick)
+    phases = {row["phase"]: row for row in results}
+    verdicts.figure(
+        f"import {args.integrations:,} integrations",
+        phases["import"]["seconds"],
+        "<",
+        IMPORT_TARGET_SECONDS,
+        "s",
+    )
+    verdicts.figure(
+        f"export {args.integrations:,} integrations",
+        phases["export"]["seconds"],
+        "<",
+        EXPORT_TARGET_SECONDS,
+        "s",
+    )
+    growth = (results[-1]["peak_rss_mb"] / phases["import"]["peak_rss_mb"] - 1) * 100
+    verdicts.figure("peak memory growth after the first import", growth, "<=", MEMORY_GROWTH_TARGET, "%")
+    verdicts.check(f"first import creates all {documents} documents", f"{documents} created," in first, repr(first))
+    verdicts.check("second import changes nothing", "0 created, 0 updated" in second, repr(second))
+    return verdicts.exit_code()
 
 
 if __name__ == "__main__":
