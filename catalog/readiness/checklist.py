@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from catalog.choices import (
     MAINTAINED_CONNECTOR_TYPES,
@@ -250,20 +251,22 @@ class ItemResult:
         return self.status == FAIL
 
 
+# The figures below are computed once per instance (cached_property writes past the frozen
+# dataclass): a page reads them many times, over hundreds of integrations.
 @dataclass(frozen=True)
 class IntegrationReadiness:
     integration: Integration
     items: tuple[ItemResult, ...]
 
-    @property
+    @cached_property
     def blockers(self) -> tuple[ItemResult, ...]:
         return tuple(item for item in self.items if item.blocks)
 
-    @property
+    @cached_property
     def passed(self) -> int:
         return sum(item.status == PASS for item in self.items)
 
-    @property
+    @cached_property
     def applicable(self) -> int:
         return sum(item.status != NOT_APPLICABLE for item in self.items)
 
@@ -275,20 +278,20 @@ class IntegrationReadiness:
 class Readiness:
     integrations: tuple[IntegrationReadiness, ...]
 
-    @property
+    @cached_property
     def passed(self) -> int:
         return sum(row.passed for row in self.integrations)
 
-    @property
+    @cached_property
     def applicable(self) -> int:
         return sum(row.applicable for row in self.integrations)
 
-    @property
+    @cached_property
     def percent(self) -> int:
         """Items passed of items that apply, rounded down: 100 only when nothing blocks."""
         return self.passed * 100 // self.applicable if self.applicable else 0
 
-    @property
+    @cached_property
     def blockers(self) -> tuple[str, ...]:
         """Every blocker in words: "Chargebee invoices to NetSuite: failures only reach a log file"."""
         if not self.integrations:
@@ -297,11 +300,11 @@ class Readiness:
             f"{row.integration.display_name}: {item.detail}" for row in self.integrations for item in row.blockers
         )
 
-    @property
+    @cached_property
     def is_blocked(self) -> bool:
         return bool(self.blockers)
 
-    @property
+    @cached_property
     def blocked_integrations(self) -> tuple[IntegrationReadiness, ...]:
         """The integrations with at least one blocker, in scope order."""
         return tuple(row for row in self.integrations if row.blockers)

@@ -7,14 +7,44 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
+from django.db.models import F
+
 from catalog.choices import HealthKind
 from catalog.health import read_health
-from catalog.models import Attestation, GoLiveIntegration, Integration, Mapping, StoredFinding
+from catalog.models import Attestation, Integration, Mapping, Person, StoredFinding
 from catalog.models.findings import Severity, SubjectType
 from catalog.readiness.checklist import AttestationFacts, IntegrationFacts, Readiness, assess_golive
 from catalog.rules.store import with_waivers
 
 Attested = dict[str, AttestationFacts]
+
+# What the checklist, the page and the CSV read of an integration in scope, and of its two owners.
+# Loading only these (the systems not at all, each person once) keeps a scope of hundreds cheap
+# to build; a field read that is not listed costs a query per integration, which the query-count
+# tests catch.
+INTEGRATION_FIELDS = (
+    "key",
+    "name",
+    "source_id",
+    "target_id",
+    "sync_trigger",
+    "interval_minutes",
+    "max_latency_minutes",
+    "error_surface",
+    "error_notify",
+    "resync",
+    "connector_type",
+    "maintained_by",
+    "compatibility_sla_days",
+    "sequence_sensitive",
+    "data_objects",
+    "health_kind",
+    "phase",
+    "target_date",
+    "owner_id",
+    "backup_owner_id",
+)
+PERSON_FIELDS = ("email", "name", "active")
 
 
 def critical_findings(keys: Sequence[str], today: dt.date) -> dict[str, tuple[str, ...]]:
@@ -49,15 +79,19 @@ def latest_attestations(golive_ids: Sequence[int]) -> dict[tuple[int, int], Atte
 
 def scope_facts(golive_ids: Sequence[int], today: dt.date) -> dict[int, list[IntegrationFacts]]:
     """Go-live id -> the facts of each integration in its scope, in scope order."""
+    # One Integration per row of the scope (an integration in two go-lives is two rows), tagged
+    # with its go-live; people are read once each and attached, not joined into every row.
     scope = list(
-        GoLiveIntegration.objects.filter(golive_id__in=list(golive_ids))
-        .select_related("integration__owner", "integration__backup_owner", "integration__source", "integration__target")
-        .order_by("golive_id", "position", "id")
+        Integration.objects.filter(golive_scope__golive_id__in=list(golive_ids))
+        .annotate(scope_golive_id=F("golive_scope__golive_id"))
+        .only(*INTEGRATION_FIELDS)
+        .order_by("golive_scope__golive_id", "golive_scope__position", "golive_scope__id")
     )
     facts: dict[int, list[IntegrationFacts]] = {pk: [] for pk in golive_ids}
     if not scope:
         return facts
-    integrations: dict[int, Integration] = {row.integration_id: row.integration for row in scope}
+    _attach_people(scope)
+    integrations: dict[int, Integration] = {integration.pk: integration for integration in scope}
     complete = set(
         Mapping.objects.filter(integration_id__in=list(integrations), source__gt="", target__gt="")
         .values_list("integration_id", flat=True)
@@ -67,18 +101,28 @@ def scope_facts(golive_ids: Sequence[int], today: dt.date) -> dict[int, list[Int
     health = read_health(watched) if watched else {}
     critical = critical_findings([i.key for i in integrations.values()], today)
     attested = latest_attestations(golive_ids)
-    for row in scope:
-        integration = row.integration
-        facts[row.golive_id].append(
+    for integration in scope:
+        golive_id: int = integration.scope_golive_id  # the annotation above
+        facts[golive_id].append(
             IntegrationFacts(
                 integration=integration,
                 has_complete_mapping=integration.pk in complete,
                 health=health.get(integration.pk),
                 critical_findings=critical.get(integration.key, ()),
-                attestations=attested.get((row.golive_id, integration.pk), {}),
+                attestations=attested.get((golive_id, integration.pk), {}),
             )
         )
     return facts
+
+
+def _attach_people(integrations: Sequence[Integration]) -> None:
+    """Owner and backup owner onto each integration, from one query over the people named."""
+    ids = {pk for i in integrations for pk in (i.owner_id, i.backup_owner_id) if pk is not None}
+    people = {p.pk: p for p in Person.objects.filter(pk__in=ids).only(*PERSON_FIELDS)} if ids else {}
+    for integration in integrations:
+        for field in (Integration.owner.field, Integration.backup_owner.field):
+            pk = getattr(integration, field.attname)
+            field.set_cached_value(integration, people.get(pk) if pk is not None else None)
 
 
 def readiness_by_golive(golive_ids: Sequence[int], today: dt.date) -> dict[int, Readiness]:

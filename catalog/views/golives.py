@@ -6,16 +6,20 @@ attestations recorded on their rows; the approver's sign-off; the history; print
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from catalog.filters import whole_number
 from catalog.models import Attestation, GoLive, Integration, SignOff
 from catalog.ownership import person_of
 from catalog.readiness.checklist import IntegrationReadiness, ItemResult, Readiness
@@ -62,14 +66,17 @@ def _readiness(golive: GoLive) -> Readiness:
 @read_only
 @role_required
 def golive_detail(request: HttpRequest, key: str) -> HttpResponse:
-    unknown = [name for name in request.GET if name not in ("format", "show")]
+    unknown = [name for name in request.GET if name not in ("format", "show", "page")]
     fmt = request.GET.get("format", "html")
     show = request.GET.get("show", "all")
-    errors = [f"Unknown parameter {name!r} (known: format, show)." for name in unknown]
+    page = request.GET.get("page", "1")
+    errors = [f"Unknown parameter {name!r} (known: format, show, page)." for name in unknown]
     if fmt not in ("html", "csv"):
         errors.append(f"format={fmt!r}: must be one of html, csv.")
     if show not in SHOW:
         errors.append(f"show={show!r}: must be one of {', '.join(SHOW)}.")
+    if whole_number(page) is None:
+        errors.append(f"page={page!r}: must be a whole number from 1.")
     golive = _golive(key)
     if errors:
         return render(request, "catalog/golive_detail.html", {"golive": golive, "errors": errors}, status=400)
@@ -80,10 +87,15 @@ def golive_detail(request: HttpRequest, key: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="readiness-{golive.key}-{stamp}.csv"'
         write_csv(response, CSV_HEADER, csv_rows(golive, readiness))
         return response
-    return _page(request, golive, readiness, blockers_only=show == "blockers")
+    return _page(request, golive, readiness, blockers_only=show == "blockers", page_number=whole_number(page) or 1)
 
 
 SHOW = ("all", "blockers")
+# A go-live's scope can hold hundreds of integrations: the checklist is shown this many
+# integrations a page, and the full page lists the blockers of this many blocked integrations
+# (?show=blockers lists them all).
+CHECKLIST_PAGE_SIZE = 25
+BLOCKED_SHOWN = 25
 
 
 @dataclass(frozen=True)
@@ -102,17 +114,49 @@ class ChecklistSection:
     rows: tuple[ChecklistRow, ...]
 
 
+@dataclass(frozen=True)
+class BlockerGroup:
+    """A blocked integration with the address of the checklist page its rows are on."""
+
+    readiness: IntegrationReadiness
+    checklist_url: str
+
+
+def checklist_page_of(readiness: Readiness, key: str) -> int:
+    """The checklist page an integration of the scope is on (1 when it is not in scope)."""
+    for index, row in enumerate(readiness.integrations):
+        if row.integration.key == key:
+            return index // CHECKLIST_PAGE_SIZE + 1
+    return 1
+
+
+def _blocker_groups(golive: GoLive, readiness: Readiness, limit: int | None) -> list[BlockerGroup]:
+    base = reverse("golive-detail", args=[golive.key])
+    groups: list[BlockerGroup] = []
+    for index, row in enumerate(readiness.integrations):
+        if not row.blockers:
+            continue
+        if limit is not None and len(groups) == limit:
+            break
+        number = index // CHECKLIST_PAGE_SIZE + 1
+        groups.append(BlockerGroup(row, base if number == 1 else f"{base}?page={number}"))
+    return groups
+
+
 def item_anchor(integration: Integration, item: ItemResult) -> str:
     return f"item-{integration.key}-{item.code}"
 
 
 def _sections(
-    readiness: Readiness, attestable: set[str], initial: dict[str, Any], bound: AttestationForm | None
+    rows_shown: Sequence[IntegrationReadiness],
+    attestable: set[str],
+    initial: dict[str, Any],
+    bound: AttestationForm | None,
 ) -> list[ChecklistSection]:
-    """The checklist per integration; an attested item's row carries its form for those who may
-    attest, the refused form (with its errors) on the row it was sent from."""
+    """The checklist per integration shown; an attested item's row carries its form for those who
+    may attest, the refused form (with its errors) on the row it was sent from."""
     sections = []
-    for row in readiness.integrations:
+    for row in rows_shown:
         integration = row.integration
         rows = []
         for item in row.items:
@@ -177,6 +221,7 @@ def _page(
     attest_form: AttestationForm | None = None,
     signoff_form: SignOffForm | None = None,
     blockers_only: bool = False,
+    page_number: int = 1,
     status: int = 200,
 ) -> HttpResponse:
     attestable = {row.integration.key for row in readiness.integrations if may_attest(request.user, row.integration)}
@@ -187,7 +232,12 @@ def _page(
             "performed_by": person.display_name if person else request.user.get_username(),
             "performed_on": timezone.localdate(),
         }
-    sections = _sections(readiness, attestable, initial, attest_form)
+    if attest_form is not None:  # a refused attestation is shown on the page its row is on
+        page_number = checklist_page_of(readiness, str(attest_form.data.get("integration", "")))
+    checklist: Page[IntegrationReadiness] = Paginator(readiness.integrations, CHECKLIST_PAGE_SIZE).get_page(page_number)
+    sections = _sections(list(checklist.object_list), attestable, initial, attest_form)
+    blocked = readiness.blocked_integrations
+    blocker_groups = _blocker_groups(golive, readiness, None if blockers_only else BLOCKED_SHOWN)
     placed = any(row.attest_form is attest_form for section in sections for row in section.rows)
     can_sign = may_sign_off(request.user, golive)
     history, signoff = _history(golive)
@@ -196,6 +246,9 @@ def _page(
         "golive": golive,
         "readiness": readiness,
         "sections": sections,
+        "checklist": checklist,
+        "blocker_groups": blocker_groups,
+        "blocked_not_shown": len(blocked) - len(blocker_groups),
         "blockers_only": blockers_only,
         "overdue": overdue_by(golive.date, signoff is not None, today),
         # A refused attestation whose row could not be found (an unknown item) shows its errors on top.

@@ -24,6 +24,9 @@ from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
 INTEGRATION_ROW_RELATED = ("source", "target", "owner")
+# Each of a system's two integration tables shows this many rows; the rest are a link away, in
+# the integration list filtered to the system (a hub system can have thousands).
+TABLE_CAP = 50
 
 
 def integration_count(field: str) -> Coalesce:
@@ -106,8 +109,8 @@ def system_detail(request: HttpRequest, key: str) -> HttpResponse:
     integrations = Integration.objects.select_related(*INTEGRATION_ROW_RELATED)
     listed = reverse("integration-list")
     (outbound, inbound), states = with_health(
-        listing.capped(integrations.filter(source=system), f"{listed}?{urlencode({'source': key})}"),
-        listing.capped(integrations.filter(target=system), f"{listed}?{urlencode({'target': key})}"),
+        listing.capped(integrations.filter(source=system), f"{listed}?{urlencode({'source': key})}", TABLE_CAP),
+        listing.capped(integrations.filter(target=system), f"{listed}?{urlencode({'target': key})}", TABLE_CAP),
     )
     context: dict[str, Any] = {
         "system": system,

@@ -149,4 +149,5 @@ def test_the_page_queries_do_not_grow_with_the_findings(viewer, path):
     make_estate(45, prefix="b")
     refresh_findings()
     assert StoredFinding.objects.count() > 100
-    assert queries(viewer, path) == small
+    # A page naming only one kind of subject (integrations, systems) reads names in one query fewer.
+    assert queries(viewer, path) <= small

@@ -101,7 +101,7 @@ def test_unknown_parameters_are_an_error(client_for):
     ready_golive()
     response = client_for("viewer").get(URL + "?sort=name")
     assert response.status_code == 400
-    assert response.context["errors"] == ["Unknown parameter 'sort' (known: format, show)."]
+    assert response.context["errors"] == ["Unknown parameter 'sort' (known: format, show, page)."]
 
 
 def test_an_unknown_go_live_is_404(client_for):
