@@ -12,15 +12,16 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.choices import HealthState
 from catalog.completeness import refresh_completeness
-from catalog.models import Integration, Person, StoredFinding
+from catalog.models import Integration, Person, StoredFinding, Waiver
 from catalog.rules.phase_two import deferred_integrations, deferred_items, register, register_totals
-from catalog.rules.store import refresh_findings
+from catalog.rules.store import refresh_findings, with_waivers
 from monitoring.health.specs import sync_sources
 from monitoring.models import HealthSource
 from plumbline.accounts.roles import assign_role
@@ -136,3 +137,43 @@ def test_register_is_paginated_with_totals_over_every_row(viewer):
 def test_register_rejects_a_bad_page_number(viewer):
     response = viewer.get("/phase-two/?page=first")
     assert response.status_code == 400 and "page=&#x27;first&#x27;" in response.content.decode()
+
+
+def test_dashboard_counts_only_findings_no_waiver_in_force_covers(viewer):
+    grow(20, "a")
+    today = timezone.localdate()
+    # A subject with several findings, one of them waived: the others still count.
+    subject = (
+        StoredFinding.objects.values("subject_key").annotate(n=Count("id")).filter(n__gt=1).order_by("subject_key")[0]
+    )
+    waived = StoredFinding.objects.filter(subject_key=subject["subject_key"]).order_by("id")[0]
+    other = StoredFinding.objects.exclude(subject_key=waived.subject_key).order_by("id").first()
+    assert other is not None
+    Waiver.objects.create(
+        code=waived.code,
+        subject_type=waived.subject_type,
+        subject_key=waived.subject_key,
+        reason="accepted",
+        expires_on=today + dt.timedelta(days=1),
+    )
+    Waiver.objects.create(  # expired: the finding counts again
+        code=other.code,
+        subject_type=other.subject_type,
+        subject_key=other.subject_key,
+        reason="was accepted",
+        expires_on=today,
+    )
+    expected = with_waivers(StoredFinding.objects.all(), today).filter(waived=False)
+    assert expected.count() == StoredFinding.objects.count() - 1
+    context = viewer.get("/").context
+    assert context["finding_count"] == expected.count()
+    by_severity = {bar.css: bar.value for bar in context["by_severity"]}
+    assert by_severity == {s: expected.filter(severity=s).count() for s in by_severity}
+    owners = (
+        expected.exclude(owner=None)
+        .values("owner__email")
+        .annotate(n=Count("id"))
+        .order_by("-n", "owner__email")
+        .values_list("owner__email", "n")[:5]
+    )
+    assert [(row["owner__email"], row["n"]) for row in context["top_owners"]] == list(owners)
