@@ -200,10 +200,29 @@ def with_cost(integrations: QuerySet[Integration], today: dt.date) -> QuerySet[I
 OVER_BUILD = Q(deferral_hours__gte=F("build_estimate_hours"))
 
 
+# What a row of the register (page, CSV, the dashboard's costliest) reads of an integration and its
+# systems and people: loading only these keeps a page of rows cheap to build.
+REGISTER_FIELDS = (
+    "key",
+    "name",
+    "phase",
+    "lifecycle",
+    "deferred_since",
+    "target_date",
+    "workaround_description",
+    "workaround_hours_per_month",
+    "build_estimate_hours",
+    *(f"{system}__{field}" for system in ("source", "target") for field in ("key", "name")),
+    *(f"{person}__{field}" for person in ("owner", "workaround_performed_by") for field in ("email", "name")),
+    "backup_owner__email",
+)
+
+
 def register(today: dt.date) -> QuerySet[Integration]:
-    """The register's integrations, most workaround hours to date first (unknown ones last), then the
-    longest deferred, then by key: DeferredItem.cost_key's order, in the database."""
-    return with_cost(deferred_integrations(), today).order_by(
+    """The register's integrations (REGISTER_FIELDS of them), most workaround hours to date first
+    (unknown ones last), then the longest deferred, then by key: DeferredItem.cost_key's order, in
+    the database."""
+    return with_cost(deferred_integrations().only(*REGISTER_FIELDS), today).order_by(
         F("deferral_hours").desc(nulls_last=True), Coalesce("deferral_age", 0).desc(), "key"
     )
 
