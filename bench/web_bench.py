@@ -2,7 +2,7 @@
 estate (with health sources and runs, stored findings, go-lives and observed connections) in a
 throwaway SQLite database.
 
-    .venv/bin/python bench/web_bench.py [--quick] [--integrations N] [--runs R]
+    .venv/bin/python bench/web_bench.py [--quick] [--integrations N] [--runs R] [--only LABEL ...]
 
 Pages are requested in-process with django.test.Client (logged in as an admin), so the time
 is Django's: middleware, queries, rendering; no network. Targets (issue 18): every page at most
@@ -11,6 +11,8 @@ not judged. The graph is measured uncached (its render cache emptied before each
 3 requests) and cached. Pages still being built (/health/, /search/) are measured when they answer
 and skipped when they answer 404. Checked at any size: every other page answers 200.
 --quick: 30 integrations and 2 requests a page, nothing judged but the checks.
+--only: measure only the pages whose label or URL contains one of the given words (e.g. --only
+dashboard phase-two); the others are not requested.
 Exits 1 when a check fails or (outside --quick) a target is missed.
 """
 
@@ -265,6 +267,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="tiny estate; checks every page answers, judges nothing")
     parser.add_argument("--integrations", type=int, help="default 10,000 (30 with --quick)")
     parser.add_argument("--runs", type=int, help="requests a page (default 21, 2 with --quick)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="LABEL",
+        help="measure only the pages whose label or URL contains one of these words",
+    )
     args = parser.parse_args()
     count = args.integrations or (30 if args.quick else 10_000)
     runs = args.runs or (2 if args.quick else 21)
@@ -280,6 +288,8 @@ def main() -> int:
         )
         client = admin_client()
         for label, url, how in pages(count):
+            if args.only and not any(word in label or word in url for word in args.only):
+                continue
             name = f"{label} {url}"
             if label == "graph, uncached":
                 status, median_ms, queries = measure(client, url, min(runs, UNCACHED_RUNS), empty_graph_cache)

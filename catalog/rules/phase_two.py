@@ -1,13 +1,34 @@
 """What a deferral to phase two has cost: DEFERRED_PHASE_TWO, WORKAROUND_EXCEEDS_BUILD, and the
 phase-two register (every deferred integration with its age, quarters deferred and workaround
-hours to date, most costly first) that the dashboard and the /phase-two/ page show."""
+hours to date, most costly first) that the dashboard and the /phase-two/ page show.
+
+The register is sorted and totalled in the database (register() and register_totals()), so a page
+of it costs the same few queries however many integrations are deferred; the rows a page shows are
+then described in Python by the same functions the findings use (register_items())."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.choices import Lifecycle, Phase
@@ -140,21 +161,118 @@ def deferred_integrations() -> QuerySet[Integration]:
     )
 
 
+class DaysBetween(Func):
+    """Whole days from the date `start` to the date `end` (negative when start is later; NULL when
+    either is NULL): PostgreSQL subtracts dates, SQLite their julianday()s."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+    output_field = IntegerField()
+
+    def __init__(self, start: Any, end: Any) -> None:
+        super().__init__(end, start)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+def with_cost(integrations: QuerySet[Integration], today: dt.date) -> QuerySet[Integration]:
+    """Integrations annotated, in the database, as age_days() (`deferral_age`), workaround_hours_to_date()
+    (`deferral_hours`) and whether that is at or above the build estimate (`deferral_over_build`)."""
+    age = Case(
+        When(deferred_since__gt=today, then=Value(0)),
+        default=DaysBetween(F("deferred_since"), Value(today, output_field=DateField())),
+        output_field=IntegerField(),
+    )
+    hours = ExpressionWrapper(
+        F("workaround_hours_per_month") * (F("deferral_age") / Value(DAYS_PER_MONTH)), output_field=FloatField()
+    )
+    return integrations.annotate(deferral_age=age).annotate(deferral_hours=hours)
+
+
+# What workaround_exceeds_build() reports, as a filter on with_cost(): NULL hours or estimate never match.
+OVER_BUILD = Q(deferral_hours__gte=F("build_estimate_hours"))
+
+
+# What a row of the register (page, CSV, the dashboard's costliest) reads of an integration and its
+# systems and people: loading only these keeps a page of rows cheap to build.
+REGISTER_FIELDS = (
+    "key",
+    "name",
+    "phase",
+    "lifecycle",
+    "deferred_since",
+    "target_date",
+    "workaround_description",
+    "workaround_hours_per_month",
+    "build_estimate_hours",
+    *(f"{system}__{field}" for system in ("source", "target") for field in ("key", "name")),
+    *(f"{person}__{field}" for person in ("owner", "workaround_performed_by") for field in ("email", "name")),
+    "backup_owner__email",
+)
+
+
+def register(today: dt.date) -> QuerySet[Integration]:
+    """The register's integrations (REGISTER_FIELDS of them), most workaround hours to date first
+    (unknown ones last), then the longest deferred, then by key: DeferredItem.cost_key's order, in
+    the database."""
+    return with_cost(deferred_integrations().only(*REGISTER_FIELDS), today).order_by(
+        F("deferral_hours").desc(nulls_last=True), Coalesce("deferral_age", 0).desc(), "key"
+    )
+
+
+class RegisterTotals(TypedDict):
+    count: int
+    hours_to_date: float
+    hours_per_month: float
+    over_build: int
+
+
+def register_totals(today: dt.date) -> RegisterTotals:
+    """How many items the register holds, their workaround hours to date and every month, and how
+    many already cost more than building them: one query."""
+    base = Integration.objects.filter(phase=Phase.PHASE_TWO).exclude(lifecycle=Lifecycle.RETIRED)
+    totals = with_cost(base, today).aggregate(
+        count=Count("id"),
+        hours=Sum("deferral_hours"),
+        monthly=Sum("workaround_hours_per_month"),
+        over_build=Count("id", filter=OVER_BUILD),
+    )
+    return RegisterTotals(
+        count=totals["count"],
+        hours_to_date=totals["hours"] or 0.0,
+        hours_per_month=totals["monthly"] or 0.0,
+        over_build=totals["over_build"],
+    )
+
+
+def deferred_item(integration: Integration, facts: Facts) -> DeferredItem:
+    """One row of the register, described by the functions the findings use."""
+    today = facts.today
+    finding = deferred_phase_two(integration, facts)
+    return DeferredItem(
+        integration=integration,
+        age_days=age_days(integration, today),
+        quarters=quarters_deferred(integration, today),
+        hours_to_date=workaround_hours_to_date(integration, today),
+        target_passed=target_passed(integration, today),
+        severity=finding.severity if finding else Severity.INFO,
+        exceeds_build=workaround_exceeds_build(integration, facts) is not None,
+    )
+
+
+def register_items(integrations: Iterable[Integration], today: dt.date) -> list[DeferredItem]:
+    """Rows of the register in the order given (register()'s, for a page of it)."""
+    facts = Facts(today=today, now=timezone.now())
+    return [deferred_item(integration, facts) for integration in integrations]
+
+
 def deferred_items(integrations: list[Integration], today: dt.date) -> list[DeferredItem]:
     """The register's rows, most workaround hours first."""
-    facts = Facts(today=today, now=timezone.now())
-    items = []
-    for integration in integrations:
-        finding = deferred_phase_two(integration, facts)
-        items.append(
-            DeferredItem(
-                integration=integration,
-                age_days=age_days(integration, today),
-                quarters=quarters_deferred(integration, today),
-                hours_to_date=workaround_hours_to_date(integration, today),
-                target_passed=target_passed(integration, today),
-                severity=finding.severity if finding else Severity.INFO,
-                exceeds_build=workaround_exceeds_build(integration, facts) is not None,
-            )
-        )
-    return sorted(items, key=DeferredItem.cost_key)
+    return sorted(register_items(integrations, today), key=DeferredItem.cost_key)

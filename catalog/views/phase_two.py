@@ -1,18 +1,29 @@
-"""The phase-two register at /phase-two/ (HTML or CSV): what each deferral has cost so far."""
+"""The phase-two register at /phase-two/ (HTML or CSV): what each deferral has cost so far.
+
+The HTML page shows one page of PAGE_SIZE rows, sorted and totalled in the database; the CSV has
+every row, read from the database in the register's order as it is written."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from catalog.filters import whole_number
+from catalog.models import Integration
 from catalog.rules.export import write_csv
-from catalog.rules.phase_two import DeferredItem, deferred_integrations, deferred_items
+from catalog.rules.finding import Facts
+from catalog.rules.phase_two import deferred_item, register, register_items, register_totals
 from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
+PAGE_SIZE = 50
+KNOWN = ("format", "page")
 PHASE_TWO_CSV_HEADER = (
     "integration",
     "deferred_since",
@@ -31,47 +42,54 @@ PHASE_TWO_CSV_HEADER = (
 @role_required
 def phase_two(request: HttpRequest) -> HttpResponse:
     """Every deferred (phase-two, not retired) integration, by what the deferral has cost."""
-    unknown = [name for name in request.GET if name != "format"]
     fmt = request.GET.get("format", "html")
-    errors = [f"Unknown parameter {name!r} (known: format)." for name in unknown]
+    errors = [f"Unknown parameter {name!r} (known: {', '.join(KNOWN)})." for name in request.GET if name not in KNOWN]
     if fmt not in ("html", "csv"):
         errors.append(f"format={fmt!r}: must be one of html, csv.")
+    number = request.GET.get("page")
+    if number is not None and whole_number(number) is None:
+        errors.append(f"page={number!r}: must be a whole number from 1.")
     if errors:
         return render(request, "catalog/phase_two.html", {"errors": errors}, status=400)
     today = timezone.localdate()
-    integrations = list(deferred_integrations())
-    items = deferred_items(integrations, today)
     if fmt == "csv":
-        return _phase_two_csv(items, today)
+        return _phase_two_csv(register(today), today)
+    totals = register_totals(today)
+    paginator = Paginator(register(today), PAGE_SIZE)
+    paginator.count = totals["count"]  # counted with the totals: no second COUNT query
+    page = paginator.get_page(number)
     context = {
-        "items": items,
+        "page": page,
+        "items": register_items(page.object_list, today),
         "today": today,
-        "total_hours": sum(item.hours_to_date or 0 for item in items),
-        "monthly_hours": sum(item.integration.workaround_hours_per_month or 0 for item in items),
+        "count": totals["count"],
+        "total_hours": totals["hours_to_date"],
+        "monthly_hours": totals["hours_per_month"],
     }
     return render(request, "catalog/phase_two.html", context)
 
 
-def _phase_two_csv(items: list[DeferredItem], today: dt.date) -> HttpResponse:
+def _phase_two_csv(integrations: QuerySet[Integration], today: dt.date) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="phase-two-{today.isoformat()}.csv"'
-    rows = []
-    for item in items:
-        integration = item.integration
-        by = integration.workaround_performed_by
-        rows.append(
-            (
-                integration.key,
-                integration.deferred_since.isoformat() if integration.deferred_since else "",
-                item.age_days,
-                item.quarters,
-                integration.target_date.isoformat() if integration.target_date else "",
-                by.email if by else "",
-                integration.workaround_hours_per_month,
-                round(item.hours_to_date, 1) if item.hours_to_date is not None else None,
-                integration.build_estimate_hours,
-                item.severity,
-            )
-        )
-    write_csv(response, PHASE_TWO_CSV_HEADER, rows)
+    write_csv(response, PHASE_TWO_CSV_HEADER, _csv_rows(integrations, today))
     return response
+
+
+def _csv_rows(integrations: QuerySet[Integration], today: dt.date) -> Iterator[tuple[object, ...]]:
+    facts = Facts(today=today, now=timezone.now())
+    for integration in integrations.iterator(chunk_size=2000):
+        item = deferred_item(integration, facts)
+        by = integration.workaround_performed_by
+        yield (
+            integration.key,
+            integration.deferred_since.isoformat() if integration.deferred_since else "",
+            item.age_days,
+            item.quarters,
+            integration.target_date.isoformat() if integration.target_date else "",
+            by.email if by else "",
+            integration.workaround_hours_per_month,
+            round(item.hours_to_date, 1) if item.hours_to_date is not None else None,
+            integration.build_estimate_hours,
+            item.severity,
+        )
