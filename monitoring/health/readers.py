@@ -104,5 +104,7 @@ def rank_of(state_field: str) -> Case:
 
 
 def annotate_integrations(integrations: QuerySet[Any]) -> QuerySet[Any]:
-    """catalog.health.with_health: the integration list filters and sorts on these (one LEFT JOIN)."""
+    """catalog.health.with_health: the integration list filters and sorts on these (one LEFT JOIN). Pings
+    still pending are applied first, as before every read of health."""
+    apply_before_reading()
     return integrations.annotate(health_state=F("health_source__state"), health_rank=rank_of("health_source__state"))

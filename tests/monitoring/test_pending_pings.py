@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from catalog.models import Integration
 from monitoring.health import pipeline
 from monitoring.health.lateness import evaluate_due
 from monitoring.health.pipeline import record_poll
@@ -64,6 +65,18 @@ def test_reading_health_through_the_api_applies_pending_pings_first(integration,
     health = client.get(f"/api/v1/integrations/{integration.key}/").json()["health"]
     assert health["state"] == "failing"
     assert [run["id"] for run in client.get("/api/v1/runs/").json()["results"]] == ["r-9"]
+
+
+def test_the_dashboard_and_the_integration_list_apply_pending_pings_first(integration, client):
+    from tests.pages.estate import make_user
+
+    Integration.objects.filter(pk=integration.pk).update(lifecycle="live")
+    assert ping(f"/ping/{integration.ping_uuid}/fail", {"run_id": "r-9", "message": "NetSuite down"}) == 200
+    client.force_login(make_user("viewer@example.com", "viewer"))
+    dashboard = client.get("/").content.decode()
+    assert "?state=failing&amp;lifecycle=live" in dashboard  # the failing bar, counted from the applied ping
+    listed = client.get("/integrations/?health=failing").content.decode()
+    assert integration.name in listed
 
 
 def test_start_and_end_pings_applied_in_one_batch_are_one_run_each(db):
