@@ -80,13 +80,15 @@ def insert_objects(objs: Sequence[models.Model]) -> None:
     meta = type(objs[0])._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
+    # Names come from the model's meta, values go as parameters.
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
     with connection.cursor() as cursor:
         for chunk in chunks(objs):
-            cursor.executemany(sql, [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in chunk])
+            cursor.executemany(
+                sql, [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in chunk]
+            )
 
 
 class Writer:
