@@ -44,24 +44,28 @@ def _or_text(construct: Callable[[Any, yaml.Node], Any]) -> Callable[[Any, yaml.
     return lenient
 
 
-class _Loader(_BaseLoader):
+class RememberedTags:
+    """Resolves the tag of short plain scalars once: field names and enum values come back
+    thousands of times in an estate, and libyaml asks Python about every one, reading and
+    writing. Mixed into a PyYAML loader or dumper (whose resolver it calls)."""
+
+    _tags: dict[str, str] = {}  # shared and bounded, so a hostile file cannot grow it without end
+    _TAGS_MAX = 10_000
+    _LENGTH_MAX = 40
+
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        """The tag of a node, remembered for short plain scalars: field names and enum values come
-        back thousands of times in an estate, and libyaml asks Python for every one."""
-        if kind is not yaml.ScalarNode or not implicit[0] or len(value) > _RESOLVED_LENGTH_MAX:
-            return super().resolve(kind, value, implicit)
-        tag = _RESOLVED.get(value)
+        if kind is not yaml.ScalarNode or not implicit[0] or len(value) > self._LENGTH_MAX:
+            return super().resolve(kind, value, implicit)  # type: ignore[misc]
+        tag = self._tags.get(value)
         if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(_RESOLVED) < _RESOLVED_MAX:
-                _RESOLVED[value] = tag
+            tag = super().resolve(kind, value, implicit)  # type: ignore[misc]
+            if len(self._tags) < self._TAGS_MAX:
+                self._tags[value] = tag
         return tag
 
 
-# Tags of plain scalars already resolved: bounded, so a hostile file cannot grow it without end.
-_RESOLVED: dict[str, str] = {}
-_RESOLVED_MAX = 10_000
-_RESOLVED_LENGTH_MAX = 40
+class _Loader(RememberedTags, _BaseLoader):
+    pass
 
 
 for _tag in ("int", "float", "bool", "timestamp"):
