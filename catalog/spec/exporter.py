@@ -107,17 +107,20 @@ def export_to(directory: str | Path, *, prune: bool = False) -> ExportReport:
         path.write_text(HEADER + dump_documents(docs), encoding="utf-8")
         written.add(path)
         count += len(docs)
-    stale = [path for path in _exported_files(root) if path not in written]
+    stale = _exported_files(root, leaving_out=written)
     if prune:
         for path in stale:
             path.unlink()
     return ExportReport(files=len(written), documents=count, stale=stale)
 
 
-def _exported_files(root: Path) -> list[Path]:
-    """The files below `root` an export wrote: where exports write, starting with our header."""
+def _exported_files(root: Path, leaving_out: set[Path]) -> list[Path]:
+    """The files below `root` an export wrote (where exports write, starting with our header),
+    but those left out (this export's own, which need no reading)."""
     found = []
     for path in sorted([*root.glob("*.yaml"), *(root / "integrations").glob("*.yaml")]):
+        if path in leaving_out:
+            continue
         with path.open(encoding="utf-8", errors="replace") as file:
             if file.readline() == HEADER:
                 found.append(path)
