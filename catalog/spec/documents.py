@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -89,10 +90,11 @@ def to_document(
     obj: models.Model,
     kind: Kind,
     keys: RefKeys,
-    mappings: list[Mapping] | None = None,
+    mappings: Sequence[Mapping] | Sequence[Any] | None = None,
     integration_keys: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The spec document of a stored object."""
+    """The spec document of a stored object; `mappings` are its Mapping objects, or rows with
+    their fields by name."""
     values: dict[str, Any] = {}
     for spec_field in kind.fields:
         if spec_field.ref:

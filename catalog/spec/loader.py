@@ -44,13 +44,42 @@ def _or_text(construct: Callable[[Any, yaml.Node], Any]) -> Callable[[Any, yaml.
     return lenient
 
 
-class _Loader(_BaseLoader):
+class RememberedTags:
+    """Resolves the tag of short plain scalars once: field names and enum values come back
+    thousands of times in an estate, and libyaml asks Python about every one, reading and
+    writing. Mixed into a PyYAML loader or dumper (whose resolver it calls)."""
+
+    _tags: dict[str, str] = {}  # shared and bounded, so a hostile file cannot grow it without end
+    _TAGS_MAX = 10_000
+    _LENGTH_MAX = 40
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or not implicit[0] or len(value) > self._LENGTH_MAX:
+            return super().resolve(kind, value, implicit)  # type: ignore[misc]
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[misc]
+            if len(self._tags) < self._TAGS_MAX:
+                self._tags[value] = tag
+        return tag
+
+
+class _Loader(RememberedTags, _BaseLoader):
     pass
 
 
 for _tag in ("int", "float", "bool", "timestamp"):
     _name = f"tag:yaml.org,2002:{_tag}"
     _Loader.add_constructor(_name, _or_text(SafeConstructor.yaml_constructors[_name]))
+
+_STR, _NULL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+# Scalars the walk builds itself (text and null directly, these through the lenient constructors);
+# any other tag (merge keys, !!binary, !!set, a tag of the author's) leaves the document to PyYAML.
+_SCALARS = {
+    f"tag:yaml.org,2002:{tag}": _Loader.yaml_constructors[f"tag:yaml.org,2002:{tag}"]
+    for tag in ("int", "float", "bool", "timestamp")
+}
 
 
 @dataclass
@@ -93,30 +122,47 @@ def decode(source: str, data: bytes) -> str:
 
 class _Walker:
     """Records the line of every field of a document by walking its node graph as the tree it
-    will be constructed into. An alias shares its anchor's node, so composing is cheap however
-    often a block is reused, but walking (and everything after construction) pays for every
-    reuse. So the walk counts the nodes it repeats through aliases, per file, and stops at
-    ALIAS_NODES_MAX, at an alias inside its own anchor, and at nesting beyond NESTING_MAX,
-    before any of it is built."""
+    will be constructed into, building that tree on the way. An alias shares its anchor's node,
+    so composing is cheap however often a block is reused, but walking (and everything after
+    construction) pays for every reuse. So the walk counts the nodes it repeats through aliases,
+    per file, and stops at ALIAS_NODES_MAX, at an alias inside its own anchor, and at nesting
+    beyond NESTING_MAX. Building in the same walk halves the cost of reading a big estate; a
+    document holding anything but maps, lists and plain scalars is built by PyYAML once walked."""
 
-    def __init__(self, source: str, text: str) -> None:
+    def __init__(self, source: str, text: str, loader: _Loader) -> None:
         self.source = source
         self.text = text
+        self.loader = loader
         self.repeated = 0  # nodes walked again through aliases, in this file
 
-    def document(self, node: yaml.Node) -> tuple[dict[str, int], list[str]]:
+    def document(self, node: yaml.Node) -> tuple[Any, dict[str, int], list[str]]:
         self.lines: dict[str, int] = {}
         self.duplicates: list[str] = []
         self.walked: set[int] = set()  # collection nodes walked once: meeting one again is an alias
         self.open: set[int] = set()  # collection nodes being walked: meeting one again recurses
-        self._walk(node, "", 0, False)
-        return self.lines, self.duplicates
+        self.built: dict[int, Any] = {}  # collection node -> its value, so an alias shares it, as in PyYAML
+        self.plain = True  # every node was one the walk builds itself
+        data = self._walk(node, "", 0, False)
+        if not self.plain:
+            data = self.loader.construct_document(node)
+        return data, self.lines, self.duplicates
 
-    def _walk(self, node: yaml.Node, path: str, depth: int, repeated: bool) -> None:
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR:
+            return node.value
+        if node.tag == _NULL:
+            return None
+        construct = _SCALARS.get(node.tag)
+        if construct is None:
+            self.plain = False
+            return None
+        return construct(self.loader, node)
+
+    def _walk(self, node: yaml.Node, path: str, depth: int, repeated: bool) -> Any:
         if isinstance(node, yaml.ScalarNode):
             if repeated:
                 self._count(path)
-            return
+            return self._scalar(node)
         if depth >= NESTING_MAX:
             line = self.lines.get(path, node.start_mark.line + 1)
             raise BrokenYaml(self.source, line, f"nested deeper than {NESTING_MAX} levels")
@@ -129,16 +175,22 @@ class _Walker:
         if repeated:
             self._count(path)
         self.open.add(ident)
+        value: Any = None
         if isinstance(node, yaml.MappingNode):
-            self._walk_mapping(node, path, depth, repeated)
+            value = self._walk_mapping(node, path, depth, repeated)
+            self.plain = self.plain and node.tag == _MAP
         elif isinstance(node, yaml.SequenceNode):
+            value = []
             for index, item in enumerate(node.value):
                 child = f"{path}[{index}]"
                 self.lines[child] = item.start_mark.line + 1
-                self._walk(item, child, depth + 1, repeated)
+                value.append(self._walk(item, child, depth + 1, repeated))
+            self.plain = self.plain and node.tag == _SEQ
         self.open.discard(ident)
+        return self.built.setdefault(ident, value)
 
-    def _walk_mapping(self, node: yaml.MappingNode, path: str, depth: int, repeated: bool) -> None:
+    def _walk_mapping(self, node: yaml.MappingNode, path: str, depth: int, repeated: bool) -> dict[Any, Any]:
+        value: dict[Any, Any] = {}
         seen: set[str] = set()
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
@@ -154,7 +206,8 @@ class _Walker:
                 self.duplicates.append(child)
             seen.add(name)
             self.lines[child] = line
-            self._walk(value_node, child, depth + 1, repeated)
+            value[self._scalar(key_node)] = self._walk(value_node, child, depth + 1, repeated)
+        return value
 
     def _count(self, path: str) -> None:
         self.repeated += 1
@@ -280,7 +333,7 @@ def read_documents(source: str, text: str) -> Iterator[RawDocument]:
         raise BrokenYaml(source, line, f"character U+{ord(text[error.start]):04X} is not allowed") from None
     except yaml.YAMLError as error:
         raise _broken(source, text, error) from None
-    walker = _Walker(source, text)
+    walker = _Walker(source, text, loader)
     try:
         index = 0
         while loader.check_node():
@@ -288,8 +341,7 @@ def read_documents(source: str, text: str) -> Iterator[RawDocument]:
             if node is None:  # pragma: no cover - an empty stream
                 break
             index += 1
-            lines, duplicates = walker.document(node)
-            data = loader.construct_document(node)
+            data, lines, duplicates = walker.document(node)
             if data is not None:
                 yield RawDocument(source, index, node.start_mark.line + 1, data, lines, duplicates)
     except yaml.YAMLError as error:

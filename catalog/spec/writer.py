@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from catalog.completeness import assess, encode_missing, refresh_completeness
@@ -70,6 +70,27 @@ def stored_objects(kind: Kind, keys: Sequence[str], related: Sequence[str] = ())
     return found
 
 
+def insert_objects(objs: Sequence[models.Model]) -> None:
+    """INSERT new objects of one model as plain rows, without reading their primary keys back:
+    what bulk_create does, less its per-value SQL compiling, which costs more than the database
+    on a big import. Field values are prepared as bulk_create prepares them (pre_save, then
+    get_db_prep_save), so dates, JSON and defaults are stored the same."""
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    quote = connection.ops.quote_name
+    # Names come from the model's meta, values go as parameters.
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    with connection.cursor() as cursor:
+        for chunk in chunks(objs):
+            cursor.executemany(
+                sql, [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in chunk]
+            )
+
+
 class Writer:
     """Upserts clean documents kind by kind, recording changes and the report."""
 
@@ -105,7 +126,7 @@ class Writer:
         if self.via == ChangeRecord.Via.IMPORT:
             self._note_overwrites()
         if not self.dry_run:
-            ChangeRecord.objects.bulk_create(self.changes, batch_size=1000)
+            insert_objects(self.changes)
             self._refresh_owned_by_changed_people()
         return self.report
 
@@ -121,7 +142,8 @@ class Writer:
     def _refresh_owned_by_changed_people(self) -> None:
         # Imported integrations got their completeness while written; the one outside input
         # is whether the owner is active, which a Person document of this import may change.
-        emails = [key for kind, key in self.report.created + self.report.updated if kind == "Person"]
+        # A person this import created owns no integration but those it wrote.
+        emails = [key for kind, key in self.report.updated if kind == "Person"]
         for chunk in chunks(emails):
             refresh_completeness(Integration.objects.filter(owner__email__in=chunk))
 
@@ -196,7 +218,7 @@ class Writer:
         if kind.name == "Integration":
             self._assess([*created, *((obj, clean) for obj, clean, _ in updated)])
             columns += ["completeness_score", "completeness_missing"]
-        kind.model._default_manager.bulk_create([obj for obj, _ in created], batch_size=1000)
+        self._insert_created(kind, [obj for obj, _ in created])
         kind.model._default_manager.bulk_update([obj for obj, _, _ in updated], columns, batch_size=500)
         pairs = [(obj, clean) for obj, clean in created] + [(obj, clean) for obj, clean, _ in updated]
         if self_ref:
@@ -207,9 +229,21 @@ class Writer:
         if kind.name == "System":
             self._record_versions(created, updated, old_versions)
         if kind.name == "Integration":
-            self._replace_children(Mapping, "integration", pairs, documents.build_mappings)
+            self._replace_children(Mapping, "integration", pairs, documents.build_mappings, updated)
         if kind.name == "GoLive":
-            self._replace_children(GoLiveIntegration, "golive", pairs, self._build_scope)
+            self._replace_children(GoLiveIntegration, "golive", pairs, self._build_scope, updated)
+
+    def _insert_created(self, kind: Kind, objs: list[models.Model]) -> None:
+        """Insert new documents' rows, then give each object its primary key, read back by key
+        (one query, where returning them from thousands of small INSERTs costs far more)."""
+        insert_objects(objs)
+        if not objs:
+            return
+        pks = dict(kind.model._default_manager.values_list(kind.key_attr, "pk"))
+        for obj in objs:
+            obj.pk = pks[getattr(obj, kind.key_attr)]
+            obj._state.adding = False
+            obj._state.db = connection.alias
 
     def _build_scope(self, golive: GoLive, clean: CleanDocument) -> list[GoLiveIntegration]:
         integration_pks = self.pks["Integration"]
@@ -218,12 +252,11 @@ class Writer:
             for index, key in enumerate(clean.integrations)
         ]
 
-    def _replace_children(self, model: Any, parent: str, pairs: list[Any], build: Any) -> None:
-        parent_pks = [obj.pk for obj, _ in pairs]
-        for chunk in chunks(parent_pks):
+    def _replace_children(self, model: Any, parent: str, pairs: list[Any], build: Any, updated: list[Any]) -> None:
+        # Only an updated parent has children to delete: a created one is new to the database.
+        for chunk in chunks([obj.pk for obj, _, _ in updated]):
             model._default_manager.filter(**{f"{parent}__in": chunk}).delete()
-        rows = [row for obj, clean in pairs for row in build(obj, clean)]
-        model._default_manager.bulk_create(rows, batch_size=1000)
+        insert_objects([row for obj, clean in pairs for row in build(obj, clean)])
 
     def _record_versions(self, created: list[Any], updated: list[Any], old: dict[int, str]) -> None:
         rows: list[SystemVersion] = []
