@@ -3,26 +3,17 @@ history; markup in names is shown as text and never runs."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Integration, System
-from tests.pages.estate import PASSWORD, load_estate, make_user
+from tests.browser.session import log_in
+from tests.pages.estate import load_estate, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 KEY = "chargebee-invoices-to-netsuite"
 MARKUP = "<script>alert(1)</script>"
-
-
-def log_in(page: Any, base: str, email: str, next_url: str) -> None:
-    page.goto(f"{base}/login/?next={next_url}")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}{next_url}")
 
 
 def test_owner_filters_opens_edits_a_mapping_and_sees_it_in_history(live_server, page, screenshot):

@@ -4,7 +4,6 @@ a filter bar whose filters stay on as others are added or removed, and waiving i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -14,17 +13,10 @@ from playwright.sync_api import expect
 from catalog.models import Waiver
 from catalog.rules.store import refresh_findings
 from tests.browser.conftest import ARTIFACTS
-from tests.pages.estate import PASSWORD, make_user
+from tests.browser.session import log_in
+from tests.pages.estate import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Any, base: str, email: str, next_url: str) -> None:
-    page.goto(f"{base}/login/?next={next_url}")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}{next_url}")
 
 
 def test_an_admin_reads_filters_and_waives_findings(live_server, page, screenshot):

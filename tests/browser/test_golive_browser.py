@@ -16,8 +16,9 @@ from catalog.models import GoLiveIntegration, Integration, SignOff
 from catalog.rules.store import refresh_findings
 from monitoring.models import HealthSource
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.session import log_in
 from tests.catalog.test_readiness_support import APPROVER, BACKUP, OWNER, people, ready_golive, ready_integration
-from tests.pages.estate import PASSWORD, make_user
+from tests.pages.estate import make_user
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -27,14 +28,6 @@ GOLIVE = "netsuite-go-live"
 URL = f"/golives/{GOLIVE}/"
 INVOICES = "chargebee-invoices"
 PAYMENTS = "stripe-payments"
-
-
-def log_in(page: Any, base: str, email: str, next_url: str) -> None:
-    page.goto(f"{base}/login/?next={next_url}")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}{next_url}")
 
 
 def blocked_golive() -> None:

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from catalog.choices import HealthState
 from catalog.models import Integration
 from monitoring.models import Flip, HealthSource
-from tests.browser.test_catalog_pages import log_in
+from tests.browser.session import log_in
 from tests.monitoring.conftest import make_integration, make_person
 from tests.pages.estate import make_user
 

@@ -16,7 +16,7 @@ from monitoring.health.pipeline import record_poll
 from monitoring.health.specs import sync_sources
 from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_catalog_pages import log_in
+from tests.browser.session import log_in
 from tests.pages.estate import load_estate, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

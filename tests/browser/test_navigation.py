@@ -5,23 +5,15 @@ graph drawn without an inner scroll box, and a system page with its integrations
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from catalog.models import System
+from tests.browser.session import log_in
 from tests.pages.estate import PASSWORD, load_estate, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Any, base: str, email: str, next_url: str) -> None:
-    page.goto(f"{base}/login/?next={next_url}")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}{next_url}")
 
 
 def test_slash_focuses_the_search_box_and_finds_a_name_in_capitals(live_server, page, screenshot):
