@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
@@ -15,7 +14,6 @@ from catalog.choices import HealthState
 from catalog.models import Integration
 from catalog.rules.store import refresh_findings
 from monitoring.models import HealthSource
-from plumbline.accounts.roles import assign_role
 from tests.conftest import EXAMPLE_ESTATE
 from tests.monitoring.conftest import make_integration
 
@@ -23,15 +21,6 @@ pytestmark = pytest.mark.django_db
 
 # A bar of includes/bars.html: its link, its label and its figure.
 BAR = re.compile(r'<th scope="row"><a href="([^"]+)">([^<]+)</a></th>.*?<td class="num">(\d+)</td>', re.S)
-
-
-@pytest.fixture
-def viewer() -> Client:
-    user = get_user_model().objects.create_user("viewer@example.com", "viewer@example.com", "pw-0123456789")
-    assign_role(user, "viewer")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

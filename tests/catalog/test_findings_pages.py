@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from catalog.models import Integration, Person, StoredFinding, Waiver
 from catalog.rules.store import refresh_findings
-from plumbline.accounts.roles import assign_role
 from tests.catalog.test_rules_support import make_estate, silence_monitoring
 from tests.conftest import EXAMPLE_ESTATE
 
@@ -27,14 +26,6 @@ CHARGEBEE = "chargebee-invoices-to-netsuite"
 @pytest.fixture(autouse=True)
 def _no_monitoring(monkeypatch):
     silence_monitoring(monkeypatch)
-
-
-@pytest.fixture
-def viewer(client, django_user_model):
-    user = django_user_model.objects.create(username="viewer@example.com", email="viewer@example.com")
-    assign_role(user, "viewer")
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

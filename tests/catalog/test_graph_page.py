@@ -17,7 +17,6 @@ from django.test import Client
 from catalog import health
 from catalog.graph import drawing
 from catalog.models import GoLive, GoLiveIntegration, Integration, Person, System
-from plumbline.accounts.roles import assign_role
 
 pytestmark = pytest.mark.django_db
 
@@ -81,14 +80,6 @@ def estate(states: dict[str, str]) -> dict[str, System]:
     GoLiveIntegration.objects.create(golive=golive, integration=gl)
     states["salesforce-to-netsuite"] = "up"
     return systems
-
-
-@pytest.fixture
-def viewer(client: Client) -> Client:
-    user = User.objects.create_user("viewer@example.com", "viewer@example.com")
-    assign_role(user, "viewer")
-    client.force_login(user)
-    return client
 
 
 def test_a_user_without_a_role_may_not_see_the_graph(client: Client, estate: Any) -> None:

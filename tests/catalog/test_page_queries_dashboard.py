@@ -10,7 +10,6 @@ import io
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
@@ -24,21 +23,11 @@ from catalog.rules.phase_two import deferred_integrations, deferred_items, regis
 from catalog.rules.store import refresh_findings, with_waivers
 from monitoring.health.specs import sync_sources
 from monitoring.models import HealthSource
-from plumbline.accounts.roles import assign_role
 from tests.catalog.test_rules_support import make_estate
 
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 15
-
-
-@pytest.fixture
-def viewer() -> Client:
-    user = get_user_model().objects.create_user("viewer@example.com", "viewer@example.com", "pw-0123456789")
-    assign_role(user, "viewer")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def grow(count: int, prefix: str) -> None:
