@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
+from functools import reduce
 from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Max, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -128,9 +130,8 @@ def findings_list(request: HttpRequest) -> HttpResponse:
         .values_list(group_field, "n", "worst")
     )
     group_counts = {key: n for key, n, _ in group_stats}
-    rows = ordered(queryset, first=_group_order(group, group_field, group_stats))
-    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
-    findings = list(page.object_list)
+    page = Paginator(ordered(queryset), PAGE_SIZE).get_page(params.get("page"))
+    findings = list(_page_rows(queryset, group, group_field, group_stats, page.start_index() - 1))
     names = _subject_names(findings)
     groups = [
         {
@@ -154,19 +155,30 @@ def findings_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/findings.html", context)
 
 
-def _group_order(group: str, field: str, stats: list[tuple[Any, int, int]]) -> list[Any]:
-    """Codes and owners with the most severe findings first (then the most findings); severity
-    groups need nothing ahead of the usual order, which is most severe first already."""
+def _page_rows(
+    queryset: QuerySet[StoredFinding], group: str, field: str, stats: list[tuple[Any, int, int]], offset: int
+) -> QuerySet[StoredFinding]:
+    """The PAGE_SIZE findings from `offset` on, grouped: codes and owners with the most severe
+    findings first (then the most findings); severity groups need nothing ahead of the usual order,
+    which is most severe first already. The groups' sizes are known, so only the groups the page
+    spans are read, ordered by a CASE of those few (never one branch per owner of the estate)."""
     if group == "severity":
-        return []
+        return ordered(queryset)[offset : offset + PAGE_SIZE]
     ranked = sorted(stats, key=lambda s: (-(s[2] or 0), -s[1], finding_title(s[0]) if group == "code" else s[0] or ""))
-    if not ranked:
-        return [field]
-    whens = [
-        When(**({f"{field}__isnull": True} if key is None else {field: key}), then=Value(i))
-        for i, (key, _, _) in enumerate(ranked)
-    ]
-    return [Case(*whens, default=Value(len(ranked)), output_field=IntegerField())]
+    spanned: list[Any] = []  # the groups with findings on the page, in order
+    before = start = 0  # findings ahead of the first spanned group; ahead of the group at hand
+    for key, count, _ in ranked:
+        if start + count > offset and start < offset + PAGE_SIZE:
+            before = before if spanned else start
+            spanned.append(key)
+        start += count
+    if not spanned:
+        return queryset.none()
+    conditions = [Q(**{f"{field}__isnull": True}) if key is None else Q(**{field: key}) for key in spanned]
+    whens = [When(condition, then=Value(i)) for i, condition in enumerate(conditions)]
+    in_order = Case(*whens, default=Value(len(spanned)), output_field=IntegerField())
+    narrowed = queryset.filter(reduce(operator.or_, conditions))
+    return ordered(narrowed, first=[in_order])[offset - before : offset - before + PAGE_SIZE]
 
 
 def _subject_names(findings: list[StoredFinding]) -> dict[tuple[str, str], str]:

@@ -10,11 +10,15 @@ whatever the query and however many rows match.
 
 from __future__ import annotations
 
+import functools
+import json
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -43,19 +47,57 @@ def terms_of(query: str) -> list[str]:
 
 @dataclass
 class Hit:
-    """One object found: what it is, where it lives, and why it matched."""
+    """One object found: what it is, where it lives and how well it matched. Its URL and the
+    reasons it matched are worked out only for the hits shown (a search may match thousands)."""
 
     label: str
     key: str
-    url: str
-    detail: str = ""
-    found: Match = field(default_factory=lambda: Match(2, []))
+    route: str  # a URL name, reversed with the key
+    detail: str
+    terms: list[str]
+    fields: list[tuple[str, str]]  # (what, text) pairs, as match() reads them
+
+    @property
+    def url(self) -> str:
+        return reverse(self.route, args=[self.key])
+
+    @property
+    def why(self) -> list[str]:
+        found = match(self.terms, self.fields)
+        return found.why if found else []
+
+
+# What a finder returns for each row that matches: (rank, label, key, the Hit made when shown).
+# Thousands may match; only the first page of them is made into Hits.
+Candidate = tuple[int, str, str, Callable[[], Hit]]
 
 
 @dataclass(frozen=True)
 class Match:
     rank: int  # 0: the whole query is the key or name, 1: it starts one, 2: anything else
     why: list[str]  # "owner: Ana Lopez", one per field a word was found in
+
+
+def rank_of(terms: list[str], texts: list[str]) -> int | None:
+    """match()'s rank, or None where match() finds nothing, of fields with these texts (the key and
+    the name first), with one fold of the texts: they are
+    joined by NUL, which folds to itself and composes with nothing (so the joined text folds as its
+    parts do), and a term without NUL can only be found inside one field. Stored text should never
+    hold NUL (imports refuse it); a term with one matches nothing."""
+    joined = folded("\x00".join(texts))
+    if joined.count("\x00") != len(texts) - 1:  # a text holds NUL after all: the slow way
+        found = match(terms, [("", text) for text in texts])
+        return found.rank if found and not any("\x00" in term for term in terms) else None
+    if not all(term in joined and "\x00" not in term for term in terms):
+        return None
+    whole = " ".join(terms)
+    # The key and the name (the first two fields), skipping an empty one as match() does.
+    first_two = joined.split("\x00", 2)[:2]
+    if not all(first_two):
+        first_two = [part for part in joined.split("\x00") if part][:2]
+    if whole in first_two:
+        return 0
+    return 1 if any(part.startswith(whole) for part in first_two) else 2
 
 
 def match(terms: list[str], fields: Iterable[tuple[str, str]]) -> Match | None:
@@ -80,70 +122,95 @@ def match(terms: list[str], fields: Iterable[tuple[str, str]]) -> Match | None:
     return Match(rank, reasons)
 
 
-def _person(person: Person | None) -> list[tuple[str, str]]:
-    return [("owner", person.name), ("owner", person.email)] if person is not None else []
+def _person(name: str | None, email: str | None, what: str = "owner") -> list[tuple[str, str]]:
+    return [(what, name or ""), (what, email)] if email is not None else []
 
 
-def _integrations(terms: list[str]) -> list[Hit]:
-    mappings: dict[int, list[tuple[str, str]]] = {}
-    for integration_id, source, target in Mapping.objects.values_list("integration_id", "source", "target"):
-        mappings.setdefault(integration_id, []).extend([("mapping", source), ("mapping", target)])
-    rows = Integration.objects.select_related("source", "target", "owner").only(
-        "key", "name", "data_objects", "lifecycle", "source__key", "source__name", "target__key", "target__name",
+def _hit(
+    terms: list[str], fields: list[tuple[str, str]], label: str, key: str, route: str, detail: str
+) -> Candidate | None:
+    rank = rank_of(terms, [text for _, text in fields])
+    hit = Hit(label, key, route, detail, terms, fields)
+    return None if rank is None else (rank, label, key, lambda: hit)
+
+
+def _data_objects(raw: str | None) -> list[str]:
+    """The data objects of a row read as JSON text: most lists are empty, and decoding 10,000
+    empty lists costs more than the search."""
+    if not raw or raw == "[]":
+        return []
+    decoded = json.loads(raw)
+    return [d for d in decoded if isinstance(d, str)] if isinstance(decoded, list) else []
+
+
+def _integrations(terms: list[str]) -> list[Candidate]:
+    """Read as plain rows, made into Hits only when shown: with 10,000 integrations, model
+    instances or Hits for every row would cost more than the matching."""
+    mappings: dict[int, list[str]] = {}
+    for integration_id, source, target in Mapping.objects.order_by().values_list("integration_id", "source", "target"):
+        mappings.setdefault(integration_id, []).extend((source, target))
+    rows = Integration.objects.annotate(objects_text=Cast("data_objects", TextField())).values_list(
+        "pk", "key", "name", "objects_text", "source__key", "source__name", "target__key", "target__name",
         "owner__email", "owner__name",
     )  # fmt: skip
-    hits = []
-    for i in rows:
-        fields = [("key", i.key), ("name", i.name), *_person(i.owner)]
-        fields += [("data object", str(d)) for d in i.data_objects or [] if isinstance(d, str)]
-        found = match(terms, fields + mappings.get(i.pk, []))
-        if found:
-            route = f"{i.source.display_name if i.source else '—'} → {i.target.display_name if i.target else '—'}"
-            hits.append(Hit(i.display_name, i.key, reverse("integration-detail", args=[i.key]), route, found))
-    return hits
+    found: list[Candidate] = []
+    for row in rows:
+        pk, key, name, raw, *_, email, owner = row
+        objects, mapped = _data_objects(raw), mappings.get(pk, [])
+        rank = rank_of(terms, [key, name, owner or "", email or "", *objects, *mapped])
+        if rank is not None:
+            found.append((rank, name or key, key, functools.partial(_integration_hit, terms, row, objects, mapped)))
+    return found
 
 
-def _systems(terms: list[str]) -> list[Hit]:
+def _integration_hit(terms: list[str], row: tuple[Any, ...], objects: list[str], mapped: list[str]) -> Hit:
+    _, key, name, _, source_key, source_name, target_key, target_name, email, owner = row
+    source = (source_name or source_key) if source_key is not None else "—"
+    target = (target_name or target_key) if target_key is not None else "—"
+    fields = [("key", key), ("name", name), *_person(owner, email)]
+    fields += [("data object", d) for d in objects] + [("mapping", m) for m in mapped]
+    return Hit(name or key, key, "integration-detail", f"{source} → {target}", terms, fields)
+
+
+def _systems(terms: list[str]) -> list[Candidate]:
     hits = []
     for s in System.objects.select_related("owner"):
-        found = match(terms, [("key", s.key), ("name", s.name), ("vendor", s.vendor), *_person(s.owner)])
-        if found:
-            detail = s.get_category_display() + (f" · {s.vendor}" if s.vendor else "")
-            hits.append(Hit(s.display_name, s.key, reverse("system-detail", args=[s.key]), detail, found))
+        fields = [("key", s.key), ("name", s.name), ("vendor", s.vendor)]
+        fields += _person(s.owner.name, s.owner.email) if s.owner else []
+        detail = s.get_category_display() + (f" · {s.vendor}" if s.vendor else "")
+        if hit := _hit(terms, fields, s.display_name, s.key, "system-detail", detail):
+            hits.append(hit)
     return hits
 
 
-def _people(terms: list[str]) -> list[Hit]:
+def _people(terms: list[str]) -> list[Candidate]:
     hits = []
     for p in Person.objects.all():
-        found = match(terms, [("email", p.email), ("name", p.name), ("team", p.team)])
-        if found:
-            detail = p.team + ("" if p.active else " · left the company")
-            hits.append(Hit(p.display_name, p.email, reverse("person-detail", args=[p.email]), detail, found))
+        detail = p.team + ("" if p.active else " · left the company")
+        fields = [("email", p.email), ("name", p.name), ("team", p.team)]
+        if hit := _hit(terms, fields, p.display_name, p.email, "person-detail", detail):
+            hits.append(hit)
     return hits
 
 
-def _platform_accounts(terms: list[str]) -> list[Hit]:
+def _platform_accounts(terms: list[str]) -> list[Candidate]:
     hits = []
     for a in PlatformAccount.objects.all():
-        fields = [("key", a.key), ("account", a.account_id), ("platform", a.get_platform_display())]
-        found = match(terms, fields)
-        if found:
-            url = reverse("api:platform-account-detail", args=[a.key])
-            hits.append(Hit(a.key, a.key, url, a.get_platform_display(), found))
+        platform = a.get_platform_display()
+        fields = [("key", a.key), ("account", a.account_id), ("platform", platform)]
+        if hit := _hit(terms, fields, a.key, a.key, "api:platform-account-detail", platform):
+            hits.append(hit)
     return hits
 
 
-def _golives(terms: list[str]) -> list[Hit]:
+def _golives(terms: list[str]) -> list[Candidate]:
     hits = []
     for g in GoLive.objects.select_related("approver"):
         fields = [("key", g.key), ("name", g.name)]
-        if g.approver is not None:
-            fields += [("approver", g.approver.name), ("approver", g.approver.email)]
-        found = match(terms, fields)
-        if found:
-            detail = g.date.isoformat() if g.date else "no date set"
-            hits.append(Hit(str(g), g.key, reverse("golive-detail", args=[g.key]), detail, found))
+        fields += _person(g.approver.name, g.approver.email, "approver") if g.approver else []
+        detail = g.date.isoformat() if g.date else "no date set"
+        if hit := _hit(terms, fields, str(g), g.key, "golive-detail", detail):
+            hits.append(hit)
     return hits
 
 
@@ -152,7 +219,7 @@ class Kind:
     slug: str
     title: str  # plural, as a heading
     one: str  # singular, as a column header and in "1 system"
-    find: Callable[[list[str]], list[Hit]]
+    find: Callable[[list[str]], list[Candidate]]
 
 
 KINDS = (
@@ -190,14 +257,14 @@ def search(request: HttpRequest) -> HttpResponse:
     groups = []
     if terms:
         for kind in [only] if only else KINDS:
-            hits = sorted(kind.find(terms), key=lambda h: (h.found.rank, folded(h.label), h.key))
-            cap = ALL_CAP if only else CAP
+            candidates = sorted(kind.find(terms), key=lambda c: (c[0], folded(c[1]), c[2]))
+            total = len(candidates)
             groups.append(
                 {
                     "kind": kind,
-                    "hits": hits[:cap],
-                    "total": len(hits),
-                    "counted": f"{len(hits)} {(kind.one if len(hits) == 1 else kind.title).lower()}",
+                    "hits": [make() for *_, make in candidates[: ALL_CAP if only else CAP]],
+                    "total": total,
+                    "counted": f"{total} {(kind.one if total == 1 else kind.title).lower()}",
                     "all_url": f"{reverse('search')}?{urlencode({'q': query, 'kind': kind.slug})}",
                 }
             )

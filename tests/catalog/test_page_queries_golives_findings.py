@@ -9,8 +9,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Integration, Person, System
-from catalog.rules.store import refresh_findings
+from catalog.models import Integration, Person, StoredFinding, System
+from catalog.models.findings import finding_title
+from catalog.rules.store import SEVERITY_RANK, refresh_findings
+from catalog.views import findings as findings_view
 from catalog.views.golives import BLOCKED_SHOWN, CHECKLIST_PAGE_SIZE
 from catalog.views.systems import TABLE_CAP
 from tests.catalog.test_readiness_support import ready_golive, users
@@ -183,3 +185,43 @@ def test_a_system_page_caps_each_table_and_links_to_the_filtered_list(crew):
     assert f"Showing {TABLE_CAP} of {TABLE_CAP + 7}." in body
     assert f'<a href="/integrations/?source=hub">See all {TABLE_CAP + 7} in the integrations list</a>' in body
     assert f'<a href="/integrations/?target=hub">See all {TABLE_CAP + 7} in the integrations list</a>' in body
+
+
+@pytest.mark.parametrize("group", ["severity", "code", "owner"])
+def test_the_findings_pages_together_show_every_finding_once_in_group_order(monkeypatch, crew, group):
+    """A page reads only the groups it spans; page after page, they must add up to the whole
+    register in the order of the groups (most severe first, then the largest, then by name)."""
+    silence_monitoring(monkeypatch)
+    make_estate(30, prefix="g")
+    refresh_findings()
+    monkeypatch.setattr(findings_view, "PAGE_SIZE", 7)  # pages that start and end inside groups
+    client = client_of(crew["admin"])
+    shown, counts = [], {}
+    for number in range(1, 200):
+        response = client.get(f"/findings/?group={group}&page={number}")
+        for g in response.context["groups"]:
+            counts[g["key"]] = g["count"]
+            shown += [(g["key"], row.finding.pk) for row in g["rows"]]
+        if not response.context["page"].has_next():
+            break
+    every = list(StoredFinding.objects.select_related("owner"))
+    assert len(every) > 7 * 3
+    assert sorted(pk for _, pk in shown) == sorted(f.pk for f in every)  # each once
+
+    def key_of(f):
+        return {"owner": f.owner.email if f.owner else None, "code": f.code, "severity": f.severity}[group]
+
+    members = {}
+    for f in every:
+        members.setdefault(key_of(f), []).append(f)
+    assert counts == {key: len(items) for key, items in members.items()}
+
+    def group_rank(key):
+        worst = max(SEVERITY_RANK[f.severity] for f in members[key])
+        named = finding_title(key) if group == "code" else key or ""
+        return (-worst, -len(members[key]), named) if group != "severity" else (-SEVERITY_RANK[key],)
+
+    def order(f):
+        return (*group_rank(key_of(f)), -SEVERITY_RANK[f.severity], f.code, f.subject_type, f.subject_key)
+
+    assert [pk for _, pk in shown] == [f.pk for f in sorted(every, key=order)]

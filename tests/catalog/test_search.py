@@ -10,9 +10,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalog.models import GoLive, Integration, Mapping, Person, PlatformAccount, System
-from catalog.views.search import CAP, folded, match, terms_of
+from catalog.views.search import CAP, folded, match, rank_of, terms_of
 from tests.pages.estate import bulk_integrations, load_estate, make_user
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +150,26 @@ def test_markup_in_a_name_is_shown_as_text(viewer):
     page = results(viewer, "script").content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+# rank_of() is match() with one fold of every field joined: it must agree with match() on any text.
+_pieces = ["a", "B", "ß", "ss", "Å", "A\u030a", "\u030a", "ﬁ", "-", " ", "\x00", "\u212a", "ǅ"]
+_texts = st.lists(st.sampled_from(_pieces), max_size=6).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_texts, min_size=2, max_size=6), st.one_of(_texts, st.text(max_size=12)))
+def test_rank_of_agrees_with_match_on_any_text(texts, query):
+    fields = [("key", texts[0]), ("name", texts[1]), *(("other", text) for text in texts[2:])]
+    found = match(terms_of(query), fields)
+    assert rank_of(terms_of(query), texts) == (found.rank if found and "\x00" not in query else None)
+
+
+def test_a_search_matching_thousands_makes_hits_only_for_the_rows_shown(viewer):
+    person = Person.objects.create(email="ana@example.com", name="Ana")
+    Integration.objects.bulk_create(Integration(key=f"bulk-{n:04d}", owner=person) for n in range(CAP * 30))
+    response = results(viewer, "bulk")
+    (group,) = response.context["groups"]
+    assert group["total"] == CAP * 30 and len(group["hits"]) == CAP
+    assert [hit.key for hit in group["hits"]] == [f"bulk-{n:04d}" for n in range(CAP)]
+    assert group["hits"][0].why == ["key: bulk-0000"]
