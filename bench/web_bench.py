@@ -43,9 +43,10 @@ HEALTH_STATES = ["up", "up", "up", "late", "down", "failing", "unknown"]
 GOLIVES = 3
 
 
-def populate(count: int) -> None:
+def populate(count: int, *, systems: int = 100, people: int = 200) -> None:
     """People, systems, `count` integrations with two mappings each (a tenth deferred to phase two,
-    half monitored by heartbeat with three runs each), go-lives, findings, observed connections and history."""
+    half monitored by heartbeat with three runs each), go-lives, findings, observed connections and history.
+    tests/pages/test_every_page_flat.py builds its two estates with this too."""
     import datetime as dt
 
     from django.utils import timezone
@@ -55,12 +56,14 @@ def populate(count: int) -> None:
     from catalog.rules.store import refresh_findings
     from monitoring.health.specs import sync_sources
 
+    person_count, system_count = people, systems
     people = Person.objects.bulk_create(
-        Person(email=f"person{i}@bench.example.com", name=f"Person {i}", team=f"Team {i % 9}") for i in range(200)
+        Person(email=f"person{i}@bench.example.com", name=f"Person {i}", team=f"Team {i % 9}")
+        for i in range(person_count)
     )
     systems = System.objects.bulk_create(
         System(key=f"system-{i:03d}", name=f"System {i}", category=CATEGORIES[i % len(CATEGORIES)], owner=people[i])
-        for i in range(100)
+        for i in range(system_count)
     )
     today = dt.date.today()
     Integration.objects.bulk_create(
@@ -68,14 +71,14 @@ def populate(count: int) -> None:
             Integration(
                 key=f"integration-{i:05d}",
                 name=f"Integration {i}",
-                source=systems[i % 100],
-                target=systems[(i * 7 + 1) % 100],
+                source=systems[i % system_count],
+                target=systems[(i * 7 + 1) % system_count],
                 lifecycle="planned" if i % 10 == 0 else LIFECYCLES[i % len(LIFECYCLES)],
                 phase="phase-two" if i % 10 == 0 else "go-live",
                 deferred_since=today - dt.timedelta(days=i % 200) if i % 10 == 0 else None,
                 target_date=today + dt.timedelta(days=i % 90 - 30) if i % 10 == 0 else None,
                 workaround_description="Weekly CSV export" if i % 10 == 0 else "",
-                workaround_performed_by=people[i % 200] if i % 10 == 0 else None,
+                workaround_performed_by=people[i % person_count] if i % 10 == 0 else None,
                 workaround_hours_per_month=4 if i % 10 == 0 else None,
                 connector_type=CONNECTORS[i % len(CONNECTORS)],
                 maintained_by="internal" if i % 3 else "",
@@ -85,8 +88,8 @@ def populate(count: int) -> None:
                 error_surface="alert",
                 error_notify=["#alerts"],
                 resync="replay-in-order" if i % 4 else "",
-                owner=people[i % 200],
-                backup_owner=people[(i + 1) % 200] if i % 2 else None,
+                owner=people[i % person_count],
+                backup_owner=people[(i + 1) % person_count] if i % 2 else None,
                 reviewed_at=today - dt.timedelta(days=i % 400),
                 health_kind="heartbeat" if i % 2 == 0 else "none",
             )
@@ -231,9 +234,11 @@ def empty_graph_cache() -> None:
     shutil.rmtree(cache_dir(), ignore_errors=True)
 
 
-def pages(count: int) -> list[tuple[str, str, str]]:
+def pages(count: int, *, systems: int = 100, people: int = 200) -> list[tuple[str, str, str]]:
     """(label, URL, how): how is "judged" or "measured" (never judged)."""
     key = f"integration-{count // 2:05d}"
+    system = f"system-{min(42, systems - 1):03d}"
+    person = f"person{min(7, people - 1)}@bench.example.com"
     return [
         ("dashboard", "/", "judged"),
         ("integration list", "/integrations/", "judged"),
@@ -242,9 +247,9 @@ def pages(count: int) -> list[tuple[str, str, str]]:
         ("integration page", f"/integrations/{key}/", "judged"),
         ("integration health page", f"/integrations/{key}/health/", "judged"),
         ("system list", "/systems/", "judged"),
-        ("system page", "/systems/system-042/", "judged"),
+        ("system page", f"/systems/{system}/", "judged"),
         ("people list", "/people/", "judged"),
-        ("person page", "/people/person7@bench.example.com/", "judged"),
+        ("person page", f"/people/{person}/", "judged"),
         ("platform account list", "/platform-accounts/", "judged"),
         ("findings", "/findings/", "judged"),
         ("phase-two register", "/phase-two/", "judged"),
@@ -262,7 +267,7 @@ def pages(count: int) -> list[tuple[str, str, str]]:
         ("API integration", f"/api/v1/integrations/{key}/", "judged"),
         ("integration edit form", f"/integrations/{key}/edit/", "judged"),
         ("integration spec", f"/integrations/{key}/spec.yaml", "judged"),
-        ("system maintenance", "/systems/system-042/maintenance/", "judged"),
+        ("system maintenance", f"/systems/{system}/maintenance/", "judged"),
         ("findings by owner", "/findings/?group=owner", "judged"),
         ("findings by code, page 2", "/findings/?group=code&page=2", "judged"),
         ("go-live blockers", "/golives/go-live-0/?show=blockers", "judged"),
