@@ -57,12 +57,12 @@ def populate(count: int, *, systems: int = 100, people: int = 200) -> None:
     from monitoring.health.specs import sync_sources
 
     person_count, system_count = people, systems
-    people = Person.objects.bulk_create(
+    staff = Person.objects.bulk_create(
         Person(email=f"person{i}@bench.example.com", name=f"Person {i}", team=f"Team {i % 9}")
         for i in range(person_count)
     )
-    systems = System.objects.bulk_create(
-        System(key=f"system-{i:03d}", name=f"System {i}", category=CATEGORIES[i % len(CATEGORIES)], owner=people[i])
+    hosts = System.objects.bulk_create(
+        System(key=f"system-{i:03d}", name=f"System {i}", category=CATEGORIES[i % len(CATEGORIES)], owner=staff[i])
         for i in range(system_count)
     )
     today = dt.date.today()
@@ -71,14 +71,14 @@ def populate(count: int, *, systems: int = 100, people: int = 200) -> None:
             Integration(
                 key=f"integration-{i:05d}",
                 name=f"Integration {i}",
-                source=systems[i % system_count],
-                target=systems[(i * 7 + 1) % system_count],
+                source=hosts[i % system_count],
+                target=hosts[(i * 7 + 1) % system_count],
                 lifecycle="planned" if i % 10 == 0 else LIFECYCLES[i % len(LIFECYCLES)],
                 phase="phase-two" if i % 10 == 0 else "go-live",
                 deferred_since=today - dt.timedelta(days=i % 200) if i % 10 == 0 else None,
                 target_date=today + dt.timedelta(days=i % 90 - 30) if i % 10 == 0 else None,
                 workaround_description="Weekly CSV export" if i % 10 == 0 else "",
-                workaround_performed_by=people[i % person_count] if i % 10 == 0 else None,
+                workaround_performed_by=staff[i % person_count] if i % 10 == 0 else None,
                 workaround_hours_per_month=4 if i % 10 == 0 else None,
                 connector_type=CONNECTORS[i % len(CONNECTORS)],
                 maintained_by="internal" if i % 3 else "",
@@ -88,8 +88,8 @@ def populate(count: int, *, systems: int = 100, people: int = 200) -> None:
                 error_surface="alert",
                 error_notify=["#alerts"],
                 resync="replay-in-order" if i % 4 else "",
-                owner=people[i % person_count],
-                backup_owner=people[(i + 1) % person_count] if i % 2 else None,
+                owner=staff[i % person_count],
+                backup_owner=staff[(i + 1) % person_count] if i % 2 else None,
                 reviewed_at=today - dt.timedelta(days=i % 400),
                 health_kind="heartbeat" if i % 2 == 0 else "none",
             )
@@ -105,7 +105,7 @@ def populate(count: int, *, systems: int = 100, people: int = 200) -> None:
     size = max(1, min(200, count // 10))
     for g in range(GOLIVES):
         golive = GoLive.objects.create(
-            key=f"go-live-{g}", name=f"Go-live {g}", date=today + dt.timedelta(days=30 * (g + 1)), approver=people[g]
+            key=f"go-live-{g}", name=f"Go-live {g}", date=today + dt.timedelta(days=30 * (g + 1)), approver=staff[g]
         )
         scope = ids[g * size : (g + 1) * size] or ids[:size]
         GoLiveIntegration.objects.bulk_create(

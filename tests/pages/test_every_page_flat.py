@@ -55,7 +55,8 @@ def queries_of_every_page(client: Client, size: dict[str, int]) -> dict[str, int
 def test_every_page_makes_the_same_few_queries_at_two_estate_sizes(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     client = Client()
-    client.force_login(make_user("admin@example.com", ADMIN))
+    admin: Any = make_user("admin@example.com", ADMIN)
+    client.force_login(admin)
     small = queries_of_every_page(client, SMALL)
     wipe()
     large = queries_of_every_page(client, LARGE)
