@@ -145,21 +145,36 @@ def _data_objects(raw: str | None) -> list[str]:
 
 def _integrations(terms: list[str]) -> list[Candidate]:
     """Read as plain rows, made into Hits only when shown: with 10,000 integrations, model
-    instances or Hits for every row would cost more than the matching."""
-    mappings: dict[int, list[str]] = {}
-    for integration_id, source, target in Mapping.objects.order_by().values_list("integration_id", "source", "target"):
-        mappings.setdefault(integration_id, []).extend((source, target))
+    instances or Hits for every row would cost more than the matching. Mapping fields come last in
+    a row's fields, so they are read only when some row is not found without them (a broad search,
+    where every row matches by key or name, reads none)."""
     rows = Integration.objects.annotate(objects_text=Cast("data_objects", TextField())).values_list(
         "pk", "key", "name", "objects_text", "source__key", "source__name", "target__key", "target__name",
         "owner__email", "owner__name",
     )  # fmt: skip
     found: list[Candidate] = []
+    unmatched = []
     for row in rows:
         pk, key, name, raw, *_, email, owner = row
-        objects, mapped = _data_objects(raw), mappings.get(pk, [])
-        rank = rank_of(terms, [key, name, owner or "", email or "", *objects, *mapped])
-        if rank is not None:
-            found.append((rank, name or key, key, functools.partial(_integration_hit, terms, row, objects, mapped)))
+        texts = [key, name, owner or "", email or "", *_data_objects(raw)]
+        rank = rank_of(terms, texts)
+        if rank is None:
+            unmatched.append((row, texts))
+        else:
+            found.append((rank, name or key, key, functools.partial(_integration_hit, terms, row, texts[4:], [])))
+    if unmatched:
+        mappings: dict[int, list[str]] = {}
+        for integration_id, source, target in Mapping.objects.order_by().values_list(
+            "integration_id", "source", "target"
+        ):
+            mappings.setdefault(integration_id, []).extend((source, target))
+        for row, texts in unmatched:
+            pk, key, name, *_ = row
+            mapped = mappings.get(pk, [])
+            rank = rank_of(terms, texts + mapped) if mapped else None
+            if rank is not None:
+                hit = functools.partial(_integration_hit, terms, row, texts[4:], mapped)
+                found.append((rank, name or key, key, hit))
     return found
 
 
