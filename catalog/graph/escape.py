@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlencode
 
 from django.urls import reverse
 
@@ -56,3 +57,9 @@ def system_url(key: str) -> str:
 
 def integration_url(key: str) -> str:
     return reverse("integration-detail", args=[key])
+
+
+def pair_url(source_key: str, target_key: str, params: Mapping[str, str]) -> str:
+    """The integration list of one aggregated edge: every integration from source to target."""
+    query = urlencode({"source": source_key, "target": target_key, **params})
+    return f"{reverse('integration-list')}?{query}"
