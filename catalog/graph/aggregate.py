@@ -11,22 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from catalog.choices import HealthState
 from catalog.graph.model import UNMONITORED, IntegrationEdge
+from catalog.health import WORST_FIRST
 
 # A view drawing more integrations than this, and focusing no system, is drawn as pairs.
 AGGREGATE_ABOVE_EDGES = 400
 
-# Worst first: what an owner must look at first when several integrations share one edge.
-HEALTH_SEVERITY: tuple[str, ...] = (
-    HealthState.DOWN,
-    HealthState.FAILING,
-    HealthState.LATE,
-    HealthState.UNKNOWN,
-    HealthState.PAUSED,
-    HealthState.UP,
-    UNMONITORED,
-)
+# Worst first, as the health board sorts: what to look at first when integrations share an edge.
+HEALTH_SEVERITY: tuple[str, ...] = (*WORST_FIRST, UNMONITORED)
 
 
 def worst_health(states: list[str] | set[str] | tuple[str, ...]) -> str:

@@ -44,7 +44,7 @@ from catalog.health import HEARTBEAT_SOURCE
 # so they cost no layout time) and dot's search limits are lowered.
 LARGE_VIEW_EDGES = 150
 LABEL_MAX = 40
-PAIR_TOOLTIP_NAMES = 8  # integrations named in an aggregated edge's tooltip; the link lists them all
+PAIR_TOOLTIP_NAMES = 5  # integrations named in an aggregated edge's tooltip; the link lists them all
 
 
 def _short(text: str, limit: int = LABEL_MAX) -> str:
@@ -153,8 +153,9 @@ class DotBuilder:
         if self.large:
             graph.update({"nslimit": 1, "mclimit": 0.3, "forcelabels": "false"})
         if self.view.aggregated:
-            # dot's older ranking fails on clusters of this size ("trouble in init_rank").
-            graph["newrank"] = "true"
+            # dot's older ranking fails on clusters of this size ("trouble in init_rank"); polylines
+            # route in half the time of curves (0.45 s against 0.9 s for 1,400 pairs).
+            graph.update({"newrank": "true", "splines": "polyline"})
         head = [
             "digraph estate {",
             f"  graph [{_attrs(**graph)}];",
@@ -309,7 +310,6 @@ class DotBuilder:
             **self._pair_style(pair),
             "xlabel": quote(str(pair.count)),
             "tooltip": tooltip,
-            "labeltooltip": tooltip,
         }
         if source is not None and target is not None:
             attrs["id"] = quote(safe_id("pair", f"{source.key}-to-{target.key}"))
