@@ -180,7 +180,7 @@ def _render_svg(dot_hash: str, source: str, title: str) -> str:
     return svg
 
 
-def _made(key: str, fmt: str) -> bytes | None:
+def made(key: str, fmt: str) -> bytes | None:
     """The file of this format already made for this view key, if any ("svg" is the inline element)."""
     cached = _cached(key)
     if cached is None:
@@ -216,7 +216,7 @@ def record_failure(key: str, fmt: str, message: str) -> None:
     cache.write(_failure_name(key, fmt), json.dumps({"message": message}).encode("utf-8"))
 
 
-def _failure(key: str, fmt: str) -> Failed | None:
+def failure(key: str, fmt: str) -> Failed | None:
     """The failure recorded for this view and format while it is fresh."""
     name = _failure_name(key, fmt)
     age = cache.age(name)
@@ -268,10 +268,10 @@ def _enqueue(f: GraphFilter, key: str, fmt: str) -> Pending | Failed:
 def _get(f: GraphFilter, fmt: str) -> tuple[bytes | Pending | Failed, str]:
     """The made file, or Pending, or Failed; and the view key."""
     key = view_key(f)
-    made = _made(key, fmt)
-    if made is not None:
-        return made, key
-    failed = _failure(key, fmt)
+    ready = made(key, fmt)
+    if ready is not None:
+        return ready, key
+    failed = failure(key, fmt)
     if failed is not None:
         return failed, key
     if not _small_estate():
@@ -286,19 +286,19 @@ def _get(f: GraphFilter, fmt: str) -> tuple[bytes | Pending | Failed, str]:
 def page_drawing(f: GraphFilter) -> PageDrawing | Pending | Failed:
     """What the page shows: the drawing (inline SVG and summary), Pending or Failed. UnknownSystem
     when a key in the filter names no system (drawn inline only)."""
-    made, key = _get(f, "svg")
-    if isinstance(made, Pending | Failed):
-        return made
+    got, key = _get(f, "svg")
+    if isinstance(got, Pending | Failed):
+        return got
     entry, _ = _resolve(f, key)  # cached: made just above under this key (rebuilt if pruned since)
-    return PageDrawing(svg=made.decode("utf-8"), summary=entry["summary"])
+    return PageDrawing(svg=got.decode("utf-8"), summary=entry["summary"])
 
 
 def download(f: GraphFilter, fmt: str) -> bytes | Pending | Failed:
     """The drawing as an .svg, .png or .dot file, cached like the page; Pending or Failed likewise."""
-    made, _ = _get(f, fmt)
-    if fmt == "svg" and isinstance(made, bytes):
-        return svg_document(made.decode("utf-8"))
-    return made
+    got, _ = _get(f, fmt)
+    if fmt == "svg" and isinstance(got, bytes):
+        return svg_document(got.decode("utf-8"))
+    return got
 
 
 def draw(f: GraphFilter, fmt: str) -> bytes:
