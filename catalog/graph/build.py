@@ -114,6 +114,7 @@ class DotBuilder:
         self.systems = {s.id: s for s in view.systems}
         self.ids = _Ids(hubs={}, sources={})
         self.lines: list[str] = []
+        self.degree: dict[int, int] = defaultdict(int)  # aggregated edges at each system
         blast = view.blast
         self.blast_systems = blast.system_ids if blast else frozenset()
         self.blast_stops = frozenset(a.integration.id for a in blast.integrations if a.stops) if blast else frozenset()
@@ -125,7 +126,11 @@ class DotBuilder:
         self.lines = []
         if self.view.aggregated:
             self._clusters()
-            for pair in pairs(self.view.integrations, NOT_FLOWING):
+            drawn = pairs(self.view.integrations, NOT_FLOWING)
+            for pair in drawn:
+                self.degree[pair.source_id] += 1
+                self.degree[pair.target_id] += 1
+            for pair in drawn:
                 self._pair(pair)
         else:
             for system in self.view.systems:
@@ -307,9 +312,14 @@ class DotBuilder:
         source_name = source.display_name if source else "?"
         target_name = target.display_name if target else "?"
         tooltip = quote_tooltip(self._pair_tooltip(pair, source_name, target_name))
+        # The count sits at the end of the edge with fewer edges (an application, not the ERP
+        # hundreds of edges meet at): placed after layout like an xlabel, but never left out.
+        end = "taillabel" if self.degree[pair.source_id] <= self.degree[pair.target_id] else "headlabel"
         attrs: dict[str, str | float | int] = {
             **self._pair_style(pair),
-            "xlabel": quote(str(pair.count)),
+            end: quote(str(pair.count)),
+            "labeldistance": 1.6,
+            "labelfontcolor": quote(INK),
             "tooltip": tooltip,
         }
         if source is not None and target is not None:

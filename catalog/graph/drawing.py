@@ -149,12 +149,17 @@ def view_key(f: GraphFilter) -> str:
     return _hash(STYLE_VERSION, estate_version(), f.canonical())
 
 
-def _cached(key: str) -> tuple[dict[str, Any], str] | None:
-    """The index entry (DOT hash and summary) and the DOT source cached under this view key."""
+def _entry(key: str) -> dict[str, Any] | None:
+    """The index entry (DOT hash and summary) cached under this view key."""
     cached = cache.read(f"view-{key}.json")
-    if cached is None:
+    return None if cached is None else dict(json.loads(cached))
+
+
+def _cached(key: str) -> tuple[dict[str, Any], str] | None:
+    """The index entry and the DOT source cached under this view key."""
+    entry = _entry(key)
+    if entry is None:
         return None
-    entry: dict[str, Any] = json.loads(cached)
     source = cache.read(f"render-{entry['dot']}.dot")
     return None if source is None else (entry, source.decode("utf-8"))  # pruned meanwhile: build again
 
@@ -181,13 +186,11 @@ def _render_svg(dot_hash: str, source: str, title: str) -> str:
 
 
 def made(key: str, fmt: str) -> bytes | None:
-    """The file of this format already made for this view key, if any ("svg" is the inline element)."""
-    cached = _cached(key)
-    if cached is None:
+    """The file of this format already made for this view key, if any ("svg" is the inline element).
+    The cached page reads only the small index and the SVG, not the DOT source."""
+    entry = _entry(key)
+    if entry is None:
         return None
-    entry, source = cached
-    if fmt == "dot":
-        return source.encode("utf-8")
     return cache.read(f"render-{entry['dot']}.{'inline.svg' if fmt == 'svg' else fmt}")
 
 
@@ -289,7 +292,7 @@ def page_drawing(f: GraphFilter) -> PageDrawing | Pending | Failed:
     got, key = _get(f, "svg")
     if isinstance(got, Pending | Failed):
         return got
-    entry, _ = _resolve(f, key)  # cached: made just above under this key (rebuilt if pruned since)
+    entry = _entry(key) or _resolve(f, key)[0]  # made just above under this key (rebuilt if pruned since)
     return PageDrawing(svg=got.decode("utf-8"), summary=entry["summary"])
 
 
