@@ -258,12 +258,15 @@ def bench_page(client: Any, pages: list[tuple[str, str, Any]], repeat: int, verd
     """Each page's first visit, then the cached page; `first_target` judges the first visit."""
     for label, url, graph_filter in pages:
         first, answered, status = first_visit(client, url, graph_filter)
+        cpu_start = time.process_time()
         cached = sorted(timed(functools.partial(fetch, client, url), repeat))
+        cpu = (time.process_time() - cpu_start) / repeat * 1000
         median = statistics.median(cached) * 1000
         p95 = cached[max(0, int(len(cached) * 0.95) - 1)] * 1000
         print(
             f"/graph/ {label}: first visit {first * 1000:.0f} ms (first request answered {status} "
-            f"in {answered * 1000:.0f} ms); cached median {median:.1f} ms, p95 {p95:.1f} ms"
+            f"in {answered * 1000:.0f} ms); cached median {median:.1f} ms, p95 {p95:.1f} ms, "
+            f"mean CPU {cpu:.1f} ms (SQLite in process)"
         )
         if label in kw.get("first_target", ()):
             verdicts.figure(

@@ -8,12 +8,12 @@ answers 503 with Retry-After (the failure is cached) and says how to narrow the 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog.choices import ConnectorType, Lifecycle
@@ -47,10 +47,14 @@ def _query(f: GraphFilter) -> str:
 
 
 def _options(pairs: Iterable[tuple[str, str]], selected: str = "") -> SafeString:
-    """<option>s built in Python: the page lists every system, and a template loop over
-    hundreds of them would cost more than the rest of a cached page view."""
-    rows = ((value, " selected" if value == selected else "", label or value) for value, label in pairs)
-    return format_html_join("", '<option value="{}"{}>{}</option>', rows)
+    """<option>s built in Python with html.escape: the page lists every system twice, and a template
+    loop (or format_html per option) over 500 of them cost a third of a cached page view."""
+    rows = (
+        f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'
+        f"{escape(str(label or value))}</option>"
+        for value, label in pairs
+    )
+    return mark_safe("".join(rows))  # noqa: S308  (every value and label is escaped just above)
 
 
 def _system_label(key: str, name: str) -> str:
