@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from catalog.completeness import refresh_completeness
@@ -26,3 +28,13 @@ def send_reminders_task() -> dict[str, object]:
     from catalog.reminders import send_reminders
 
     return send_reminders().as_dict()
+
+
+@shared_task(name="catalog.draw_graph", acks_late=False)
+def draw_graph_task(filter_fields: dict[str, Any], key: str, fmt: str) -> str:
+    """Draw one graph view into the graph cache under the page's view key (the page polls for it).
+    Not acked late: a render that killed its worker is not run again; the claim's lease lets a
+    later visitor ask again."""
+    from catalog.graph.drawing import draw_in_worker
+
+    return draw_in_worker(filter_fields, key, fmt)

@@ -262,6 +262,10 @@ PLUMBLINE_ALERT_MAX_ATTEMPTS = int(env_str("PLUMBLINE_ALERT_MAX_ATTEMPTS", "3"))
 PLUMBLINE_HISTORY_DAYS = int(env_str("PLUMBLINE_HISTORY_DAYS", "400"))
 PLUMBLINE_WEBHOOK_SECRET = env_str("PLUMBLINE_WEBHOOK_SECRET")
 PLUMBLINE_GRAPH_TIMEOUT = float(env_str("PLUMBLINE_GRAPH_TIMEOUT", "30"))
+# Up to this many integrations a /graph/ request draws itself; above, a Celery task draws (the page polls).
+PLUMBLINE_GRAPH_INLINE_MAX = int(env_str("PLUMBLINE_GRAPH_INLINE_MAX", "200"))
+# Seconds a graph that failed to draw (timeout, dot error) is shown as failed before it is tried again.
+PLUMBLINE_GRAPH_FAILURE_SECONDS = float(env_str("PLUMBLINE_GRAPH_FAILURE_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,

@@ -1,14 +1,21 @@
 """The DOT source of a graph view. Pure: no database, no subprocess.
 
+A detailed view draws one edge per integration. An aggregated view (GraphView.aggregated: a large
+view focusing no system) draws systems inside one cluster per category and one edge per (source,
+target) pair, labelled with how many integrations it stands for, coloured by their worst health and
+linked to the integration list of that pair (catalog.graph.aggregate).
+
 Node names are generated (s12, p0), never user text; every label, tooltip, id and URL goes
 through catalog.graph.escape.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
-from catalog.graph.escape import integration_url, quote, quote_tooltip, safe_id, system_url
+from catalog.graph.aggregate import PairEdge, pairs
+from catalog.graph.escape import integration_url, pair_url, quote, quote_tooltip, safe_id, system_url
 from catalog.graph.legend import heading
 from catalog.graph.model import IntegrationEdge, ObservedEdge, SystemNode
 from catalog.graph.style import (
@@ -37,6 +44,7 @@ from catalog.health import HEARTBEAT_SOURCE
 # so they cost no layout time) and dot's search limits are lowered.
 LARGE_VIEW_EDGES = 150
 LABEL_MAX = 40
+PAIR_TOOLTIP_NAMES = 5  # integrations named in an aggregated edge's tooltip; the link lists them all
 
 
 def _short(text: str, limit: int = LABEL_MAX) -> str:
@@ -106,6 +114,7 @@ class DotBuilder:
         self.systems = {s.id: s for s in view.systems}
         self.ids = _Ids(hubs={}, sources={})
         self.lines: list[str] = []
+        self.degree: dict[int, int] = defaultdict(int)  # aggregated edges at each system
         blast = view.blast
         self.blast_systems = blast.system_ids if blast else frozenset()
         self.blast_stops = frozenset(a.integration.id for a in blast.integrations if a.stops) if blast else frozenset()
@@ -115,10 +124,19 @@ class DotBuilder:
 
     def build(self) -> str:
         self.lines = []
-        for system in self.view.systems:
-            self.lines.append(f"  s{system.id} [{self._system_attrs(system)}];")
-        for edge in self.view.integrations:
-            self._integration(edge)
+        if self.view.aggregated:
+            self._clusters()
+            drawn = pairs(self.view.integrations, NOT_FLOWING)
+            for pair in drawn:
+                self.degree[pair.source_id] += 1
+                self.degree[pair.target_id] += 1
+            for pair in drawn:
+                self._pair(pair)
+        else:
+            for system in self.view.systems:
+                self.lines.append(f"  s{system.id} [{self._system_attrs(system)}];")
+            for edge in self.view.integrations:
+                self._integration(edge)
         for number, observed in enumerate(self.view.observed):
             self._observed(number, observed)
         hubs = [f"  {name} [{self._hub_attrs(platform)}];" for platform, name in self.ids.hubs.items()]
@@ -139,6 +157,11 @@ class DotBuilder:
         }
         if self.large:
             graph.update({"nslimit": 1, "mclimit": 0.3, "forcelabels": "false"})
+        if self.view.aggregated:
+            # dot's older ranking fails on clusters of this size ("trouble in init_rank"); polylines
+            # route in half the time of curves (0.45 s against 0.9 s for 1,400 pairs), and fewer
+            # crossing-minimisation passes save a further fifth.
+            graph.update({"newrank": "true", "splines": "polyline", "mclimit": 0.1, "remincross": "false"})
         head = [
             "digraph estate {",
             f"  graph [{_attrs(**graph)}];",
@@ -176,6 +199,24 @@ class DotBuilder:
             else:
                 attrs.update(color=quote(FADED), fontcolor=quote("#6b7280"), fillcolor=quote("#f6f8fa"))
         return _attrs(**attrs)
+
+    def _clusters(self) -> None:
+        """Systems grouped in one cluster per category (the ERPs first)."""
+        by_category: dict[str, list[SystemNode]] = defaultdict(list)
+        for system in self.view.systems:
+            by_category[system.category].append(system)
+        for number, category in enumerate(sorted(by_category, key=lambda c: (c != "erp", c))):
+            cluster = _attrs(
+                id=quote(safe_id("category", category)),
+                label=quote(CATEGORY_LABELS.get(category, category)),
+                style=quote("rounded,dashed"),
+                color=quote(FADED),
+                fontcolor=quote(MUTED),
+            )
+            self.lines.append(f"  subgraph cluster_{number} {{")
+            self.lines.append(f"    graph [{cluster}];")
+            self.lines += [f"    s{system.id} [{self._system_attrs(system)}];" for system in by_category[category]]
+            self.lines.append("  }")
 
     def _hub_attrs(self, platform: str) -> str:
         label = PLATFORM_LABELS.get(platform, platform)
@@ -229,6 +270,62 @@ class DotBuilder:
                 self.lines.append(f"  {hub} -> {target} [{_attrs(id=quote(edge_id + ':out'), **common)}];")
                 return
         self.lines.append(f"  {source} -> {target} [{_attrs(id=quote(edge_id), **labelled, **common)}];")
+
+    def _pair_style(self, pair: PairEdge) -> dict[str, str | float | int]:
+        colour = HEALTH_COLOURS.get(pair.health, INK) if pair.flowing_health else GREY
+        attrs: dict[str, str | float | int] = {
+            "color": quote(colour),
+            "penwidth": round(1.2 + min(3.0, pair.count**0.5 / 2), 2),
+        }
+        if all(e.phase == "phase-two" for e in pair.integrations):
+            attrs["style"] = "dashed"
+        if all(e.bidirectional for e in pair.integrations):
+            attrs["dir"] = "both"
+        if self.view.blast is not None:
+            ids = {e.id for e in pair.integrations}
+            if ids & self.blast_stops:
+                attrs["color"] = quote(BAD)
+            elif ids & self.blast_spreads:
+                attrs["color"] = quote(WARN)
+            else:
+                attrs["color"] = quote(FADED)
+        return attrs
+
+    def _pair_tooltip(self, pair: PairEdge, source: str, target: str) -> list[str]:
+        count = pair.count
+        lines = [f"{count} integration{'s' if count != 1 else ''}: {source} → {target}"]
+        if pair.flowing_health:
+            states = ", ".join(
+                f"{n} {HEALTH_LABELS.get(s, s).removeprefix('health ')}" for s, n in pair.health_counts()
+            )
+            lines.append(f"Health: {states}")
+        if resting := count - len(pair.flowing_health):
+            lines.append(f"{resting} planned or retired")
+        lines += [e.display_name for e in pair.integrations[:PAIR_TOOLTIP_NAMES]]
+        if count > PAIR_TOOLTIP_NAMES:
+            lines.append(f"… and {count - PAIR_TOOLTIP_NAMES} more")
+        lines.append("Select the edge to list them")
+        return lines
+
+    def _pair(self, pair: PairEdge) -> None:
+        source, target = self.systems.get(pair.source_id), self.systems.get(pair.target_id)
+        source_name = source.display_name if source else "?"
+        target_name = target.display_name if target else "?"
+        tooltip = quote_tooltip(self._pair_tooltip(pair, source_name, target_name))
+        # The count sits at the end of the edge with fewer edges (an application, not the ERP
+        # hundreds of edges meet at): placed after layout like an xlabel, but never left out.
+        end = "taillabel" if self.degree[pair.source_id] <= self.degree[pair.target_id] else "headlabel"
+        attrs: dict[str, str | float | int] = {
+            **self._pair_style(pair),
+            end: quote(str(pair.count)),
+            "labeldistance": 1.6,
+            "labelfontcolor": quote(INK),
+            "tooltip": tooltip,
+        }
+        if source is not None and target is not None:
+            attrs["id"] = quote(safe_id("pair", f"{source.key}-to-{target.key}"))
+            attrs["URL"] = quote(pair_url(source.key, target.key, self.view.list_params))
+        self.lines.append(f"  s{pair.source_id} -> s{pair.target_id} [{_attrs(**attrs)}];")
 
     def _observed(self, number: int, observed: ObservedEdge) -> None:
         if self.view.hubs and observed.platform:

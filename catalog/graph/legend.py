@@ -65,6 +65,8 @@ def heading(view: GraphView, *, legend: bool = True, platform_hubs: bool = False
         for state, colour in HEALTH_COLOURS.items():
             if state in states:
                 line(colour, HEALTH_LABELS[state])
+    if view.aggregated:
+        edges.insert(0, '<TD>n</TD><TD ALIGN="LEFT">integrations between two systems (colour: the worst health)</TD>')
     if {e.lifecycle for e in view.integrations} & NOT_FLOWING:
         line(GREY, "planned or retired")
     if any(e.phase == "phase-two" for e in view.integrations):

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from catalog.choices import HealthKind
 from catalog.graph.model import UNMONITORED, Estate, IntegrationEdge, ObservedEdge, SystemNode
-from catalog.health import read_health, read_observed_connections
+from catalog.health import read_observed_connections, with_health
 from catalog.models import GoLiveIntegration, Integration, Person, PlatformAccount, System
 
 
@@ -40,8 +40,9 @@ def load_estate() -> Estate:
     golives: dict[int, list[str]] = defaultdict(list)
     for integration_id, golive_key in GoLiveIntegration.objects.values_list("integration_id", "golive__key"):
         golives[integration_id].append(golive_key)
+    # Health comes in the same query (with_health joins the state), not as 10,000 facts read by id.
     rows = list(
-        Integration.objects.order_by("key").values(
+        with_health(Integration.objects.order_by("key")).values(
             "id",
             "key",
             "name",
@@ -56,10 +57,9 @@ def load_estate() -> Estate:
             "owner__email",
             "health_kind",
             "completeness_missing",
+            "health_state",
         )
     )
-    # Integrations with health kind none have no health source, so monitoring has nothing on them.
-    health = read_health([row["id"] for row in rows if row["health_kind"] != HealthKind.NONE])
     integrations = [
         IntegrationEdge(
             id=row["id"],
@@ -75,7 +75,8 @@ def load_estate() -> Estate:
             platform=row["connector_platform"],
             owner=_person(row["owner__email"], names),
             owner_email=row["owner__email"] or "",
-            health=health[row["id"]].state if row["id"] in health else UNMONITORED,
+            # Health kind none has no health source: monitoring has nothing on it.
+            health=(row["health_state"] or UNMONITORED) if row["health_kind"] != HealthKind.NONE else UNMONITORED,
             spec_gaps=tuple(part for part in row["completeness_missing"].split(",") if part),
             golives=tuple(sorted(golives.get(row["id"], ()))),
         )

@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
+from catalog.graph.aggregate import AGGREGATE_ABOVE_EDGES
 from catalog.graph.blast import BlastRadius, blast_radius
 from catalog.graph.model import Estate, IntegrationEdge, ObservedEdge, SystemNode
 
@@ -34,6 +35,14 @@ class GraphFilter:
     @property
     def narrows_integrations(self) -> bool:
         return bool(self.owner or self.golive or self.lifecycle or self.connector or self.health or self.gaps)
+
+    def integration_list_params(self) -> dict[str, str]:
+        """The filters the integration list also has, as its query parameters: an aggregated edge
+        links to the list of its pair narrowed the same way (go-live and health it cannot narrow)."""
+        params = {"owner": self.owner, "lifecycle": self.lifecycle, "connector_type": self.connector}
+        if self.gaps:
+            params["complete"] = "false"
+        return {name: value for name, value in params.items() if value}
 
     def canonical(self) -> str:
         """A stable text of the filter, for cache keys."""
@@ -74,6 +83,9 @@ class GraphView:
     hubs: bool = False
     blast: BlastRadius | None = None
     undrawable: int = 0  # matching integrations whose spec names no source or no target
+    # Drawn as one edge per pair of systems (catalog.graph.aggregate): a large view with no focus.
+    aggregated: bool = False
+    list_params: dict[str, str] = field(default_factory=dict)  # GraphFilter.integration_list_params
 
 
 def _matches(edge: IntegrationEdge, f: GraphFilter) -> bool:
@@ -148,4 +160,7 @@ def select(estate: Estate, f: GraphFilter) -> GraphView:
         hubs=f.hubs,
         blast=blast,
         undrawable=sum(not e.drawable for e in matching),
+        # A focus is where detail is asked for: it draws each integration, however many.
+        aggregated=focus is None and len(edges) > AGGREGATE_ABOVE_EDGES,
+        list_params=f.integration_list_params(),
     )

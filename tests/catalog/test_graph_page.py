@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db.models import Case, CharField, IntegerField, Value, When
 from django.test import Client
 
 from catalog import health
+from catalog.choices import HealthState
 from catalog.graph import drawing
 from catalog.models import GoLive, GoLiveIntegration, Integration, Person, System
 
@@ -40,7 +42,17 @@ def states(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         keys = dict(Integration.objects.filter(id__in=list(ids)).values_list("id", "key"))
         return {i: health.HealthFacts(kind="heartbeat", state=by_key[k]) for i, k in keys.items() if k in by_key}
 
+    def annotate(integrations: Any) -> Any:
+        """The same states in the database, as monitoring's annotator reads them (the graph's version)."""
+        states = [When(key=k, then=Value(s)) for k, s in by_key.items()]
+        ranks = [When(key=k, then=Value(health.WORST_FIRST.index(HealthState(s)))) for k, s in by_key.items()]
+        return integrations.annotate(
+            health_state=Case(*states, default=Value(None), output_field=CharField()),
+            health_rank=Case(*ranks, default=Value(health.UNMONITORED_RANK), output_field=IntegerField()),
+        )
+
     monkeypatch.setattr(health, "_health_reader", read)
+    monkeypatch.setattr(health, "_health_annotator", annotate)
     monkeypatch.setattr(health, "_observed_reader", list)
     return by_key
 
