@@ -9,7 +9,8 @@ Pages are requested in-process with django.test.Client (logged in as an admin), 
 is Django's: middleware, queries, rendering; no network. Targets (issue 18): every page at most
 15 queries and under 100 ms median at 10,000 integrations; the CSV export of every row is measured,
 not judged. The graph is measured uncached (its render cache emptied before each request, at most
-3 requests) and cached. Checked at any size: every page answers 200.
+3 requests: a large estate answers 202 at once and leaves the drawing to a worker) and cached (after
+drawing it in process as the worker would). Checked at any size: every page answers 200.
 --quick: 30 integrations and 2 requests a page, nothing judged but the checks.
 --only: measure only the pages whose label or URL contains one of the given words (e.g. --only
 dashboard phase-two); the others are not requested.
@@ -207,14 +208,17 @@ def admin_client() -> Any:
     return client
 
 
-def measure(client: Any, url: str, runs: int, before: Callable[[], None] = lambda: None) -> tuple[int, float, int]:
-    """(status, median milliseconds, queries of one request); `before` runs ahead of every request."""
+def measure(
+    client: Any, url: str, runs: int, before: Callable[[], None] = lambda: None, ok: tuple[int, ...] = (200,)
+) -> tuple[int, float, int]:
+    """(status, median milliseconds, queries of one request); `before` runs ahead of every request;
+    a status not in `ok` is returned at once with no figures."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     before()
     response = client.get(url)  # warm caches (templates, session, URL resolver)
-    if response.status_code != 200:
+    if response.status_code not in ok:
         return response.status_code, 0.0, 0
     times = []
     for _ in range(runs):
@@ -232,6 +236,22 @@ def empty_graph_cache() -> None:
     from catalog.graph.cache import cache_dir
 
     shutil.rmtree(cache_dir(), ignore_errors=True)
+
+
+def draw_whole_estate() -> float:
+    """What the worker does after an uncached /graph/ (this bench runs none): draw the whole estate
+    into the graph cache, in process; its seconds (bench/graph_bench.py judges them with a worker)."""
+    from dataclasses import asdict
+
+    from catalog.graph.drawing import draw_in_worker, view_key
+    from catalog.graph.view import GraphFilter
+
+    whole = GraphFilter()
+    started = time.perf_counter()
+    outcome = draw_in_worker(asdict(whole), view_key(whole), "svg")
+    if outcome != "drawn":
+        raise SystemExit(f"the whole-estate graph was not drawn: {outcome}")
+    return time.perf_counter() - started
 
 
 def pages(count: int, *, systems: int = 100, people: int = 200) -> list[tuple[str, str, str]]:
@@ -331,7 +351,12 @@ def benchmark(args: argparse.Namespace) -> int:
                 continue
             name = f"{label} {url}"
             if label == "graph, uncached":
-                status, median_ms, queries = measure(client, url, min(runs, UNCACHED_RUNS), empty_graph_cache)
+                # A large estate answers 202 at once (a worker draws it); a small one draws inline.
+                uncached_runs = min(runs, UNCACHED_RUNS)
+                status, median_ms, queries = measure(client, url, uncached_runs, empty_graph_cache, ok=(200, 202))
+            elif label == "graph, cached":
+                print(f"(the whole estate drawn as the worker draws it, in process: {draw_whole_estate():.2f} s)")
+                status, median_ms, queries = measure(client, url, runs)
             else:
                 status, median_ms, queries = measure(client, url, runs)
             if status != 200:
