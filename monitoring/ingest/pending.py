@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 
 from django.db import DatabaseError, connection, transaction
@@ -78,11 +79,14 @@ def _apply_batch(size: int, max_rounds: int, last: int) -> tuple[int, bool]:
             # pings are read, so no two transactions read the same ones.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPLY_LOCK])
-        oldest = list(PendingPing.objects.filter(id__lte=last).order_by("id")[:size])
-        kept = {ping.pk for ping_round in _rounds(oldest)[:max_rounds] for ping in ping_round}
-        pings = [ping for ping in oldest if ping.pk in kept]
-        if not pings:
+        # Ids first: a busy source's backlog is read again by every transaction, its bodies need not be.
+        oldest = list(
+            PendingPing.objects.filter(id__lte=last).order_by("id").values_list("id", "integration_id")[:size]
+        )
+        kept = _first_rounds(oldest, max_rounds)
+        if not kept:
             return 0, True
+        pings = list(PendingPing.objects.filter(id__in=kept).order_by("id"))
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -96,7 +100,19 @@ def _apply_batch(size: int, max_rounds: int, last: int) -> tuple[int, bool]:
                 except POISON as exc:
                     _move_aside(ping, exc, now)
         PendingPing.objects.filter(id__in=[ping.pk for ping in pings]).delete()
-    return len(pings), len(oldest) < size and len(pings) == len(oldest)
+    return len(pings), len(oldest) < size and len(kept) == len(oldest)
+
+
+def _first_rounds(pings: Sequence[tuple[int, int]], max_rounds: int) -> list[int]:
+    """The ids of the (id, integration id) pairs, in received order, that fall in the first
+    `max_rounds` rounds: each source's first `max_rounds` pings."""
+    seen: Counter[int] = Counter()
+    kept = []
+    for ping_id, integration_id in pings:
+        seen[integration_id] += 1
+        if seen[integration_id] <= max_rounds:
+            kept.append(ping_id)
+    return kept
 
 
 def _apply(pings: Sequence[PendingPing], now: dt.datetime) -> None:
