@@ -2,7 +2,9 @@
 under the platform ping key) is checked (known, a heartbeat source, under the rate limit of N per
 minute per ping URL), counted, and appended to the pending pings in one statement; the runs and
 the state it means are stored by monitoring/ingest/pending.py, in batches, moments later. A ping
-is mostly round trips, so accepting one is a single round trip on PostgreSQL.
+is mostly round trips, so accepting one is a single round trip on PostgreSQL. It is counted on its
+source's PingCounter, never on the state row, so it never waits for the applier, which holds state
+rows locked while it stores a batch.
 
 A slug ping no integration answers to is an observed connection instead: something running that
 no spec describes.
@@ -25,7 +27,7 @@ from catalog.signals import health_changed
 from monitoring import conf
 from monitoring.health.sources import NotMonitored, ensure_source
 from monitoring.ingest.pings import PingBody
-from monitoring.models import HealthSource, ObservedConnection, PendingPing
+from monitoring.models import HealthSource, ObservedConnection, PendingPing, PingCounter
 
 logger = logging.getLogger(__name__)
 
@@ -76,52 +78,81 @@ def _accept(field: str, value: uuid.UUID | str, signal: str, body: PingBody, now
 
 def _accept_step_by_step(field: str, value: uuid.UUID | str, signal: str, body: PingBody, now: dt.datetime) -> None:
     with transaction.atomic():
-        locked = HealthSource.objects.select_for_update(of=("self",)).only(
-            "integration_id", "kind", "ping_window_start", "ping_window_count"
+        # The state row is read, never locked: the applier may hold it for its batch.
+        sources = HealthSource.objects.select_related("ping_counter").only(
+            "integration_id", "kind", *(f"ping_counter__{name}" for name in _COUNTER_FIELDS)
         )
-        source = locked.filter(**{f"integration__{field}": value}).first()
+        source = sources.filter(**{f"integration__{field}": value}).first()
         if source is None:
             integration = Integration.objects.filter(**{field: value}).first()
             if integration is None:
                 raise UnknownPing(str(value))
             if ensure_source(integration) is None:
                 raise NotMonitored(integration.key)
-            source = locked.get(integration=integration)
+            source = sources.get(integration=integration)
         if source.kind != HealthKind.HEARTBEAT:
             raise WrongKind(source.kind)
-        _count_ping(source, now)
-        source.last_ping_at = now
-        source.save(update_fields=["last_ping_at", "ping_window_start", "ping_window_count"])
+        counter = _locked_counter(source)
+        _count_ping(counter, now)
+        counter.last_ping_at = now
+        counter.save(update_fields=_COUNTER_FIELDS)
         PendingPing.objects.create(
             integration_id=source.integration_id, signal=signal, body=body.to_json(), received_at=now
         )
 
 
+_COUNTER_FIELDS = ["ping_window_start", "ping_window_count", "last_ping_at"]
+
+
+def _locked_counter(source: HealthSource) -> PingCounter:
+    """The source's ping counter, made on its first ping. Locked where rows can be; SQLite's write
+    transaction holds the whole database, so the one read with the source will do there."""
+    locked = PingCounter.objects.select_for_update()
+    if not connection.features.has_select_for_update:
+        try:
+            return source.ping_counter
+        except PingCounter.DoesNotExist:
+            pass
+    elif counter := locked.filter(source=source).first():
+        return counter
+    PingCounter.objects.bulk_create([PingCounter(source=source)], ignore_conflicts=True)  # a concurrent ping may win
+    return locked.get(source=source)
+
+
 @functools.cache
 def _one_statement_sql(field: str) -> str:
-    """Count the ping on its heartbeat source's row unless over the limit, and append it; a row
-    back means accepted. Only quoted model names are formatted in; every value is a parameter."""
+    """Count the ping on its heartbeat source's counter unless over the limit, and append it; a row
+    back means accepted. Only the counter row is written (made on the first ping), never the state
+    row the applier locks. Only quoted model names are formatted in; every value is a parameter."""
     quote = connection.ops.quote_name
-    source, integration, pending = (quote(model._meta.db_table) for model in (HealthSource, Integration, PendingPing))
+    source, integration, counter, pending = (
+        quote(model._meta.db_table) for model in (HealthSource, Integration, PingCounter, PendingPing)
+    )
     return f"""
         WITH durability AS (
             SELECT set_config(
                 'synchronous_commit', COALESCE(%(synchronous_commit)s, current_setting('synchronous_commit')), true
             )
         ),
+        heartbeat AS (
+            SELECT hs.id, hs.integration_id FROM {source} AS hs JOIN {integration} AS i ON hs.integration_id = i.id
+            WHERE i.{quote(field)} = %(value)s AND hs.kind = %(kind)s
+        ),
         counted AS (
-            UPDATE {source} AS hs SET
-                ping_window_count = CASE WHEN hs.ping_window_start = %(window)s
-                    THEN hs.ping_window_count + 1 ELSE 1 END,
-                ping_window_start = %(window)s,
-                last_ping_at = %(now)s
-            FROM {integration} AS i
-            WHERE i.{quote(field)} = %(value)s AND hs.integration_id = i.id AND hs.kind = %(kind)s
-                AND (hs.ping_window_start IS DISTINCT FROM %(window)s OR hs.ping_window_count < %(limit)s)
-            RETURNING hs.integration_id
+            INSERT INTO {counter} AS pc (source_id, ping_window_start, ping_window_count, last_ping_at)
+            SELECT id, %(window)s, 1, %(now)s FROM heartbeat
+            ON CONFLICT (source_id) DO UPDATE SET
+                ping_window_count = CASE WHEN pc.ping_window_start = EXCLUDED.ping_window_start
+                    THEN pc.ping_window_count + 1 ELSE 1 END,
+                ping_window_start = EXCLUDED.ping_window_start,
+                last_ping_at = EXCLUDED.last_ping_at
+            WHERE pc.ping_window_start IS DISTINCT FROM EXCLUDED.ping_window_start
+                OR pc.ping_window_count < %(limit)s
+            RETURNING pc.source_id
         )
         INSERT INTO {pending} (integration_id, signal, body, received_at)
-        SELECT integration_id, %(signal)s, %(body)s, %(now)s FROM counted CROSS JOIN durability
+        SELECT heartbeat.integration_id, %(signal)s, %(body)s, %(now)s
+        FROM counted JOIN heartbeat ON heartbeat.id = counted.source_id CROSS JOIN durability
         RETURNING id
     """  # noqa: S608
 
@@ -224,8 +255,8 @@ def _new_observed_heartbeat(slug: str, now: dt.datetime) -> ObservedConnection |
     return observed
 
 
-def _count_ping(source: HealthSource | ObservedConnection, now: dt.datetime) -> None:
-    """At most N pings per URL per one-minute window, counted on the (locked) state or observed row."""
+def _count_ping(source: PingCounter | ObservedConnection, now: dt.datetime) -> None:
+    """At most N pings per URL per one-minute window, counted on the (locked) ping counter or observed row."""
     window = now.replace(second=0, microsecond=0)
     if source.ping_window_start == window:
         if source.ping_window_count >= conf.ping_rate_per_minute():

@@ -1,11 +1,13 @@
 """Applying accepted heartbeats: each pending ping becomes a run of its integration (a start opens
 one, a success or fail closes the latest open one, or its run_id's), stored with the state row,
-flips and alerts exactly as a poll's runs are (health/pipeline.py), then deleted, all in one transaction.
+flips and alerts exactly as a poll's runs are (health/pipeline.py), then deleted, in one transaction.
 
 Pings are applied oldest first, one applier at a time, in batches: a batch holds each source's
 pings in "rounds" (its first ping in round one, its second in round two...), and each round is
-stored in a few queries whatever its size. A worker that dies mid-batch rolls it back, and the
-pings stay pending for the next applier: none is lost or applied twice.
+stored in a few queries whatever its size. Each batch is one short transaction (at most BATCH pings
+in ROUNDS rounds); a worker that dies mid-batch rolls it back, and its pings stay pending for the
+next applier: none is lost or applied twice. Accepting a ping writes no row a batch locks (it counts
+on the source's PingCounter), so pings are never held up by an applier.
 
 A ping that cannot be applied (a body this version cannot read, a value the database refuses)
 must not hold up the others: the batch is then applied ping by ping, and each one that fails is
@@ -23,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 
 from django.db import DatabaseError, connection, transaction
@@ -41,6 +44,9 @@ from monitoring.platforms.contract import FailedRecordObservation, RunObservatio
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+# At most this many rounds (pings of one source) per transaction: a batch of many sources is still
+# stored in a few queries, and one busy source holds its state row locked for a few pings only.
+ROUNDS = 8
 # pg_advisory_xact_lock key: "plumbline apply pings" (any constant other code does not use).
 _APPLY_LOCK = 0x706C756D62706E67
 
@@ -49,26 +55,38 @@ def has_pending() -> bool:
     return PendingPing.objects.exists()
 
 
-def apply_pending_pings(*, batch: int = BATCH) -> int:
-    """Apply every ping accepted so far, in batches; how many were applied (or discarded)."""
+def apply_pending_pings(*, batch: int = BATCH, rounds: int = ROUNDS) -> int:
+    """Apply every ping accepted so far (not those arriving meanwhile, so a stream of pings cannot
+    keep the caller here), one short transaction per batch; how many were applied (or discarded)."""
+    last = PendingPing.objects.order_by("-id").values_list("id", flat=True).first()
     applied = 0
-    while taken := _apply_batch(batch):
+    while last is not None:
+        taken, last_batch = _apply_batch(batch, rounds, last)
         applied += taken
-        if taken < batch:
+        if last_batch:
             break
     return applied
 
 
-def _apply_batch(size: int) -> int:
+def _apply_batch(size: int, max_rounds: int, last: int) -> tuple[int, bool]:
+    """One transaction: the oldest pending pings up to id `last`, at most `size` of them in at most
+    `max_rounds` rounds (so a busy source's hundreds of pings do not hold its state row for long);
+    the rest stay pending for the next. (How many were applied, whether none up to `last` is left.)"""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # One applier at a time, so a source's pings are stored in the order received. (SQLite
-            # transactions here begin IMMEDIATE: they are one at a time already.)
+            # transactions here begin IMMEDIATE: they are one at a time already.) Taken before the
+            # pings are read, so no two transactions read the same ones.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPLY_LOCK])
-        pings = list(PendingPing.objects.order_by("id")[:size])
-        if not pings:
-            return 0
+        # Ids first: a busy source's backlog is read again by every transaction, its bodies need not be.
+        oldest = list(
+            PendingPing.objects.filter(id__lte=last).order_by("id").values_list("id", "integration_id")[:size]
+        )
+        kept = _first_rounds(oldest, max_rounds)
+        if not kept:
+            return 0, True
+        pings = list(PendingPing.objects.filter(id__in=kept).order_by("id"))
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -82,7 +100,19 @@ def _apply_batch(size: int) -> int:
                 except POISON as exc:
                     _move_aside(ping, exc, now)
         PendingPing.objects.filter(id__in=[ping.pk for ping in pings]).delete()
-    return len(pings)
+    return len(pings), len(oldest) < size and len(kept) == len(oldest)
+
+
+def _first_rounds(pings: Sequence[tuple[int, int]], max_rounds: int) -> list[int]:
+    """The ids of the (id, integration id) pairs, in received order, that fall in the first
+    `max_rounds` rounds: each source's first `max_rounds` pings."""
+    seen: Counter[int] = Counter()
+    kept = []
+    for ping_id, integration_id in pings:
+        seen[integration_id] += 1
+        if seen[integration_id] <= max_rounds:
+            kept.append(ping_id)
+    return kept
 
 
 def _apply(pings: Sequence[PendingPing], now: dt.datetime) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitoring.models.alerts import Alert, Flip, MaintenanceWindow
-from monitoring.models.health import DeadPing, HealthSource, ObservedConnection, PendingPing
+from monitoring.models.health import DeadPing, HealthSource, ObservedConnection, PendingPing, PingCounter
 from monitoring.models.runs import FailedRecord, ResyncRequest, Run
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "MaintenanceWindow",
     "ObservedConnection",
     "PendingPing",
+    "PingCounter",
     "ResyncRequest",
     "Run",
 ]

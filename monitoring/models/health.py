@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 
 from catalog.choices import HEALTH_KIND_CHOICES, HealthState
@@ -23,7 +25,6 @@ class HealthSource(models.Model):
     state_changed_at = models.DateTimeField(null=True, blank=True)
     paused = models.BooleanField(default=False)
 
-    last_ping_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True, help_text="Time of the latest finished run.")
     last_run = models.ForeignKey("monitoring.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -45,10 +46,6 @@ class HealthSource(models.Model):
     # Why the platform says the recipe/flow/app is switched off (as of the last poll); "" while it runs.
     platform_stopped = models.CharField(max_length=300, blank=True)
 
-    # Heartbeat rate limit: pings counted in the current one-minute window.
-    ping_window_start = models.DateTimeField(null=True, blank=True)
-    ping_window_count = models.PositiveIntegerField(default=0)
-
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,6 +54,35 @@ class HealthSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.integration_id}: {self.kind} {self.state}"
+
+    @property
+    def last_ping_at(self) -> dt.datetime | None:
+        """When a ping was last accepted (kept on its PingCounter; select_related("ping_counter") to
+        read it without a query of its own)."""
+        try:
+            return self.ping_counter.last_ping_at
+        except PingCounter.DoesNotExist:
+            return None
+
+
+class PingCounter(models.Model):
+    """A heartbeat source's rate limit (pings counted in the current one-minute window) and last
+    ping, the only row accepting a ping writes besides the PendingPing. Apart from the state row
+    because the applier (monitoring/ingest/pending.py) holds state rows locked while it stores runs:
+    a ping counted there would wait for it. Made by the first ping (or the migration that moved these
+    here), deleted with its source."""
+
+    # No constraint in the database: checking it would lock the state row (FOR KEY SHARE), which
+    # the applier holds FOR UPDATE. Django still deletes the counter with its source.
+    source = models.OneToOneField(
+        HealthSource, on_delete=models.CASCADE, primary_key=True, db_constraint=False, related_name="ping_counter"
+    )
+    ping_window_start = models.DateTimeField(null=True, blank=True)
+    ping_window_count = models.PositiveIntegerField(default=0)
+    last_ping_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.source_id}: {self.ping_window_count} since {self.ping_window_start}"
 
 
 class ObservedConnection(models.Model):
@@ -72,7 +98,7 @@ class ObservedConnection(models.Model):
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
 
-    # Heartbeats only: pings received, and the rate limit's one-minute window (as on HealthSource).
+    # Heartbeats only: pings received, and the rate limit's one-minute window (as on PingCounter).
     ping_count = models.PositiveIntegerField(default=0)
     ping_window_start = models.DateTimeField(null=True, blank=True)
     ping_window_count = models.PositiveIntegerField(default=0)

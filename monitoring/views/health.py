@@ -65,7 +65,7 @@ def _back(integration: Integration) -> HttpResponseRedirect:
 def health_page(request: HttpRequest, key: str) -> HttpResponse:
     integration = _integration(key)
     apply_before_reading()
-    source = HealthSource.objects.filter(integration=integration).first()
+    source = HealthSource.objects.filter(integration=integration).select_related("ping_counter").first()
     now = timezone.now()
     counted = Run.objects.filter(integration=integration, test=False)  # test runs are listed apart
     runs = list(counted.filter(run_at__gte=now - OBSERVATION_WINDOW).order_by("-run_at")[:2000])

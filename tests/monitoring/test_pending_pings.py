@@ -20,7 +20,7 @@ from monitoring.health.specs import sync_sources
 from monitoring.ingest import heartbeats, pending
 from monitoring.ingest.pending import apply_pending_pings
 from monitoring.ingest.pings import PingBody, PingFailedRecord, parse_ping_body
-from monitoring.models import FailedRecord, Flip, HealthSource, PendingPing, Run
+from monitoring.models import FailedRecord, Flip, HealthSource, PendingPing, PingCounter, Run
 from monitoring.platforms.contract import PollResult, RunObservation
 from tests.monitoring.conftest import make_integration, minutes, source_of
 
@@ -45,8 +45,8 @@ def test_a_ping_is_pending_until_applied(integration):
     assert Run.objects.count() == 0
     assert stored_state(integration) == "unknown"
     # Counted and stamped on acceptance: the rate limit and "last ping" do not wait for a worker.
-    source = HealthSource.objects.get(integration=integration)
-    assert source.ping_window_count == 1 and source.last_ping_at == pending.received_at
+    counter = PingCounter.objects.get(source__integration=integration)
+    assert counter.ping_window_count == 1 and counter.last_ping_at == pending.received_at
 
     assert apply_pending_pings() == 1
     run = Run.objects.get()
@@ -129,15 +129,18 @@ def test_applying_twenty_pings_takes_no_more_queries_than_one(db):
 
 def test_accepting_a_ping_is_one_statement_on_postgresql(integration):
     url = f"/ping/{integration.ping_uuid}"
-    with CaptureQueriesContext(connection) as queries:
-        assert ping(url, {"records_out": 3}) == 200
-    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    if connection.vendor == "postgresql":
-        # One prepared statement, sent straight to the driver (so Django's log never sees it).
-        assert statements == []
-    else:
-        assert [sql.split()[0] for sql in statements] == ["SELECT", "UPDATE", "INSERT"]
-    assert PendingPing.objects.count() == 1
+    for first in (True, False):  # the first ping makes the source's counter; the next count on it
+        with CaptureQueriesContext(connection) as queries:
+            assert ping(url, {"records_out": 3}) == 200
+        statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+        if connection.vendor == "postgresql":
+            # One prepared statement, sent straight to the driver (so Django's log never sees it).
+            assert statements == []
+        elif first:
+            assert [sql.split()[0] for sql in statements] == ["SELECT", "INSERT", "SELECT", "UPDATE", "INSERT"]
+        else:
+            assert [sql.split()[0] for sql in statements] == ["SELECT", "UPDATE", "INSERT"]
+    assert PendingPing.objects.count() == 2
 
 
 def test_a_batch_that_fails_midway_leaves_every_ping_pending(integration, monkeypatch):

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.test import Client
 
-from monitoring.models import FailedRecord, Flip, HealthSource, PendingPing, Run
+from monitoring.models import FailedRecord, Flip, HealthSource, PendingPing, PingCounter, Run
 from tests.monitoring.conftest import make_integration, source_of
 from tests.monitoring.conftest import post_ping as post
 
@@ -20,12 +20,18 @@ def state_snapshot(integration) -> tuple:
     return (
         source.state,
         source.last_ping_at,
-        source.ping_window_count,
+        pings_counted(source),
         Run.objects.count(),
         FailedRecord.objects.count(),
         Flip.objects.count(),
         PendingPing.objects.count(),
     )
+
+
+def pings_counted(source: HealthSource) -> int:
+    """Pings counted against the rate limit in the current minute (0 before the first)."""
+    counter = PingCounter.objects.filter(source=source).first()
+    return counter.ping_window_count if counter else 0
 
 
 @pytest.fixture

@@ -33,7 +33,9 @@ def ping_key(settings):
 def written() -> tuple:
     """Everything a ping may write, to show a refused one wrote nothing."""
     return (
-        list(HealthSource.objects.values_list("state", "last_ping_at", "ping_window_count")),
+        list(
+            HealthSource.objects.values_list("state", "ping_counter__last_ping_at", "ping_counter__ping_window_count")
+        ),
         Run.objects.count(),
         FailedRecord.objects.count(),
         Flip.objects.count(),
