@@ -13,6 +13,9 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
 WIDTH = 800
 BAR_BAND = 60  # px, the run bars
 GAP_TOP = 80  # px, where the gap chart starts
@@ -59,12 +62,22 @@ class Timeline:
     height: int = HEIGHT
     bar_width: float = 2.0
     bars: list[Bar] = field(default_factory=list)
+    runs: int = 0  # in the window (more than bars when runs share one)
     gap_points: str = ""  # SVG polyline points
     declared: Line | None = None
     median: Line | None = None
     gap_max_minutes: float = 0.0
     gap_top: int = GAP_TOP
     gap_bottom: int = GAP_TOP + GAP_BAND
+
+    @property
+    def bars_svg(self) -> SafeString:
+        """The bars as SVG elements (each value escaped), built here: faster than a template loop."""
+        return format_html_join(
+            "\n  ",
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>',
+            ((bar.x, bar.y, self.bar_width, bar.height, bar.colour, bar.label) for bar in self.bars),
+        )
 
 
 def build(
@@ -79,6 +92,7 @@ def build(
     span = (now - start).total_seconds()
     timeline = Timeline(start=start, end=now)
     shown = sorted((r for r in runs if start <= r.at <= now), key=lambda r: r.at)
+    timeline.runs = len(shown)
 
     def x(at: dt.datetime) -> float:
         return round((at - start).total_seconds() / span * (WIDTH - 4) + 2, 1)

@@ -23,6 +23,7 @@ def every_five_minutes(days: int = 7, failed_at: int | None = None) -> list[RunP
 def test_a_week_of_five_minute_runs_is_a_few_hundred_bars():
     chart = timeline.build(every_five_minutes(), now=NOW, declared_minutes=5, median_minutes=5.0)
     assert 300 <= len(chart.bars) <= timeline.WIDTH / chart.bar_width
+    assert chart.runs == 7 * 288
     xs = [bar.x for bar in chart.bars]
     assert xs == sorted(xs) and len(set(xs)) == len(xs)
     # The gap chart still has every success.
@@ -35,6 +36,15 @@ def test_the_worst_run_of_a_shared_bar_is_the_one_drawn():
     assert len(failed) == 1
     assert failed[0].label.startswith("run-1000 failed (the worst of ")
     assert failed[0].height == timeline.BAR_BAND
+    svg = str(chart.bars_svg)
+    assert svg.count("<rect ") == len(chart.bars)
+    assert f'fill="{COLOURS["failed"]}"><title>run-1000 failed (the worst of ' in svg
+
+
+def test_labels_are_escaped_in_the_drawing():
+    run = RunPoint(at=NOW - dt.timedelta(hours=1), status="success", label='<script>"x"</script>')
+    svg = str(timeline.build([run], now=NOW, declared_minutes=None, median_minutes=None).bars_svg)
+    assert "<script>" not in svg and "&lt;script&gt;&quot;x&quot;" in svg
 
 
 def test_runs_far_apart_keep_a_bar_each_and_their_own_label():
