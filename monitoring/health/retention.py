@@ -13,7 +13,7 @@ Runs are deleted in the database, not through Django's collector (which would lo
 before deleting it, a day of a large estate being half a million model instances): on PostgreSQL
 a chunk is one statement, its resolved failed records unlinked from its runs (SET_NULL, as
 on_delete says) as they are deleted. bench/history_bench.py measures it: a day of 2,000
-five-minute integrations (576,000 runs) in a few seconds while pings keep being accepted.
+five-minute integrations (576,000 runs) in 10 to 28 s among 20 million, pings accepted meanwhile.
 """
 
 from __future__ import annotations
