@@ -1,7 +1,9 @@
 """Geometry of the run timeline on the health page: an inline SVG built on the server (no JavaScript).
 
-Top band: one bar per run over the window, coloured by outcome. Bottom band: the gap between
-consecutive successful runs, against the declared interval and the observed median.
+Top band: one bar per run over the window, coloured by outcome; runs closer than a bar's width
+(a week of a five-minute heartbeat is 2,016 runs over 800 pixels) share one bar, coloured by the
+worst of them, so the drawing is a few hundred elements whatever the cadence. Bottom band: the gap
+between consecutive successful runs, against the declared interval and the observed median.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
 WIDTH = 800
 BAR_BAND = 60  # px, the run bars
 GAP_TOP = 80  # px, where the gap chart starts
@@ -18,6 +23,8 @@ GAP_BAND = 90  # px, its height
 HEIGHT = GAP_TOP + GAP_BAND + 20
 # Palette of static/css/plumbline.css (--ok, --bad, --grey, --accent, --warn).
 COLOURS = {"success": "#1a7f37", "failed": "#b42318", "running": "#6b7280", "suspect": "#9a6700"}
+# Which run of a shared bar it shows: the worst.
+WORST = {"failed": 0, "suspect": 1, "running": 2, "success": 3}
 
 
 @dataclass(frozen=True)
@@ -55,12 +62,22 @@ class Timeline:
     height: int = HEIGHT
     bar_width: float = 2.0
     bars: list[Bar] = field(default_factory=list)
+    runs: int = 0  # in the window (more than bars when runs share one)
     gap_points: str = ""  # SVG polyline points
     declared: Line | None = None
     median: Line | None = None
     gap_max_minutes: float = 0.0
     gap_top: int = GAP_TOP
     gap_bottom: int = GAP_TOP + GAP_BAND
+
+    @property
+    def bars_svg(self) -> SafeString:
+        """The bars as SVG elements (each value escaped), built here: faster than a template loop."""
+        return format_html_join(
+            "\n  ",
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>',
+            ((bar.x, bar.y, self.bar_width, bar.height, bar.colour, bar.label) for bar in self.bars),
+        )
 
 
 def build(
@@ -75,14 +92,18 @@ def build(
     span = (now - start).total_seconds()
     timeline = Timeline(start=start, end=now)
     shown = sorted((r for r in runs if start <= r.at <= now), key=lambda r: r.at)
+    timeline.runs = len(shown)
 
     def x(at: dt.datetime) -> float:
         return round((at - start).total_seconds() / span * (WIDTH - 4) + 2, 1)
 
-    for run in shown:
-        colour = COLOURS["suspect"] if run.suspect and run.status == "success" else COLOURS.get(run.status, "#6b7280")
+    for _, group in itertools.groupby(shown, key=lambda run: int(x(run.at) // timeline.bar_width)):
+        runs = list(group)
+        run = min(runs, key=lambda r: WORST.get(_outcome(r), len(WORST)))
+        colour = COLOURS.get(_outcome(run), "#6b7280")
         height = BAR_BAND if run.status == "failed" else BAR_BAND * 0.7
-        timeline.bars.append(Bar(x=x(run.at), y=BAR_BAND - height + 4, height=height, colour=colour, label=run.label))
+        label = run.label if len(runs) == 1 else f"{run.label} (the worst of {len(runs)} runs here)"
+        timeline.bars.append(Bar(x=x(runs[0].at), y=BAR_BAND - height + 4, height=height, colour=colour, label=label))
 
     successes = [r.at for r in shown if r.status == "success"]
     gaps = [(b, (b - a).total_seconds() / 60) for a, b in itertools.pairwise(successes)]
@@ -98,3 +119,7 @@ def build(
     if median_minutes is not None:
         timeline.median = Line(y(median_minutes), f"observed median {median_minutes} min")
     return timeline
+
+
+def _outcome(run: RunPoint) -> str:
+    return "suspect" if run.suspect and run.status == "success" else run.status
