@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0003_reminders_readiness'),
-        ('monitoring', '0010_run_test'),
+        ('monitoring', '0011_ping_counter'),
     ]
 
     operations = [
