@@ -169,20 +169,22 @@ def settle_history(ids: list[int], per_integration: int, newest: dt.datetime) ->
     resolved), and a few flips each. What the prune must keep, by name."""
     from django.db.models import Max, OuterRef, Subquery
 
-    from monitoring.models import FailedRecord, Flip, HealthSource, Run
+    from monitoring.models import FailedRecord, Flip, HealthSource, PingCounter, Run
 
     latest = Run.objects.filter(integration_id=OuterRef("integration_id"), test=False).order_by("-run_at", "-id")
     HealthSource.objects.update(
         last_run_id=Subquery(latest.values("pk")[:1]),
         last_run_at=newest,
         last_success_at=newest,
-        last_ping_at=newest,
         state="up",
         state_changed_at=newest - dt.timedelta(days=2),
         observed_median_minutes=5.0,
         observed_p95_minutes=5.0,
         observed_refreshed_at=newest,
         next_check_due_at=newest + CADENCE + dt.timedelta(microseconds=1),
+    )
+    PingCounter.objects.bulk_create(
+        PingCounter(source_id=pk, last_ping_at=newest) for pk in HealthSource.objects.values_list("pk", flat=True)
     )
     oldest = newest - (per_integration - 1) * CADENCE
     records = []
