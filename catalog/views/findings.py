@@ -131,7 +131,7 @@ def findings_list(request: HttpRequest) -> HttpResponse:
     )
     group_counts = {key: n for key, n, _ in group_stats}
     page = Paginator(ordered(queryset), PAGE_SIZE).get_page(params.get("page"))
-    findings = list(_page_rows(queryset, group, group_field, group_stats, page.start_index() - 1))
+    findings = list(_page_rows(queryset, group, group_field, group_stats, (page.number - 1) * PAGE_SIZE))
     names = _subject_names(findings)
     groups = [
         {
