@@ -84,7 +84,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--systems", type=int, help="default 500 (10 with --quick)")
     parser.add_argument("--files", type=int, help="YAML files to spread the estate over (default 50, 5 with --quick)")
     parser.add_argument("--database-url", help="postgres://… of a database to create for the run and drop after")
-    parser.add_argument("--profile", action="store_true", help="cProfile the first import and print the top calls")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the first import and the export and print the top calls"
+    )
     parser.add_argument(
         "--tracemalloc", action="store_true", help="also report tracemalloc peaks (slows every phase ~2x)"
     )
@@ -315,6 +317,18 @@ def measured(label: str, results: list[dict[str, Any]], args: argparse.Namespace
     results.append(row)
 
 
+@contextmanager
+def profiled(profiler: cProfile.Profile | None) -> Iterator[None]:
+    if profiler is None:
+        yield
+        return
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+
+
 def run_command(name: str, *args: str) -> str:
     from django.core.management import call_command
 
@@ -363,16 +377,12 @@ def benchmark(args: argparse.Namespace, work: Path) -> int:
     print(f"memory before import: rss {rss_mb():.0f} MB, peak {peak_rss_mb():.0f} MB")
 
     results: list[dict[str, Any]] = []
-    profiler = cProfile.Profile() if args.profile else None
-    with measured("import", results, args):
-        if profiler:
-            profiler.enable()
+    profilers = {"import": cProfile.Profile(), "export": cProfile.Profile()} if args.profile else {}
+    with measured("import", results, args), profiled(profilers.get("import")):
         first = run_command("import_specs", str(estate))
-        if profiler:
-            profiler.disable()
     with measured("re-import", results, args):
         second = run_command("import_specs", str(estate))
-    with measured("export", results, args):
+    with measured("export", results, args), profiled(profilers.get("export")):
         exported = run_command("export_specs", str(work / "export"))
     print(f"import:    {first}\nre-import: {second}\nexport:    {exported}")
 
@@ -391,11 +401,11 @@ def benchmark(args: argparse.Namespace, work: Path) -> int:
     if args.tracemalloc:
         print("(timings include tracemalloc overhead)")
 
-    if profiler:
-        path = work / "import.prof"
+    for phase, profiler in profilers.items():
+        path = work / f"{phase}.prof"
         profiler.dump_stats(path)
         for order in ("cumulative", "tottime"):
-            print(f"\n== first import, top 25 by {order}")
+            print(f"\n== {phase}, top 25 by {order}")
             pstats.Stats(str(path)).strip_dirs().sort_stats(order).print_stats(25)
 
     verdicts = Verdicts(args.quick)
