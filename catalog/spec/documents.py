@@ -100,8 +100,14 @@ def _mapping_row(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def columns(kind: Kind) -> tuple[str, ...]:
+    """What to_document reads of a stored object: to read it as a row (values_list(named=True))."""
+    names = ["id", kind.key_attr, *(f"{f.attr}_id" if f.ref else f.attr for f in kind.fields)]
+    return tuple(dict.fromkeys(names))
+
+
 def to_document(
-    obj: models.Model,
+    obj: models.Model | Any,
     kind: Kind,
     keys: RefKeys,
     mappings: Sequence[Mapping] | Sequence[Any] | None = None,

@@ -73,10 +73,13 @@ def iter_documents() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         if docs:
             yield name, docs
     kind = KINDS["Integration"]
-    # A chunk of integrations at a time, their mappings as plain rows (model instances cost more
-    # than the rest of the export).
+    # A chunk of integrations at a time, they and their mappings as plain rows (model instances
+    # cost more than the rest of the export).
+    columns = documents.columns(kind)
     for chunk in chunks(list(Integration.objects.order_by("key").values_list("pk", flat=True))):
-        integrations = Integration.objects.in_bulk(chunk)
+        integrations = {
+            row.id: row for row in Integration.objects.filter(pk__in=chunk).values_list(*columns, named=True)
+        }
         mappings: dict[int, list[Any]] = {pk: [] for pk in chunk}
         rows = Mapping.objects.filter(integration_id__in=chunk).order_by("integration_id", "position")
         for row in rows.values_list("integration_id", *MAPPING_COLUMNS, named=True):

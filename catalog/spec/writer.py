@@ -160,26 +160,25 @@ class Writer:
             obj.completeness_missing = encode_missing(result.missing)
 
     def _upsert(self, kind: Kind, cleans: list[CleanDocument], keys: documents.RefKeys) -> None:
-        related = {"Integration": ("mappings",), "GoLive": ("scope__integration",)}.get(kind.name, ())
-        stored = stored_objects(kind, [c.key for c in cleans], related)
+        # Stored documents are compared as rows; only those this import changes are loaded as objects.
+        stored = stored_documents(kind, [c.key for c in cleans], keys)
         created: list[tuple[models.Model, CleanDocument]] = []
-        updated: list[tuple[models.Model, CleanDocument, dict[str, Any]]] = []
+        changed: list[tuple[CleanDocument, dict[str, Any]]] = []
         for clean in cleans:
             new_doc = documents.clean_to_document(clean)
-            obj = stored.get(clean.key)
-            if obj is None:
+            old_doc = stored.get(clean.key)
+            if old_doc is None:
                 created.append((kind.model(), clean))
                 self._record("create", clean, None, new_doc)
-                continue
-            old_doc = _document_of(obj, kind, keys)
-            if old_doc == new_doc:
+            elif old_doc == new_doc:
                 self.report.unchanged.append((kind.name, clean.key))
             else:
-                updated.append((obj, clean, old_doc))
+                changed.append((clean, old_doc))
                 self._record("update", clean, old_doc, new_doc)
         if self.dry_run:
             return
-        self._write(kind, created, updated)
+        objects = stored_objects(kind, [clean.key for clean, _ in changed])
+        self._write(kind, created, [(objects[clean.key], clean, old_doc) for clean, old_doc in changed])
 
     def _record(self, action: str, clean: CleanDocument, before: Any, after: Any) -> None:
         bucket = self.report.created if action == "create" else self.report.updated
@@ -286,13 +285,33 @@ class _OrNone(dict[str, Any]):
         return None
 
 
-def _document_of(obj: Any, kind: Kind, keys: documents.RefKeys) -> dict[str, Any]:
-    if kind.name == "Integration":
-        return documents.to_document(obj, kind, keys, mappings=list(obj.mappings.all()))
-    if kind.name == "GoLive":
-        scope = [row.integration.key for row in obj.scope.all()]
-        return documents.to_document(obj, kind, keys, integration_keys=scope)
-    return documents.to_document(obj, kind, keys)
+def stored_documents(kind: Kind, keys: Sequence[str], ref_keys: documents.RefKeys) -> dict[str, dict[str, Any]]:
+    """key -> document of the stored objects of a kind with those keys, read as plain rows (a
+    re-import of a big estate compares thousands; model instances would cost more than the rest)."""
+    found: dict[str, dict[str, Any]] = {}
+    columns = documents.columns(kind)
+    for chunk in chunks(list(keys)):
+        rows = kind.model._default_manager.filter(**{f"{kind.key_attr}__in": chunk}).order_by()
+        rows_by_pk = {row.id: row for row in rows.values_list(*columns, named=True)}
+        children: dict[int, list[Any]] = defaultdict(list)
+        if kind.name == "Integration":
+            mappings = Mapping.objects.filter(integration_id__in=rows_by_pk).order_by("integration_id", "position")
+            for mapping in mappings.values_list("integration_id", *MAPPING_FIELDS, named=True):
+                children[mapping.integration_id].append(mapping)
+        elif kind.name == "GoLive":
+            scope = GoLiveIntegration.objects.filter(golive_id__in=rows_by_pk).order_by("golive_id", "position")
+            integration_keys = ref_keys["Integration"]
+            for golive_id, integration_id in scope.values_list("golive_id", "integration_id"):
+                children[golive_id].append(integration_keys[integration_id])
+        for pk, row in rows_by_pk.items():
+            if kind.name == "Integration":
+                doc = documents.to_document(row, kind, ref_keys, mappings=children[pk])
+            elif kind.name == "GoLive":
+                doc = documents.to_document(row, kind, ref_keys, integration_keys=children[pk])
+            else:
+                doc = documents.to_document(row, kind, ref_keys)
+            found[getattr(row, kind.key_attr)] = doc
+    return found
 
 
 def apply_entries(entries: list[Entry], *, dry_run: bool, actor: Any, via: str) -> ImportReport:
