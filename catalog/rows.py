@@ -11,6 +11,8 @@ from django.db import connection, models
 from django.utils import timezone
 
 CHUNK = 2000
+PG_ROWS_MAX = 500  # rows in one INSERT on PostgreSQL
+PG_PARAMS_MAX = 65_535  # parameters PostgreSQL takes in one statement
 
 # Fields whose database preparation is the identity for values of their own Python type, on
 # SQLite and PostgreSQL alike: their values go to the database as given.
@@ -71,11 +73,26 @@ def insert_prepared(
     quote = connection.ops.quote_name
     # Names come from the model's meta, values go as parameters.
     columns = ", ".join(quote(str(f.column)) for f in [*named, *(f for f, _ in constants)])
-    placeholders = ", ".join(["%s"] * (len(named) + len(constants)))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
+    width = len(named) + len(constants)
+    row_sql = "(" + ", ".join(["%s"] * width) + ")"
     tail = [value for _, value in constants]
+    full = [[*row, *tail] for row in rows] if tail else rows
+
+    def statement(count: int) -> str:
+        sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * count)}"  # noqa: S608
+        return sql + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            cursor.executemany(sql, [[*row, *tail] for row in chunk] if tail else chunk)
+        if connection.vendor != "postgresql":
+            # SQLite runs one statement over many rows in C.
+            one = statement(1)
+            for chunk in _chunks(full):
+                cursor.executemany(one, chunk)
+            return
+        # PostgreSQL (client-side binding) parses every statement sent: many rows to a statement.
+        size = max(1, min(PG_ROWS_MAX, PG_PARAMS_MAX // width))
+        many = statement(size)
+        for start in range(0, len(full), size):
+            chunk = full[start : start + size]
+            sql = many if len(chunk) == size else statement(len(chunk))
+            cursor.execute(sql, [value for row in chunk for value in row])

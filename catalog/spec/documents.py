@@ -144,7 +144,3 @@ def apply(obj: models.Model, clean: CleanDocument, pks: RefPks) -> None:
             setattr(obj, f"{spec_field.attr}_id", pks[spec_field.ref][value] if value is not None else None)
         else:
             setattr(obj, spec_field.attr, list(value) if isinstance(value, list) else value)
-
-
-def build_mappings(integration: Integration, clean: CleanDocument) -> list[Mapping]:
-    return [Mapping(integration=integration, position=index, **row) for index, row in enumerate(clean.mappings)]

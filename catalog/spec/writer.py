@@ -271,7 +271,7 @@ CHILD_COLUMNS: dict[Any, tuple[str, ...]] = {
 
 
 def _mapping_rows(integration: Integration, clean: CleanDocument) -> list[tuple[Any, ...]]:
-    """What documents.build_mappings would build, as rows of CHILD_COLUMNS[Mapping]."""
+    """An integration's mappings as rows of CHILD_COLUMNS[Mapping], in the document's order."""
     return [
         (integration.pk, index, *(row.get(name, MAPPING_DEFAULTS[name]) for name in MAPPING_FIELDS))
         for index, row in enumerate(clean.mappings)
