@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import psycopg
 from django.db import connection, models
 from django.utils import timezone
 
 CHUNK = 2000
-PG_ROWS_MAX = 500  # rows in one INSERT on PostgreSQL
-PG_PARAMS_MAX = 65_535  # parameters PostgreSQL takes in one statement
 
 # Fields whose database preparation is the identity for values of their own Python type, on
 # SQLite and PostgreSQL alike: their values go to the database as given.
@@ -73,26 +72,22 @@ def insert_prepared(
     quote = connection.ops.quote_name
     # Names come from the model's meta, values go as parameters.
     columns = ", ".join(quote(str(f.column)) for f in [*named, *(f for f, _ in constants)])
-    width = len(named) + len(constants)
-    row_sql = "(" + ", ".join(["%s"] * width) + ")"
+    placeholders = ", ".join(["%s"] * (len(named) + len(constants)))
+    one = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    if ignore_conflicts:
+        one += " ON CONFLICT DO NOTHING"
     tail = [value for _, value in constants]
     full = [[*row, *tail] for row in rows] if tail else rows
-
-    def statement(count: int) -> str:
-        sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * count)}"  # noqa: S608
-        return sql + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
-
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            # SQLite runs one statement over many rows in C.
-            one = statement(1)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
             for chunk in _chunks(full):
-                cursor.executemany(one, chunk)
-            return
-        # PostgreSQL (client-side binding) parses every statement sent: many rows to a statement.
-        size = max(1, min(PG_ROWS_MAX, PG_PARAMS_MAX // width))
-        many = statement(size)
-        for start in range(0, len(full), size):
-            chunk = full[start : start + size]
-            sql = many if len(chunk) == size else statement(len(chunk))
-            cursor.execute(sql, [value for row in chunk for value in row])
+                cursor.executemany(one, chunk)  # SQLite runs one statement over many rows in C
+        return
+    # PostgreSQL: Django's cursor binds values into the text client-side, so the server parses
+    # every row's statement; a server-binding cursor on the same connection (and transaction)
+    # has it parsed once and sends only values. Wrapped as Django wraps its own (query counts).
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    with connection.make_cursor(raw) as cursor:  # type: ignore[arg-type]  # a DB-API cursor, as Django gives it
+        for chunk in _chunks(full):
+            cursor.executemany(one, chunk)

@@ -12,7 +12,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from catalog.models import ChangeRecord, GoLive, Integration, Mapping, Person, PlatformAccount, StoredFinding, System
-from catalog.rows import PG_ROWS_MAX, insert_rows
+from catalog.rows import CHUNK, insert_rows
 from catalog.rules.store import refresh_findings
 from catalog.spec import documents
 from catalog.spec.importer import import_sources
@@ -159,9 +159,9 @@ def test_findings_created_in_one_refresh_were_first_and_last_seen_then(estate):
     assert set(StoredFinding.objects.values_list("first_seen_at", "last_seen_at")) == {(now, later)}
 
 
-def test_many_rows_go_in_whole_batches_and_a_remainder():
+def test_more_rows_than_a_chunk_all_go_in_in_order():
     integration = make_integration("many")
-    count = PG_ROWS_MAX * 2 + 7
+    count = CHUNK + 7
     names = ("integration_id", "position", "source", "target", "required", "transform", "note")
     insert_rows(Mapping, names, [(integration.pk, n, f"a.f{n}", f"b.f{n}", n % 2 == 0, "", "") for n in range(count)])
     rows = list(integration.mappings.order_by("position").values_list("position", "source", "required"))
