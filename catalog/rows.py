@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import psycopg
 from django.db import connection, models
 from django.utils import timezone
 
@@ -73,21 +72,23 @@ def insert_prepared(
     # Names come from the model's meta, values go as parameters.
     columns = ", ".join(quote(str(f.column)) for f in [*named, *(f for f, _ in constants)])
     placeholders = ", ".join(["%s"] * (len(named) + len(constants)))
-    one = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
     if ignore_conflicts:
-        one += " ON CONFLICT DO NOTHING"
+        sql += " ON CONFLICT DO NOTHING"
     tail = [value for _, value in constants]
     full = [[*row, *tail] for row in rows] if tail else rows
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             for chunk in _chunks(full):
-                cursor.executemany(one, chunk)  # SQLite runs one statement over many rows in C
+                cursor.executemany(sql, chunk)  # SQLite runs one statement over many rows in C
         return
     # PostgreSQL: Django's cursor binds values into the text client-side, so the server parses
     # every row's statement; a server-binding cursor on the same connection (and transaction)
     # has it parsed once and sends only values. Wrapped as Django wraps its own (query counts).
+    import psycopg  # the driver requirements.txt names (psycopg 3); only PostgreSQL needs it
+
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
     with connection.make_cursor(raw) as cursor:  # type: ignore[arg-type]  # a DB-API cursor, as Django gives it
         for chunk in _chunks(full):
-            cursor.executemany(one, chunk)
+            cursor.executemany(sql, chunk)
