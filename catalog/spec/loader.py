@@ -1,7 +1,8 @@
 """Read spec YAML keeping the line of every field, so errors can point at it, and refuse what
 would make reading it costly before it costs anything (limits.py): too many nodes, nesting too
 deep, aliases that repeat too much or contain themselves, keys that are not short text.
-libyaml parses and composes (CSafeLoader, for speed); the checks count around it."""
+libyaml parses and composes (CSafeLoader, for speed); the checks count around it. A file wholly in
+the YAML the exporter writes is read line by line instead (subset.py), to the same documents."""
 
 from __future__ import annotations
 
