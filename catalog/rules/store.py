@@ -15,11 +15,23 @@ from django.utils import timezone
 
 from catalog.models import Person, StoredFinding, Waiver
 from catalog.models.findings import SEVERITY_RANK
+from catalog.rows import insert_rows
 from catalog.rules.engine import evaluate_estate
 from catalog.rules.finding import Finding
 
 Subject = tuple[str, str, str]  # (code, subject_type, subject_key), "" as the estate's key
 CHUNK = 500
+NEW_FINDING_COLUMNS = (
+    "code",
+    "subject_type",
+    "subject_key",
+    "severity",
+    "message",
+    "remedy",
+    "owner_id",
+    "first_seen_at",
+    "last_seen_at",
+)
 
 
 def subject_of(finding: Finding) -> Subject:
@@ -72,26 +84,14 @@ def refresh_findings(*, now: dt.datetime | None = None) -> RefreshReport:
                 )
             )
         }
-        created: list[StoredFinding] = []
+        created: list[tuple[Any, ...]] = []
         changed: list[StoredFinding] = []
         for finding in findings:
             owner_id = people.get(finding.owner) if finding.owner else None
             values = (finding.severity, finding.message, finding.remedy, owner_id)
             row = stored.pop(subject_of(finding), None)
             if row is None:
-                created.append(
-                    StoredFinding(
-                        code=finding.code,
-                        severity=finding.severity,
-                        subject_type=finding.subject_type,
-                        subject_key=finding.subject_key or "",
-                        message=finding.message,
-                        remedy=finding.remedy,
-                        owner_id=owner_id,
-                        first_seen_at=now,
-                        last_seen_at=now,
-                    )
-                )
+                created.append((finding.code, finding.subject_type, finding.subject_key or "", *values, now, now))
             elif row[1] != values:
                 changed.append(
                     StoredFinding(
@@ -105,11 +105,12 @@ def refresh_findings(*, now: dt.datetime | None = None) -> RefreshReport:
         resolved = [pk for pk, _ in stored.values()]
         for start in range(0, len(resolved), CHUNK):
             StoredFinding.objects.filter(pk__in=resolved[start : start + CHUNK]).delete()
-        # A concurrent refresh may have inserted the same finding first; its first_seen_at stands.
-        StoredFinding.objects.bulk_create(created, batch_size=CHUNK, ignore_conflicts=True)
+        # Plain rows (a first refresh of a big estate creates tens of thousands). A concurrent
+        # refresh may have inserted the same finding first; its first_seen_at stands.
+        insert_rows(StoredFinding, NEW_FINDING_COLUMNS, created, ignore_conflicts=True)
         StoredFinding.objects.bulk_update(changed, ["severity", "message", "remedy", "owner"], batch_size=CHUNK)
-        # Everything left is what this evaluation saw.
-        StoredFinding.objects.update(last_seen_at=now)
+        # Everything left is what this evaluation saw (the rows just created say so already).
+        StoredFinding.objects.exclude(last_seen_at=now).update(last_seen_at=now)
     unchanged = len(findings) - len(created) - len(changed)
     return RefreshReport(len(created), len(changed), unchanged, len(resolved))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from typing import Any
@@ -46,6 +47,17 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
+@functools.cache
+def _layout(kind_name: str) -> tuple[tuple[str, str, str, Any, bool], ...]:
+    """(path, group, name, default, always) of each field of a kind, in spec-format order;
+    name is "" for a top-level field (then group is its name)."""
+    layout = []
+    for spec_field in KINDS[kind_name].fields:
+        group, _, name = spec_field.path.partition(".")
+        layout.append((spec_field.path, group, name, spec_field.default, spec_field.always))
+    return tuple(layout)
+
+
 def _assemble(
     kind: Kind,
     key: str,
@@ -56,11 +68,10 @@ def _assemble(
     """A document in spec-format order from values by path, leaving out empty and
     default-valued fields (except those always written)."""
     doc: dict[str, Any] = {"apiVersion": API_VERSION, "kind": kind.name, "key": key}
-    for spec_field in kind.fields:
-        value = values.get(spec_field.path, spec_field.default)
-        if _is_empty(value) or (value == spec_field.default and not spec_field.always):
+    for path, group, name, default, always in _layout(kind.name):
+        value = values.get(path, default)
+        if _is_empty(value) or (value == default and not always):
             continue
-        group, _, name = spec_field.path.partition(".")
         if name:
             doc.setdefault(group, {})[name] = _export_value(value)
         else:
@@ -77,17 +88,26 @@ def _assemble(
 
 
 def _mapping_row(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"source": row.get("source", ""), "target": row.get("target", "")}
+    out: dict[str, Any] = {}
+    for name in ("source", "target"):
+        if (value := row.get(name, "")) != "":
+            out[name] = value
     if row.get("required"):
         out["required"] = True
     for name in ("transform", "note"):
         if row.get(name):
             out[name] = row[name]
-    return {k: v for k, v in out.items() if v != ""}
+    return out
+
+
+def columns(kind: Kind) -> tuple[str, ...]:
+    """What to_document reads of a stored object: to read it as a row (values_list(named=True))."""
+    names = ["id", kind.key_attr, *(f"{f.attr}_id" if f.ref else f.attr for f in kind.fields)]
+    return tuple(dict.fromkeys(names))
 
 
 def to_document(
-    obj: models.Model,
+    obj: models.Model | Any,
     kind: Kind,
     keys: RefKeys,
     mappings: Sequence[Mapping] | Sequence[Any] | None = None,
@@ -124,7 +144,3 @@ def apply(obj: models.Model, clean: CleanDocument, pks: RefPks) -> None:
             setattr(obj, f"{spec_field.attr}_id", pks[spec_field.ref][value] if value is not None else None)
         else:
             setattr(obj, spec_field.attr, list(value) if isinstance(value, list) else value)
-
-
-def build_mappings(integration: Integration, clean: CleanDocument) -> list[Mapping]:
-    return [Mapping(integration=integration, position=index, **row) for index, row in enumerate(clean.mappings)]

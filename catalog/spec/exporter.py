@@ -11,6 +11,7 @@ import yaml
 
 from catalog.models import GoLive, Integration, Mapping, Person, PlatformAccount, System
 from catalog.spec import documents
+from catalog.spec.emitter import WIDTH, emit_document
 from catalog.spec.loader import RememberedTags
 from catalog.spec.schema import KINDS
 from catalog.spec.writer import chunks
@@ -37,16 +38,25 @@ MAPPING_COLUMNS = ("source", "target", "required", "transform", "note")
 HEADER = "# Exported by Plumbline (plumbline/v1). Edit and re-import with manage.py import_specs.\n"
 
 
+DUMP_OPTIONS: dict[str, Any] = {
+    "Dumper": _Dumper,
+    "sort_keys": False,
+    "allow_unicode": True,
+    "default_flow_style": False,
+    "explicit_start": False,
+    "width": WIDTH,
+}
+
+
 def dump_documents(docs: list[dict[str, Any]]) -> str:
-    return yaml.dump_all(
-        docs,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        explicit_start=False,
-        width=100,
-    )
+    """The documents as one YAML stream; each written by the emitter where it can, else by PyYAML
+    (the two write the same bytes)."""
+    return "---\n".join(emit_document(doc) or yaml.dump(doc, **DUMP_OPTIONS) for doc in docs)
+
+
+def pyyaml_dump_documents(docs: list[dict[str, Any]]) -> str:
+    """The documents as PyYAML alone writes them: what dump_documents must equal."""
+    return yaml.dump_all(docs, **DUMP_OPTIONS)
 
 
 def iter_documents() -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -63,10 +73,13 @@ def iter_documents() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         if docs:
             yield name, docs
     kind = KINDS["Integration"]
-    # A chunk of integrations at a time, their mappings as plain rows (model instances cost more
-    # than the rest of the export).
+    # A chunk of integrations at a time, they and their mappings as plain rows (model instances
+    # cost more than the rest of the export).
+    columns = documents.columns(kind)
     for chunk in chunks(list(Integration.objects.order_by("key").values_list("pk", flat=True))):
-        integrations = Integration.objects.in_bulk(chunk)
+        integrations = {
+            row.id: row for row in Integration.objects.filter(pk__in=chunk).values_list(*columns, named=True)
+        }
         mappings: dict[int, list[Any]] = {pk: [] for pk in chunk}
         rows = Mapping.objects.filter(integration_id__in=chunk).order_by("integration_id", "position")
         for row in rows.values_list("integration_id", *MAPPING_COLUMNS, named=True):

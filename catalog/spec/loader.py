@@ -1,7 +1,8 @@
 """Read spec YAML keeping the line of every field, so errors can point at it, and refuse what
 would make reading it costly before it costs anything (limits.py): too many nodes, nesting too
 deep, aliases that repeat too much or contain themselves, keys that are not short text.
-libyaml parses and composes (CSafeLoader, for speed); the checks count around it."""
+libyaml parses and composes (CSafeLoader, for speed); the checks count around it. A file wholly in
+the YAML the exporter writes is read line by line instead (subset.py), to the same documents."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from catalog.spec.limits import (
     NESTING_MAX,
     NODES_MAX,
 )
+from catalog.spec.subset import read_subset
 
 try:  # libyaml is several times faster on big estates; fall back to pure Python.
     from yaml import CSafeLoader as _BaseLoader
@@ -333,6 +335,12 @@ def read_documents(source: str, text: str) -> Iterator[RawDocument]:
         raise BrokenYaml(source, line, f"character U+{ord(text[error.start]):04X} is not allowed") from None
     except yaml.YAMLError as error:
         raise _broken(source, text, error) from None
+    subset = read_subset(text, loader, _SCALARS)
+    if subset is not None:
+        loader.dispose()
+        for index, line, data, lines, duplicates in subset:
+            yield RawDocument(source, index, line, data, lines, duplicates)
+        return
     walker = _Walker(source, text, loader)
     try:
         index = 0

@@ -24,6 +24,7 @@ from catalog.models import (
     SystemVersion,
 )
 from catalog.models.systems import version_change
+from catalog.rows import insert_prepared, insert_rows, is_plain
 from catalog.signals import specs_changed
 from catalog.spec import documents
 from catalog.spec.loader import RawDocument
@@ -74,21 +75,22 @@ def insert_objects(objs: Sequence[models.Model]) -> None:
     """INSERT new objects of one model as plain rows, without reading their primary keys back:
     what bulk_create does, less its per-value SQL compiling, which costs more than the database
     on a big import. Field values are prepared as bulk_create prepares them (pre_save, then
-    get_db_prep_save), so dates, JSON and defaults are stored the same."""
+    get_db_prep_save), so dates, JSON and defaults are stored the same; plain fields (text,
+    numbers, booleans) need no preparing and are read as they are."""
     if not objs:
         return
     meta = type(objs[0])._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    quote = connection.ops.quote_name
-    # Names come from the model's meta, values go as parameters.
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    with connection.cursor() as cursor:
-        for chunk in chunks(objs):
-            cursor.executemany(
-                sql, [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in chunk]
-            )
+    plain = [f.attname for f in fields if is_plain(f)]
+    prepared = [f for f in fields if not is_plain(f)]
+    rows = [
+        [
+            *(getattr(obj, name) for name in plain),
+            *(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in prepared),
+        ]
+        for obj in objs
+    ]
+    insert_prepared(type(objs[0]), [*plain, *(f.attname for f in prepared)], rows)
 
 
 class Writer:
@@ -100,7 +102,7 @@ class Writer:
         self.via = via
         self.now = timezone.now()
         self.report = ImportReport(dry_run=dry_run)
-        self.changes: list[ChangeRecord] = []
+        self.changes: list[tuple[Any, ...]] = []  # ChangeRecord rows, CHANGE_COLUMNS
         self.pks: dict[str, dict[str, int]] = {}
         self.sources: dict[tuple[str, str], str] = {}  # (kind, key) -> the file an imported document came from
 
@@ -126,7 +128,7 @@ class Writer:
         if self.via == ChangeRecord.Via.IMPORT:
             self._note_overwrites()
         if not self.dry_run:
-            insert_objects(self.changes)
+            insert_rows(ChangeRecord, CHANGE_COLUMNS, self.changes)
             self._refresh_owned_by_changed_people()
         return self.report
 
@@ -158,44 +160,33 @@ class Writer:
             obj.completeness_missing = encode_missing(result.missing)
 
     def _upsert(self, kind: Kind, cleans: list[CleanDocument], keys: documents.RefKeys) -> None:
-        related = {"Integration": ("mappings",), "GoLive": ("scope__integration",)}.get(kind.name, ())
-        stored = stored_objects(kind, [c.key for c in cleans], related)
+        # Stored documents are compared as rows; only those this import changes are loaded as objects.
+        stored = stored_documents(kind, [c.key for c in cleans], keys)
         created: list[tuple[models.Model, CleanDocument]] = []
-        updated: list[tuple[models.Model, CleanDocument, dict[str, Any]]] = []
+        changed: list[tuple[CleanDocument, dict[str, Any]]] = []
         for clean in cleans:
             new_doc = documents.clean_to_document(clean)
-            obj = stored.get(clean.key)
-            if obj is None:
+            old_doc = stored.get(clean.key)
+            if old_doc is None:
                 created.append((kind.model(), clean))
                 self._record("create", clean, None, new_doc)
-                continue
-            old_doc = _document_of(obj, kind, keys)
-            if old_doc == new_doc:
+            elif old_doc == new_doc:
                 self.report.unchanged.append((kind.name, clean.key))
             else:
-                updated.append((obj, clean, old_doc))
+                changed.append((clean, old_doc))
                 self._record("update", clean, old_doc, new_doc)
         if self.dry_run:
             return
-        self._write(kind, created, updated)
+        objects = stored_objects(kind, [clean.key for clean, _ in changed])
+        self._write(kind, created, [(objects[clean.key], clean, old_doc) for clean, old_doc in changed])
 
     def _record(self, action: str, clean: CleanDocument, before: Any, after: Any) -> None:
         bucket = self.report.created if action == "create" else self.report.updated
         bucket.append((clean.kind.name, clean.key))
         if not self.dry_run:
-            self.changes.append(
-                ChangeRecord(
-                    at=self.now,
-                    actor=self.actor,
-                    via=self.via,
-                    kind=clean.kind.name,
-                    key=clean.key,
-                    action=action,
-                    before=before,
-                    after=after,
-                    note=import_note(source) if (source := self.sources.get((clean.kind.name, clean.key))) else "",
-                )
-            )
+            note = import_note(source) if (source := self.sources.get((clean.kind.name, clean.key))) else ""
+            actor_id = self.actor.pk if self.actor is not None else None
+            self.changes.append((self.now, actor_id, self.via, clean.kind.name, clean.key, action, before, after, note))
 
     def _write(
         self,
@@ -229,9 +220,9 @@ class Writer:
         if kind.name == "System":
             self._record_versions(created, updated, old_versions)
         if kind.name == "Integration":
-            self._replace_children(Mapping, "integration", pairs, documents.build_mappings, updated)
+            self._replace_children(Mapping, "integration", pairs, _mapping_rows, updated)
         if kind.name == "GoLive":
-            self._replace_children(GoLiveIntegration, "golive", pairs, self._build_scope, updated)
+            self._replace_children(GoLiveIntegration, "golive", pairs, self._scope_rows, updated)
 
     def _insert_created(self, kind: Kind, objs: list[models.Model]) -> None:
         """Insert new documents' rows, then give each object its primary key, read back by key
@@ -245,18 +236,16 @@ class Writer:
             obj._state.adding = False
             obj._state.db = connection.alias
 
-    def _build_scope(self, golive: GoLive, clean: CleanDocument) -> list[GoLiveIntegration]:
+    def _scope_rows(self, golive: GoLive, clean: CleanDocument) -> list[tuple[Any, ...]]:
         integration_pks = self.pks["Integration"]
-        return [
-            GoLiveIntegration(golive=golive, integration_id=integration_pks[key], position=index)
-            for index, key in enumerate(clean.integrations)
-        ]
+        return [(golive.pk, integration_pks[key], index) for index, key in enumerate(clean.integrations)]
 
     def _replace_children(self, model: Any, parent: str, pairs: list[Any], build: Any, updated: list[Any]) -> None:
         # Only an updated parent has children to delete: a created one is new to the database.
         for chunk in chunks([obj.pk for obj, _, _ in updated]):
             model._default_manager.filter(**{f"{parent}__in": chunk}).delete()
-        insert_objects([row for obj, clean in pairs for row in build(obj, clean)])
+        names = CHILD_COLUMNS[model]
+        insert_rows(model, names, [row for obj, clean in pairs for row in build(obj, clean)])
 
     def _record_versions(self, created: list[Any], updated: list[Any], old: dict[int, str]) -> None:
         rows: list[SystemVersion] = []
@@ -270,6 +259,25 @@ class Writer:
         System.objects.bulk_update(changed_major, ["major_version_changed_at"])
 
 
+# The columns of the ChangeRecord rows Writer._record gives.
+CHANGE_COLUMNS = ("at", "actor_id", "via", "kind", "key", "action", "before", "after", "note")
+MAPPING_FIELDS = ("source", "target", "required", "transform", "note")
+MAPPING_DEFAULTS = {"source": "", "target": "", "required": False, "transform": "", "note": ""}
+# The columns of the child rows an import writes, in the order _mapping_rows and _scope_rows give them.
+CHILD_COLUMNS: dict[Any, tuple[str, ...]] = {
+    Mapping: ("integration_id", "position", *MAPPING_FIELDS),
+    GoLiveIntegration: ("golive_id", "integration_id", "position"),
+}
+
+
+def _mapping_rows(integration: Integration, clean: CleanDocument) -> list[tuple[Any, ...]]:
+    """An integration's mappings as rows of CHILD_COLUMNS[Mapping], in the document's order."""
+    return [
+        (integration.pk, index, *(row.get(name, MAPPING_DEFAULTS[name]) for name in MAPPING_FIELDS))
+        for index, row in enumerate(clean.mappings)
+    ]
+
+
 class _OrNone(dict[str, Any]):
     """A key -> pk map answering None for keys not written yet."""
 
@@ -277,13 +285,33 @@ class _OrNone(dict[str, Any]):
         return None
 
 
-def _document_of(obj: Any, kind: Kind, keys: documents.RefKeys) -> dict[str, Any]:
-    if kind.name == "Integration":
-        return documents.to_document(obj, kind, keys, mappings=list(obj.mappings.all()))
-    if kind.name == "GoLive":
-        scope = [row.integration.key for row in obj.scope.all()]
-        return documents.to_document(obj, kind, keys, integration_keys=scope)
-    return documents.to_document(obj, kind, keys)
+def stored_documents(kind: Kind, keys: Sequence[str], ref_keys: documents.RefKeys) -> dict[str, dict[str, Any]]:
+    """key -> document of the stored objects of a kind with those keys, read as plain rows (a
+    re-import of a big estate compares thousands; model instances would cost more than the rest)."""
+    found: dict[str, dict[str, Any]] = {}
+    columns = documents.columns(kind)
+    for chunk in chunks(list(keys)):
+        rows = kind.model._default_manager.filter(**{f"{kind.key_attr}__in": chunk}).order_by()
+        rows_by_pk = {row.id: row for row in rows.values_list(*columns, named=True)}
+        children: dict[int, list[Any]] = defaultdict(list)
+        if kind.name == "Integration":
+            mappings = Mapping.objects.filter(integration_id__in=rows_by_pk).order_by("integration_id", "position")
+            for mapping in mappings.values_list("integration_id", *MAPPING_FIELDS, named=True):
+                children[mapping.integration_id].append(mapping)
+        elif kind.name == "GoLive":
+            scope = GoLiveIntegration.objects.filter(golive_id__in=rows_by_pk).order_by("golive_id", "position")
+            integration_keys = ref_keys["Integration"]
+            for golive_id, integration_id in scope.values_list("golive_id", "integration_id"):
+                children[golive_id].append(integration_keys[integration_id])
+        for pk, row in rows_by_pk.items():
+            if kind.name == "Integration":
+                doc = documents.to_document(row, kind, ref_keys, mappings=children[pk])
+            elif kind.name == "GoLive":
+                doc = documents.to_document(row, kind, ref_keys, integration_keys=children[pk])
+            else:
+                doc = documents.to_document(row, kind, ref_keys)
+            found[getattr(row, kind.key_attr)] = doc
+    return found
 
 
 def apply_entries(entries: list[Entry], *, dry_run: bool, actor: Any, via: str) -> ImportReport:

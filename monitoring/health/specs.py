@@ -8,13 +8,14 @@ import datetime as dt
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.choices import PULLED_HEALTH_KINDS
 from catalog.models import Integration
+from catalog.rows import insert_rows
 from monitoring.health.pipeline import resettle
 from monitoring.health.sources import LOCKED, SPEC_FIELDS, is_monitored, next_poll_at, poll_every, spec_values
 from monitoring.models import HealthSource
@@ -27,48 +28,57 @@ class SyncReport:
     deleted: int = 0
 
 
+# What is_monitored and spec_values read of an integration.
+INTEGRATION_FIELDS = (
+    "id",
+    "lifecycle",
+    "health_kind",
+    "health_grace_minutes",
+    "sync_trigger",
+    "interval_minutes",
+    "max_latency_minutes",
+    "min_records_per_run",
+)
+NEW_SOURCE_COLUMNS = ("integration_id", *SPEC_FIELDS, "next_poll_at")
+
+
 def sync_sources(keys: Iterable[str] | None = None, now: dt.datetime | None = None) -> SyncReport:
-    """Create, update or delete health sources to match the specs (all, or the integrations named)."""
+    """Create, update or delete health sources to match the specs (all, or the integrations named).
+    Integrations and sources are read as plain rows: after a big import this compares thousands."""
     now = now or timezone.now()
-    integrations = Integration.objects.only(
-        "id",
-        "key",
-        "lifecycle",
-        "health_kind",
-        "health_grace_minutes",
-        "sync_trigger",
-        "interval_minutes",
-        "max_latency_minutes",
-        "min_records_per_run",
-    )
-    sources = HealthSource.objects.all()
+    integrations = Integration.objects.order_by()
+    sources = HealthSource.objects.order_by()
     if keys is not None:
         keys = list(keys)
         integrations = integrations.filter(key__in=keys)
         sources = sources.filter(integration__key__in=keys)
-    existing = {s.integration_id: s for s in sources.only("id", "integration_id", *SPEC_FIELDS)}
+    existing = {row[0]: (row[1], row[2:]) for row in sources.values_list("integration_id", "pk", *SPEC_FIELDS)}
     report = SyncReport()
     gone = []
-    new: list[HealthSource] = []
-    for integration in integrations:
-        source = existing.get(integration.pk)
+    new: list[tuple[Any, ...]] = []
+    every: dict[int | None, dt.timedelta] = {}
+    for row in integrations.values_list(*INTEGRATION_FIELDS, named=True):
+        integration = cast(Integration, row)  # a row holding every field the two below read
+        source = existing.get(row.id)
         if not is_monitored(integration):
             if source:
-                gone.append(source.pk)
+                gone.append(source[0])
             continue
         values = spec_values(integration)
         if source is None:
-            source = HealthSource(integration=integration, **values)
-            # Spread first polls over one poll interval.
-            source.next_poll_at = (
-                now + poll_every(source) * random.random() if source.kind in PULLED_HEALTH_KINDS else None
-            )
-            new.append(source)
-        elif any(getattr(source, name) != value for name, value in values.items()):
-            _apply_spec(source.pk, values, now)
-            report.updated.append(integration.pk)
-    HealthSource.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-    report.created = [s.integration_id for s in new]
+            first_poll = None
+            if values["kind"] in PULLED_HEALTH_KINDS:
+                interval = values["interval_minutes"]
+                if interval not in every:
+                    every[interval] = poll_every(HealthSource(interval_minutes=interval))
+                # Spread first polls over one poll interval.
+                first_poll = now + every[interval] * random.random()
+            new.append((row.id, *(values[name] for name in SPEC_FIELDS), first_poll))
+        elif source[1] != tuple(values[name] for name in SPEC_FIELDS):
+            _apply_spec(source[0], values, now)
+            report.updated.append(row.id)
+    insert_rows(HealthSource, NEW_SOURCE_COLUMNS, new, ignore_conflicts=True)
+    report.created = [row[0] for row in new]
     if gone:
         report.deleted, _ = HealthSource.objects.filter(pk__in=gone).delete()
     return report
