@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from database import create_database, drop_database, setup_django  # noqa: E402  (bench/database.py)
 from verdicts import Verdicts  # noqa: E402
+from web_bench import admin_client  # noqa: E402  (the same admin as the page bench)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/plumbline_history_bench"
 TARGET_MS = 100.0
@@ -274,19 +275,6 @@ def bytes_per_run() -> tuple[float, dict[str, int]] | None:
 
 
 # Measuring
-
-
-def admin_client() -> Any:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    from plumbline.accounts.roles import ADMIN, assign_role
-
-    user = get_user_model().objects.create_user("bench@example.com", "bench@example.com", "bench-password-1")
-    assign_role(user, ADMIN)
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
-    return client
 
 
 def timed(action: Callable[[], Any], tries: int, before: Callable[[], None] = lambda: None) -> tuple[float, float]:

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -115,3 +115,14 @@ def redis_broker() -> Iterator[None]:
     finally:
         app.conf.broker_url, app.conf.task_default_queue = previous
         reset_pools()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Whether `predicate` came true within `timeout` seconds, asked every 0.1 s: how a test sees
+    what a worker in another process did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from catalog.models import Integration, Person
 from catalog.tasks import refresh_completeness_task
-from tests.celery_worker import celery_worker, redis_broker
-
-
-def wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.celery_worker import celery_worker, redis_broker, wait_for
 
 
 @pytest.mark.worker

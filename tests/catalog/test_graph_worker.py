@@ -4,8 +4,7 @@ one render, and a failure in the worker is cached and says what to do."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,18 +15,9 @@ from django.db import connection
 from django.test import Client
 
 from catalog.models import Integration, Person, System
-from tests.celery_worker import QUEUE, REDIS_URL, celery_worker, redis_broker
+from tests.celery_worker import QUEUE, REDIS_URL, celery_worker, redis_broker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture

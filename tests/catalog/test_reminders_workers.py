@@ -7,7 +7,6 @@ Run with PLUMBLINE_TEST_SQLITE=/tmp/<name>.db (a file the workers can open) or o
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from collections.abc import Callable
 from email import message_from_string
@@ -21,20 +20,17 @@ from catalog.models import Person, Reminder
 from catalog.tasks import send_reminders_task
 from tests.catalog.test_readiness_support import ready_integration
 from tests.celery_worker import REDIS_URL, celery_worker, redis_broker
+from tests.celery_worker import wait_for as wait_for_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-OWNERS = 8
-SEPARATOR = "-" * 79
-
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 90.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+    return wait_for_worker(predicate, timeout)
+
+
+OWNERS = 8
+SEPARATOR = "-" * 79
 
 
 def results(task_ids: list[str]) -> list[dict] | None:

@@ -21,21 +21,18 @@ from monitoring.health.pipeline import record_poll
 from monitoring.models import Alert, Flip, HealthSource, Run
 from monitoring.platforms.contract import PollResult, RunObservation
 from tests.celery_worker import celery_worker, redis_broker
+from tests.celery_worker import wait_for as wait_for_worker
 from tests.monitoring.conftest import make_integration, minutes, source_of
 from tests.monitoring.standins import Answer, StatusPage
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-ALLOW_LOOPBACK = {"PLUMBLINE_OUTBOUND_ALLOW": "127.0.0.1/32"}
-
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+    return wait_for_worker(predicate, timeout)
+
+
+ALLOW_LOOPBACK = {"PLUMBLINE_OUTBOUND_ALLOW": "127.0.0.1/32"}
 
 
 def mail_env(folder: Path) -> dict[str, str]:
