@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from monitoring.health.state import OBSERVATION_WINDOW, OBSERVED_REFRESH, observed_interval
+from monitoring.health.state import OBSERVATION_WINDOW, OBSERVED_REFRESH, ObservedInterval, observed_interval
 from monitoring.models import FailedRecord, Flip, HealthSource, Run
 from monitoring.models.choices import RunStatus
 from monitoring.platforms.contract import FailedRecordObservation, ResolvedObservation, RunObservation
@@ -207,8 +207,12 @@ def observation_due(source: HealthSource, now: dt.datetime) -> bool:
     (fewer than two successes: a cheap query), or its last recomputation is OBSERVED_REFRESH old.
     A week of a one-minute heartbeat is 10,080 successes to read; a median over a week moves
     little in ten minutes, and reading them for every run would cost each run ten times more."""
-    refreshed = source.observed_refreshed_at
-    if refreshed is None or source.observed_median_minutes is None:
+    return observation_due_after(source.observed_refreshed_at, source.observed_median_minutes, now)
+
+
+def observation_due_after(refreshed: dt.datetime | None, median_minutes: float | None, now: dt.datetime) -> bool:
+    """observation_due from the row's two fields (for callers that hold no HealthSource)."""
+    if refreshed is None or median_minutes is None:
         return True
     return not refreshed <= now < refreshed + OBSERVED_REFRESH
 
@@ -217,20 +221,22 @@ def _refresh_observed_intervals(sources: Sequence[HealthSource], now: dt.datetim
     """Recompute the observed interval of each source from its successes in the window (one query)."""
     if not sources:
         return
-    times: dict[int, list[dt.datetime]] = defaultdict(list)
+    observed = observed_intervals([source.integration_id for source in sources], now)
+    for source in sources:
+        source.observed_median_minutes = observed[source.integration_id].median_minutes
+        source.observed_p95_minutes = observed[source.integration_id].p95_minutes
+        source.observed_refreshed_at = now
+
+
+def observed_intervals(integration_ids: Sequence[int], now: dt.datetime) -> dict[int, ObservedInterval]:
+    """The observed interval of each integration from its successes in the window (one query)."""
+    times: dict[int, list[dt.datetime]] = {integration_id: [] for integration_id in integration_ids}
     query = Run.objects.filter(
-        integration_id__in=[source.integration_id for source in sources],
-        status=RunStatus.SUCCESS,
-        test=False,
-        run_at__gte=now - OBSERVATION_WINDOW,
+        integration_id__in=integration_ids, status=RunStatus.SUCCESS, test=False, run_at__gte=now - OBSERVATION_WINDOW
     )
     for integration_id, run_at in query.values_list("integration_id", "run_at").order_by():
         times[integration_id].append(run_at)
-    for source in sources:
-        observed = observed_interval(times[source.integration_id])
-        source.observed_median_minutes = observed.median_minutes
-        source.observed_p95_minutes = observed.p95_minutes
-        source.observed_refreshed_at = now
+    return {integration_id: observed_interval(found) for integration_id, found in times.items()}
 
 
 def dedupe_key(obs: FailedRecordObservation) -> str:

@@ -37,6 +37,7 @@ from monitoring.health.pipeline import POISON, record
 from monitoring.health.sources import LOCKED
 from monitoring.health.store import STORED_FIELDS
 from monitoring.ingest.pings import PingBody, parse_ping_body
+from monitoring.ingest.plain_pings import lock_and_store_plain
 from monitoring.models import DeadPing, PendingPing, Run
 from monitoring.models.choices import RunStatus
 from monitoring.platforms.contract import FailedRecordObservation, RunObservation
@@ -174,7 +175,11 @@ def _latest_open_run() -> Subquery:
 
 
 def _apply_round(pings: Sequence[PendingPing], now: dt.datetime) -> None:
-    """Store one ping per source: their state rows locked in one query, their runs in a few."""
+    """Store one ping per source: their state rows locked in one query, the plain pings stored in
+    bulk (plain_pings.py), the others' runs in a few queries through the general path."""
+    pings = lock_and_store_plain(pings, now, _body)
+    if not pings:
+        return
     ids = [ping.integration_id for ping in pings]
     locked = (
         LOCKED.filter(integration_id__in=ids)
@@ -192,7 +197,7 @@ def _apply_round(pings: Sequence[PendingPing], now: dt.datetime) -> None:
             # The spec changed between the ping and now (no longer a heartbeat): nothing to store it as.
             logger.warning("discarding ping %s of integration %s", ping.pk, ping.integration_id)
             continue
-        body = parse_ping_body(ping.body.encode())  # BadPing (a ValueError) if this version cannot read it
+        body = _body(ping)  # BadPing (a ValueError) if this version cannot read it
         open_run = open_runs.get(source.open_run_id)
         run, run_known = _ping_run(ping, body, open_run)
         known.update(run_known)
@@ -206,6 +211,10 @@ def _apply_round(pings: Sequence[PendingPing], now: dt.datetime) -> None:
         batch.append((source, [run], failed))
     if batch:
         record(batch, now, STORED_FIELDS, known)
+
+
+def _body(ping: PendingPing) -> PingBody:
+    return parse_ping_body(ping.body.encode())
 
 
 def _ping_run(

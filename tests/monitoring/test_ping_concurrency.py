@@ -38,16 +38,16 @@ class PausedApplier:
         self.released = threading.Event()
         self.applied: int | None = None
         self.error: BaseException | None = None
-        real_record = pending.record
+        real_apply = pending._apply  # stores a batch, plain pings in bulk and the others through record()
 
-        def record_then_hold(*args: Any, **kwargs: Any) -> Any:
-            outcome = real_record(*args, **kwargs)
+        def apply_then_hold(*args: Any, **kwargs: Any) -> Any:
+            outcome = real_apply(*args, **kwargs)
             self.holding.set()
             if not self.released.wait(STUCK):
                 raise RuntimeError("never released")
             return outcome
 
-        monkeypatch.setattr(pending, "record", record_then_hold)
+        monkeypatch.setattr(pending, "_apply", apply_then_hold)
         self.thread = threading.Thread(target=self._run)
 
     def _run(self) -> None:
