@@ -205,6 +205,17 @@ def start_worker(queue: str, concurrency: int, env: dict[str, str]) -> subproces
     raise SystemExit("the Celery worker did not start")
 
 
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Warm shutdown, waiting for the task at hand; killed when that takes over 30 s (a long apply
+    pass), so a slow shutdown never loses the figures already measured."""
+    worker.terminate()
+    try:
+        worker.wait(30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
 def poll_round(queue: str, count: int) -> tuple[float, int]:
     """Make every source due, enqueue them all, wait until each has been polled; (seconds, errors)."""
     from django.utils import timezone
@@ -247,8 +258,7 @@ def bench_polls(args: argparse.Namespace, env: dict[str, str], verdicts: Verdict
             )
             verdicts.check(f"{label} errors", errors == 0, str(errors))
     finally:
-        worker.terminate()
-        worker.wait(30)
+        stop_worker(worker)
         pages.server.shutdown()
     expected_runs = args.sources * 4  # 3 runs on the first poll, one new run on the second
     stored = Run.objects.count()
@@ -389,8 +399,7 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str], verdicts: Verdict
                     if left:
                         break
     finally:
-        worker.terminate()
-        worker.wait(30)
+        stop_worker(worker)
     print(f"load average before the pings: {load[0]:.1f}; after: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
 
     def median_rate(label: str) -> float:
