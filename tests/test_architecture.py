@@ -104,6 +104,7 @@ VOCABULARY = {state.value for state in HealthState} | {platform.value for platfo
 HOMONYMS = {
     ("catalog/filters.py", "unknown"): "what Django's NullBooleanSelect sends for neither yes nor no",
     ("monitoring/views/health.py", "paused"): "the HealthSource field name, in update_fields",
+    ("monitoring/ingest/plain_pings.py", "paused"): "the HealthSource field name, in the columns it reads",
 }
 
 
