@@ -30,5 +30,8 @@ def _empty_cache():
     """Rate-limit counters and cached renderings must not leak from one test into another."""
     from django.core.cache import cache
 
+    from catalog.views.search import forget_index
+
     cache.clear()
+    forget_index()  # search's folded integrations, kept by the process
     yield

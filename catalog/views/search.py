@@ -3,9 +3,10 @@ owner, data object or mapping field, grouped by kind.
 
 Matching is done in Python with str.casefold(), over the few columns each kind is searched by:
 SQLite's LIKE folds ASCII letters only and PostgreSQL's UPPER/ILIKE depend on the database's
-locale, so "ångström" would find "ÅNGSTRÖM" on one database and not the other. An estate is
-hundreds of integrations, not millions, so reading those columns costs one query per kind,
-whatever the query and however many rows match.
+locale, so "ångström" would find "ÅNGSTRÖM" on one database and not the other. Reading those
+columns costs one query per kind, whatever the query and however many rows match; integrations,
+which run to thousands, are kept folded by each process while a fingerprint of their tables (one
+aggregate query) holds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
@@ -67,7 +69,7 @@ class Hit:
         return found.why if found else []
 
 
-# What a finder returns for each row that matches: (rank, label, key, the Hit made when shown).
+# What a finder returns for each row that matches: (rank, folded label, key, the Hit made when shown).
 # Thousands may match; only the first page of them is made into Hits.
 Candidate = tuple[int, str, str, Callable[[], Hit]]
 
@@ -80,14 +82,19 @@ class Match:
 
 def rank_of(terms: list[str], texts: list[str]) -> int | None:
     """match()'s rank, or None where match() finds nothing, of fields with these texts (the key and
-    the name first), with one fold of the texts: they are
-    joined by NUL, which folds to itself and composes with nothing (so the joined text folds as its
-    parts do), and a term without NUL can only be found inside one field. Stored text should never
-    hold NUL (imports refuse it); a term with one matches nothing."""
+    the name first), with one fold of the texts: they are joined by NUL, which folds to itself and
+    composes with nothing (so the joined text folds as its parts do), and a term without NUL can
+    only be found inside one field. Stored text should never hold NUL (imports refuse it); a term
+    with one matches nothing."""
     joined = folded("\x00".join(texts))
     if joined.count("\x00") != len(texts) - 1:  # a text holds NUL after all: the slow way
         found = match(terms, [("", text) for text in texts])
         return found.rank if found and not any("\x00" in term for term in terms) else None
+    return _rank_in(terms, joined)
+
+
+def _rank_in(terms: list[str], joined: str) -> int | None:
+    """rank_of() of texts already folded and joined by NUL (none of them holding NUL)."""
     if not all(term in joined and "\x00" not in term for term in terms):
         return None
     whole = " ".join(terms)
@@ -131,7 +138,7 @@ def _hit(
 ) -> Candidate | None:
     rank = rank_of(terms, [text for _, text in fields])
     hit = Hit(label, key, route, detail, terms, fields)
-    return None if rank is None else (rank, label, key, lambda: hit)
+    return None if rank is None else (rank, folded(label), key, lambda: hit)
 
 
 def _data_objects(raw: str | None) -> list[str]:
@@ -143,43 +150,91 @@ def _data_objects(raw: str | None) -> list[str]:
     return [d for d in decoded if isinstance(d, str)] if isinstance(decoded, list) else []
 
 
-def _integrations(terms: list[str]) -> list[Candidate]:
-    """Read as plain rows, made into Hits only when shown: with 10,000 integrations, model
-    instances or Hits for every row would cost more than the matching. Mapping fields come last in
-    a row's fields, so they are read only when some row is not found without them (a broad search,
-    where every row matches by key or name, reads none)."""
+@dataclass(frozen=True)
+class _Indexed:
+    """An integration as search reads it, its texts folded once."""
+
+    row: tuple[Any, ...]  # pk, key, name, source key and name, target key and name, owner email and name
+    objects: list[str]
+    mapped: list[str]
+    texts: list[str]  # key, name, owner name, owner email, data objects, mapping fields
+    joined: str | None  # the texts folded and joined by NUL (None: a text holds NUL, see rank_of)
+    label: str  # folded, for sorting
+
+
+# The integrations as search reads them, kept by each process while the fingerprint of what they are
+# read from holds (one aggregate query a search): at 10,000 integrations, reading and folding them
+# for every search cost twice the page's budget.
+_index: tuple[tuple[Any, ...], list[_Indexed]] | None = None
+_FINGERPRINT = (
+    (Integration, ("COUNT(*)", "MAX(id)", "MAX(updated_at)")),
+    # Mappings are replaced, never edited in place (import, pages, API): a new one has a new id.
+    (Mapping, ("COUNT(*)", "MAX(id)")),
+    (Person, ("COUNT(*)", "MAX(id)", "MAX(updated_at)")),
+    (System, ("COUNT(*)", "MAX(id)", "MAX(updated_at)")),
+)
+
+
+def forget_index() -> None:
+    """Drop this process's index (tests do, between databases that may look alike)."""
+    global _index
+    _index = None
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    # Only our own table names and fixed expressions go into the SQL, never user input.
+    subqueries = [
+        f"(SELECT {expression} FROM {connection.ops.quote_name(model._meta.db_table)})"  # noqa: S608
+        for model, expressions in _FINGERPRINT
+        for expression in expressions
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(subqueries))
+        return tuple(cursor.fetchone() or ())
+
+
+def _integration_index() -> list[_Indexed]:
+    global _index
+    mark = (connection.alias, connection.settings_dict["NAME"], *_fingerprint())
+    if _index is None or _index[0] != mark:
+        _index = (mark, _read_integrations())
+    return _index[1]
+
+
+def _read_integrations() -> list[_Indexed]:
+    """Plain rows, not model instances: 10,000 of those cost more than the folding."""
+    mappings: dict[int, list[str]] = {}
+    for integration_id, source, target in Mapping.objects.order_by().values_list("integration_id", "source", "target"):
+        mappings.setdefault(integration_id, []).extend((source, target))
     rows = Integration.objects.annotate(objects_text=Cast("data_objects", TextField())).values_list(
         "pk", "key", "name", "objects_text", "source__key", "source__name", "target__key", "target__name",
         "owner__email", "owner__name",
     )  # fmt: skip
+    index = []
+    for pk, key, name, raw, *rest in rows:
+        email, owner = rest[-2:]
+        objects, mapped = _data_objects(raw), mappings.get(pk, [])
+        texts = [key, name, owner or "", email or "", *objects, *mapped]
+        joined = folded("\x00".join(texts))
+        exact = joined.count("\x00") == len(texts) - 1
+        row = (pk, key, name, *rest)
+        index.append(_Indexed(row, objects, mapped, texts, joined if exact else None, folded(name or key)))
+    return index
+
+
+def _integrations(terms: list[str]) -> list[Candidate]:
+    """Matched against the index: Hits are made only for the rows shown."""
     found: list[Candidate] = []
-    unmatched = []
-    for row in rows:
-        pk, key, name, raw, *_, email, owner = row
-        texts = [key, name, owner or "", email or "", *_data_objects(raw)]
-        rank = rank_of(terms, texts)
-        if rank is None:
-            unmatched.append((row, texts))
-        else:
-            found.append((rank, name or key, key, functools.partial(_integration_hit, terms, row, texts[4:], [])))
-    if unmatched:
-        mappings: dict[int, list[str]] = {}
-        for integration_id, source, target in Mapping.objects.order_by().values_list(
-            "integration_id", "source", "target"
-        ):
-            mappings.setdefault(integration_id, []).extend((source, target))
-        for row, texts in unmatched:
-            pk, key, name, *_ = row
-            mapped = mappings.get(pk, [])
-            rank = rank_of(terms, texts + mapped) if mapped else None
-            if rank is not None:
-                hit = functools.partial(_integration_hit, terms, row, texts[4:], mapped)
-                found.append((rank, name or key, key, hit))
+    for item in _integration_index():
+        rank = rank_of(terms, item.texts) if item.joined is None else _rank_in(terms, item.joined)
+        if rank is not None:
+            hit = functools.partial(_integration_hit, terms, item.row, item.objects, item.mapped)
+            found.append((rank, item.label, item.row[1], hit))
     return found
 
 
 def _integration_hit(terms: list[str], row: tuple[Any, ...], objects: list[str], mapped: list[str]) -> Hit:
-    _, key, name, _, source_key, source_name, target_key, target_name, email, owner = row
+    _, key, name, source_key, source_name, target_key, target_name, email, owner = row
     source = (source_name or source_key) if source_key is not None else "—"
     target = (target_name or target_key) if target_key is not None else "—"
     fields = [("key", key), ("name", name), *_person(owner, email)]
@@ -272,7 +327,7 @@ def search(request: HttpRequest) -> HttpResponse:
     groups = []
     if terms:
         for kind in [only] if only else KINDS:
-            candidates = sorted(kind.find(terms), key=lambda c: (c[0], folded(c[1]), c[2]))
+            candidates = sorted(kind.find(terms), key=lambda c: (c[0], c[1], c[2]))
             total = len(candidates)
             groups.append(
                 {

@@ -173,3 +173,41 @@ def test_a_search_matching_thousands_makes_hits_only_for_the_rows_shown(viewer):
     assert group["total"] == CAP * 30 and len(group["hits"]) == CAP
     assert [hit.key for hit in group["hits"]] == [f"bulk-{n:04d}" for n in range(CAP)]
     assert group["hits"][0].why == ["key: bulk-0000"]
+
+
+def test_what_is_kept_folded_follows_every_change_a_search_reads(viewer):
+    """Integrations are kept folded between searches: a rename, a new owner name, replaced mappings,
+    a new or deleted integration must each show in the very next search."""
+    assert found(results(viewer, "zebrafish"), "integrations") == []
+    integration = Integration.objects.order_by("key").first()
+    integration.name = "Zebrafish feed"
+    integration.save()
+    assert found(results(viewer, "zebrafish"), "integrations") == [integration.key]
+
+    owner = Person.objects.create(email="quill@example.com", name="Quill")
+    integration.owner = owner
+    integration.save()
+    owner.name = "Quillon Marsh"
+    owner.save()
+    assert found(results(viewer, "marsh"), "integrations") == [integration.key]
+
+    # Mappings are replaced, as the edit page and import replace them.
+    integration.mappings.all().delete()
+    Mapping.objects.create(integration=integration, position=0, source="a.okapi_id", target="b.okapi_ref")
+    assert found(results(viewer, "okapi"), "integrations") == [integration.key]
+    integration.mappings.all().delete()
+    assert found(results(viewer, "okapi"), "integrations") == []
+
+    Integration.objects.create(key="okapi-new", name="Okapi")
+    assert found(results(viewer, "okapi"), "integrations") == ["okapi-new"]
+    Integration.objects.filter(key="okapi-new").delete()
+    assert found(results(viewer, "okapi"), "integrations") == []
+
+
+def test_a_repeated_search_reads_no_integration_rows(viewer):
+    results(viewer, "invoice")
+    with CaptureQueriesContext(connection) as captured:
+        again = results(viewer, "invoice")
+    assert found(again, "integrations")
+    assert not [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "catalog_mapping"')]
+    assert not [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "catalog_integration"')]
