@@ -11,12 +11,11 @@ aggregate query) holds.
 
 from __future__ import annotations
 
-import functools
 import json
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import TextField
@@ -69,7 +68,15 @@ class Hit:
         return found.why if found else []
 
 
-# What a finder returns for each row that matches: (rank, folded label, key, the Hit made when shown).
+class Found(NamedTuple):
+    """What a search found of one kind: how many, and the first n as Hits, in order."""
+
+    total: int
+    first: Callable[[int], list[Hit]]
+
+
+# What a small kind's finder returns for each row that matches: (rank, folded label, key, the Hit
+# made when shown).
 # Thousands may match; only the first page of them is made into Hits.
 Candidate = tuple[int, str, str, Callable[[], Hit]]
 
@@ -87,24 +94,34 @@ def rank_of(terms: list[str], texts: list[str]) -> int | None:
     only be found inside one field. Stored text should never hold NUL (imports refuse it); a term
     with one matches nothing."""
     joined = folded("\x00".join(texts))
+    if any("\x00" in term for term in terms):
+        return None
     if joined.count("\x00") != len(texts) - 1:  # a text holds NUL after all: the slow way
         found = match(terms, [("", text) for text in texts])
-        return found.rank if found and not any("\x00" in term for term in terms) else None
-    return _rank_in(terms, joined)
+        return found.rank if found else None
+    return _rank_in(terms, joined, " ".join(terms))
 
 
-def _rank_in(terms: list[str], joined: str) -> int | None:
-    """rank_of() of texts already folded and joined by NUL (none of them holding NUL)."""
-    if not all(term in joined and "\x00" not in term for term in terms):
-        return None
-    whole = " ".join(terms)
+def _rank_in(terms: list[str], joined: str, whole: str) -> int | None:
+    """rank_of() of texts already folded and joined by NUL (none of them holding NUL), for terms
+    without NUL making up `whole`. It allocates no container: run for 10,000 rows a search, those
+    would wake the garbage collector."""
+    for term in terms:
+        if term not in joined:
+            return None
     # The key and the name (the first two fields), skipping an empty one as match() does.
-    first_two = joined.split("\x00", 2)[:2]
-    if not all(first_two):
+    cut = joined.find("\x00")
+    key, rest = (joined, "") if cut < 0 else (joined[:cut], joined[cut + 1 :])
+    cut = rest.find("\x00")
+    name = rest if cut < 0 else rest[:cut]
+    if not key or not name:
         first_two = [part for part in joined.split("\x00") if part][:2]
-    if whole in first_two:
+        if whole in first_two:
+            return 0
+        return 1 if any(part.startswith(whole) for part in first_two) else 2
+    if whole == key or whole == name:  # noqa: SIM109  (`in (key, name)` makes a tuple a row)
         return 0
-    return 1 if any(part.startswith(whole) for part in first_two) else 2
+    return 1 if key.startswith(whole) or name.startswith(whole) else 2
 
 
 def match(terms: list[str], fields: Iterable[tuple[str, str]]) -> Match | None:
@@ -150,14 +167,14 @@ def _data_objects(raw: str | None) -> list[str]:
     return [d for d in decoded if isinstance(d, str)] if isinstance(decoded, list) else []
 
 
-@dataclass(frozen=True)
-class _Indexed:
-    """An integration as search reads it, its texts folded once."""
+class _Indexed(NamedTuple):
+    """An integration as search reads it, its texts folded once. Tuples of text only: the garbage
+    collector stops tracking those, so 10,000 of them kept for good cost no collection pass."""
 
     row: tuple[Any, ...]  # pk, key, name, source key and name, target key and name, owner email and name
-    objects: list[str]
-    mapped: list[str]
-    texts: list[str]  # key, name, owner name, owner email, data objects, mapping fields
+    objects: tuple[str, ...]
+    mapped: tuple[str, ...]
+    texts: tuple[str, ...]  # key, name, owner name, owner email, data objects, mapping fields
     joined: str | None  # the texts folded and joined by NUL (None: a text holds NUL, see rank_of)
     label: str  # folded, for sorting
 
@@ -213,27 +230,49 @@ def _read_integrations() -> list[_Indexed]:
     index = []
     for pk, key, name, raw, *rest in rows:
         email, owner = rest[-2:]
-        objects, mapped = _data_objects(raw), mappings.get(pk, [])
-        texts = [key, name, owner or "", email or "", *objects, *mapped]
+        objects, mapped = tuple(_data_objects(raw)), tuple(mappings.get(pk, ()))
+        texts = (key, name, owner or "", email or "", *objects, *mapped)
         joined = folded("\x00".join(texts))
         exact = joined.count("\x00") == len(texts) - 1
         row = (pk, key, name, *rest)
         index.append(_Indexed(row, objects, mapped, texts, joined if exact else None, folded(name or key)))
+    index.sort(key=lambda item: (item.label, item.row[1]))  # how hits of one rank are listed
     return index
 
 
-def _integrations(terms: list[str]) -> list[Candidate]:
-    """Matched against the index: Hits are made only for the rows shown."""
-    found: list[Candidate] = []
-    for item in _integration_index():
-        rank = rank_of(terms, item.texts) if item.joined is None else _rank_in(terms, item.joined)
-        if rank is not None:
-            hit = functools.partial(_integration_hit, terms, item.row, item.objects, item.mapped)
-            found.append((rank, item.label, item.row[1], hit))
+def _integrations(terms: list[str]) -> Found:
+    """Matched against the index, which is in (label, key) order: each row's position goes into the
+    list of its rank, so the order is rank by rank with no sort and nothing made per match (a search
+    matching 10,000 rows would otherwise wake the garbage collector over the whole process). Hits
+    are made only for the rows shown."""
+    index = _integration_index()
+    ranks: tuple[list[int], list[int], list[int]] = ([], [], [])
+    if not any("\x00" in term for term in terms):
+        whole = " ".join(terms)
+        for position, item in enumerate(index):
+            joined = item.joined
+            rank = rank_of(terms, list(item.texts)) if joined is None else _rank_in(terms, joined, whole)
+            if rank is not None:
+                ranks[rank].append(position)
+
+    def first(n: int) -> list[Hit]:
+        shown = [*ranks[0][:n], *ranks[1][:n], *ranks[2][:n]][:n]
+        return [_integration_hit(terms, *index[p][:3]) for p in shown]
+
+    return Found(sum(map(len, ranks)), first)
+
+
+def _listed(find: Callable[[list[str]], list[Candidate]]) -> Callable[[list[str]], Found]:
+    """A small kind's finder as a Found: its candidates sorted by rank, label and key."""
+
+    def found(terms: list[str]) -> Found:
+        candidates = sorted(find(terms), key=lambda c: (c[0], c[1], c[2]))
+        return Found(len(candidates), lambda n: [make() for *_, make in candidates[:n]])
+
     return found
 
 
-def _integration_hit(terms: list[str], row: tuple[Any, ...], objects: list[str], mapped: list[str]) -> Hit:
+def _integration_hit(terms: list[str], row: tuple[Any, ...], objects: tuple[str, ...], mapped: tuple[str, ...]) -> Hit:
     _, key, name, source_key, source_name, target_key, target_name, email, owner = row
     source = (source_name or source_key) if source_key is not None else "—"
     target = (target_name or target_key) if target_key is not None else "—"
@@ -289,15 +328,15 @@ class Kind:
     slug: str
     title: str  # plural, as a heading
     one: str  # singular, as a column header and in "1 system"
-    find: Callable[[list[str]], list[Candidate]]
+    find: Callable[[list[str]], Found]
 
 
 KINDS = (
     Kind("integrations", "Integrations", "Integration", _integrations),
-    Kind("systems", "Systems", "System", _systems),
-    Kind("people", "People", "Person", _people),
-    Kind("platform-accounts", "Platform accounts", "Platform account", _platform_accounts),
-    Kind("golives", "Go-lives", "Go-live", _golives),
+    Kind("systems", "Systems", "System", _listed(_systems)),
+    Kind("people", "People", "Person", _listed(_people)),
+    Kind("platform-accounts", "Platform accounts", "Platform account", _listed(_platform_accounts)),
+    Kind("golives", "Go-lives", "Go-live", _listed(_golives)),
 )
 BY_SLUG = {kind.slug: kind for kind in KINDS}
 
@@ -327,12 +366,11 @@ def search(request: HttpRequest) -> HttpResponse:
     groups = []
     if terms:
         for kind in [only] if only else KINDS:
-            candidates = sorted(kind.find(terms), key=lambda c: (c[0], c[1], c[2]))
-            total = len(candidates)
+            total, first = kind.find(terms)
             groups.append(
                 {
                     "kind": kind,
-                    "hits": [make() for *_, make in candidates[: ALL_CAP if only else CAP]],
+                    "hits": first(ALL_CAP if only else CAP) if total else [],
                     "total": total,
                     "counted": f"{total} {(kind.one if total == 1 else kind.title).lower()}",
                     "all_url": f"{reverse('search')}?{urlencode({'q': query, 'kind': kind.slug})}",
