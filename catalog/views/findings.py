@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -97,7 +97,9 @@ def findings_list(request: HttpRequest) -> HttpResponse:
     base = with_waivers(StoredFinding.objects.select_related("owner"), today)
     filterset = StoredFindingFilterSet(params, queryset=base)
     errors = parameter_errors(params, filterset) + _view_errors(params)
-    owners = list(Person.objects.filter(findings__isnull=False).distinct().order_by("name", "email"))
+    # A semi-join: joining 20,000 findings and then DISTINCT cost PostgreSQL more than the page.
+    with_findings = StoredFinding.objects.filter(owner_id=OuterRef("pk"))
+    owners = list(Person.objects.filter(Exists(with_findings)).order_by("name", "email"))
     systems = list(System.objects.order_by("name", "key").only("key", "name"))
     context: dict[str, Any] = {
         "codes": sorted(((code, finding_title(code)) for code in FindingCode.values), key=lambda pair: pair[1]),
