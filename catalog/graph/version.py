@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db import connection
 from django.db.models import Count, F, Model, Sum
 
+from catalog.aggregates import table_aggregates
 from catalog.choices import HealthKind
 from catalog.health import read_observed_connections, with_health
 from catalog.models import GoLive, GoLiveIntegration, Integration, Person, PlatformAccount, System
@@ -41,16 +41,7 @@ _AGGREGATES: tuple[tuple[type[Model], tuple[str, ...]], ...] = (
 
 def _aggregates() -> tuple[object, ...]:
     # One round trip instead of six ORM aggregates: this runs on every view of the graph page.
-    # Only our own table names and fixed expressions go into the SQL, never user input.
-    subqueries = [
-        f"(SELECT {expression} FROM {connection.ops.quote_name(model._meta.db_table)})"  # noqa: S608
-        for model, expressions in _AGGREGATES
-        for expression in expressions
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(subqueries))
-        row = cursor.fetchone()
-    return tuple(row or ())
+    return table_aggregates(_AGGREGATES)
 
 
 def health_fingerprint() -> tuple[object, ...]:

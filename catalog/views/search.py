@@ -25,6 +25,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from catalog.aggregates import table_aggregates
 from catalog.models import GoLive, Integration, Mapping, Person, PlatformAccount, System
 from catalog.views import listing
 from plumbline.accounts.roles import role_required
@@ -198,21 +199,9 @@ def forget_index() -> None:
     _index = None
 
 
-def _fingerprint() -> tuple[Any, ...]:
-    # Only our own table names and fixed expressions go into the SQL, never user input.
-    subqueries = [
-        f"(SELECT {expression} FROM {connection.ops.quote_name(model._meta.db_table)})"  # noqa: S608
-        for model, expressions in _FINGERPRINT
-        for expression in expressions
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(subqueries))
-        return tuple(cursor.fetchone() or ())
-
-
 def _integration_index() -> list[_Indexed]:
     global _index
-    mark = (connection.alias, connection.settings_dict["NAME"], *_fingerprint())
+    mark = (connection.alias, connection.settings_dict["NAME"], *table_aggregates(_FINGERPRINT))
     if _index is None or _index[0] != mark:
         _index = (mark, _read_integrations())
     return _index[1]
