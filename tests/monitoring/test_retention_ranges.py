@@ -12,24 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from monitoring.health import retention
-from monitoring.health.pipeline import record_poll
 from monitoring.models import FailedRecord, Run
-from monitoring.platforms.contract import FailedRecordObservation, PollResult, RunObservation, RunStatus
 from tests.monitoring.conftest import make_integration, source_of
+from tests.monitoring.test_retention import poll  # a poll recorded at a given time
 
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.now()
 OLD = NOW - dt.timedelta(days=500)
 CUTOFF_DAYS = 400
-
-
-def poll(
-    integration, run_id: str, at: dt.datetime, status: RunStatus = "success", failed: list[str] | None = None
-) -> None:
-    records = [FailedRecordObservation(key=key, error="refused", run_external_id=run_id) for key in failed or []]
-    result = PollResult(runs=[RunObservation(run_id, status, finished_at=at)], failed_records=records)
-    record_poll(integration, result, now=at)
 
 
 def estate(count: int, old_runs: int = 4, first: int = 0) -> list:
