@@ -18,6 +18,8 @@ with http.client, one connection per request (wrk is not installed here). Target
 the median ping rate >= 50% of the median OK rate; to one busy URL (rate limit off) p99 latency
 <= 250 ms. The same two turns with PLUMBLINE_PING_FAST_COMMIT=false are reported, not judged.
 After each ping turn the worker drains the backlog; every ping accepted must then be a stored run.
+Each turn also reports the CPU it cost per request, by part (web server, applying worker, PostgreSQL,
+load generator; read from /proc): on two shared cores the rate is the CPU budget divided by that sum.
 History: what recording one run costs a source with a week of one-minute successes.
 
 SQLite runs in a temporary PLUMBLINE_VAR_DIR; with --database-url the named PostgreSQL database
@@ -311,12 +313,52 @@ def _post_many(job: tuple[int, list[str]]) -> tuple[int, int, list[float]]:
     return ok, other, took
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[str, int, float] | None:
+    """(command name, parent pid, CPU seconds of the process and of its reaped children) from /proc."""
+    try:
+        line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name = line[line.index("(") + 1 : line.rindex(")")]
+    fields = line[line.rindex(")") + 2 :].split()
+    # fields[1] ppid; fields[11:15] utime, stime, cutime, cstime (proc(5), counted from "state")
+    return name, int(fields[1]), sum(int(field) for field in fields[11:15]) / TICKS
+
+
+def cpu_by_part(server: int, worker: int) -> dict[str, float]:
+    """CPU seconds used so far by each part of a turn: the web server (gunicorn and its workers), the
+    applying Celery worker (and its pool), PostgreSQL (every postgres process; a backend that has
+    exited is counted in the postmaster's reaped children) and the load generator (this process
+    and its reaped client processes)."""
+    stats = {int(pid): stat for pid in os.listdir("/proc") if pid.isdigit() and (stat := _stat(int(pid)))}
+
+    def tree(root: int) -> float:
+        members, grew = {root}, True
+        while grew:
+            more = {pid for pid, (_, ppid, _) in stats.items() if ppid in members} - members
+            members |= more
+            grew = bool(more)
+        return sum(stats[pid][2] for pid in members if pid in stats)
+
+    own = os.times()
+    return {
+        "web": tree(server),
+        "applier": tree(worker),
+        "postgres": sum(cpu for name, _, cpu in stats.values() if name.startswith("postgres")),
+        "load generator": own.user + own.system + own.children_user + own.children_system,
+    }
+
+
 @dataclass
 class Turn:
     seconds: float
     ok: int
     other: int
     took: list[float]
+    cpu: dict[str, float] | None = None  # CPU seconds per request, by part
 
     @property
     def rate(self) -> float:
@@ -386,7 +428,10 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str], verdicts: Verdict
                 server, port = start_gunicorn(app, server_env, args.gunicorn_workers)
                 try:
                     warm = hammer(port, paths[:200], args.clients)  # warm up the workers
+                    before = cpu_by_part(server.pid, worker.pid)
                     turn = hammer(port, paths, args.clients)
+                    after = cpu_by_part(server.pid, worker.pid)
+                    turn.cpu = {part: (after[part] - before[part]) / len(paths) for part in after}
                 finally:
                     server.terminate()
                     server.wait(30)
@@ -413,6 +458,13 @@ def bench_pings(args: argparse.Namespace, env: dict[str, str], verdicts: Verdict
             f"{took.percentile(0.5) * 1000:.0f} ms, p99 {took.percentile(0.99) * 1000:.0f} ms, "
             f"max {max(took.took) * 1000:.0f} ms (gunicorn, {args.gunicorn_workers} sync workers, "
             f"{args.clients} clients, a worker applying)"
+        )
+        cpu = [turn.cpu for turn in label_turns if turn.cpu]
+        parts = {part: statistics.median(each[part] for each in cpu) for part in (cpu[0] if cpu else {})}
+        print(
+            "  CPU per request, median of turns: "
+            + ", ".join(f"{part} {ms * 1000:.2f} ms" for part, ms in parts.items())
+            + f"; in all {sum(parts.values()) * 1000:.2f} ms"
         )
     plain = median_rate("plain Django OK view")
     for off, suffix in ((False, ""), (True, ", fast commit off")):

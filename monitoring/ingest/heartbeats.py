@@ -17,8 +17,9 @@ import functools
 import logging
 import time
 import uuid
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from catalog.choices import HealthKind
@@ -172,18 +173,33 @@ def _accept_in_one_statement(field: str, value: uuid.UUID | str, signal: str, bo
         # None: as configured (which may be stronger than "on", e.g. remote_apply).
         "synchronous_commit": "off" if _may_commit_fast(signal, body) else None,
     }
-    # Django health-checks a kept connection in its own cursors only; this statement uses psycopg's,
-    # so check here, or the first ping after a PostgreSQL restart would fail.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
     # Django's cursors bind parameters client-side, so nothing they run is ever prepared: this
     # statement goes through a server-binding cursor of the same connection (and transaction),
     # prepared once per connection (settings.py allows it with prepare_threshold).
     import psycopg
 
-    assert connection.connection is not None
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        return cursor.execute(_one_statement_sql(field), params, prepare=True).fetchone() is not None
+    sql = _one_statement_sql(field)
+    for attempt in (1, 2):
+        connection.ensure_connection()
+        assert connection.connection is not None
+        try:
+            with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+                return cursor.execute(sql, params, prepare=True).fetchone() is not None
+        except (OperationalError, InterfaceError):
+            if attempt == 2 or connection.in_atomic_block or not _lost(connection.connection):
+                raise
+            # A kept connection the server closed meanwhile (a restart terminates idle connections,
+            # so the statement never ran): it goes once more on a new connection. Found here rather
+            # than by Django's health check, a SELECT 1 before each request's first statement that
+            # would double a ping's round trips. Should the connection break while the statement
+            # commits, the ping may be stored twice, as when its sender retries after a 503.
+            connection.close()
+    raise AssertionError("unreachable")
+
+
+def _lost(raw: Any) -> bool:
+    """Whether psycopg has found this connection broken (the server closed it), not merely failed."""
+    return bool(raw is None or raw.closed or getattr(raw, "broken", False))
 
 
 def _may_commit_fast(signal: str, body: PingBody) -> bool:
