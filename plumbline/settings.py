@@ -126,6 +126,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with the input, select and textarea widgets written without templates.
+FORM_RENDERER = "plumbline.form_rendering.FastWidgetRenderer"
+
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'plumbline.sqlite3'}"
 # Health checks: a connection kept between requests that the server has closed meanwhile (a
 # PostgreSQL restart) is replaced before the request uses it, instead of failing it.
