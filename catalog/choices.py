@@ -57,6 +57,9 @@ class Platform(models.TextChoices):
     MULESOFT = "mulesoft", "MuleSoft"
     WORKATO = "workato", "Workato"
     CELIGO = "celigo", "Celigo"
+    SAP_INTEGRATION_SUITE = "sap-integration-suite", "SAP Integration Suite"
+    AZURE_LOGIC_APPS = "azure-logic-apps", "Azure Logic Apps"
+    INFORMATICA = "informatica", "Informatica IDMC"
 
 
 # connector.platform: one of the platforms, or another iPaaS Plumbline does not read.
@@ -100,6 +103,7 @@ class HealthKind(models.TextChoices):
     NONE = "none", "None"
     HEARTBEAT = "heartbeat", "Heartbeat"
     HTTP = "http", "HTTP status"
+    JSON = "json", "JSON run history"
 
 
 # health.kind: none, heartbeat, http, or the platform whose run history is read.
@@ -107,7 +111,7 @@ HEALTH_KIND_CHOICES = [*HealthKind.choices, *Platform.choices]
 HEALTH_KINDS = tuple(value for value, _ in HEALTH_KIND_CHOICES)
 PLATFORM_HEALTH_KINDS = frozenset(Platform.values)
 # Kinds Plumbline pulls from (a heartbeat is pushed to it).
-PULLED_HEALTH_KINDS = frozenset({HealthKind.HTTP.value, *PLATFORM_HEALTH_KINDS})
+PULLED_HEALTH_KINDS = frozenset({HealthKind.HTTP.value, HealthKind.JSON.value, *PLATFORM_HEALTH_KINDS})
 
 
 def health_kind_label(kind: str) -> str:

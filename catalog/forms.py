@@ -331,10 +331,17 @@ class PlatformAccountForm(SpecForm):
 
     class Meta:
         model = PlatformAccount
-        fields = ["key", "platform", "base_url", "account_id", "secret_env"]
+        fields = ["key", "platform", "base_url", "account_id", "secret_env", "token_url", "scope"]
         help_texts = {
-            "account_id": 'Boomi: the account id; MuleSoft: "<orgId>/<envId>"; others: leave empty.',
+            "account_id": (
+                'Boomi: the account id; MuleSoft: "<orgId>/<envId>"; Azure Logic Apps: '
+                '"<subscriptionId>/<resourceGroup>"; others: leave empty.'
+            ),
             "secret_env": "The name of a PLUMBLINE_CRED_* environment variable, never the credential itself.",
+            "token_url": (
+                'OAuth2 client credentials: the token endpoint; the variable then holds "client_id:client_secret".'
+            ),
+            "scope": "The OAuth2 scope asked for; empty for the platform's default.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -40,7 +40,7 @@ class Integration(models.Model):
     phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.GO_LIVE)
 
     connector_type = models.CharField(max_length=20, choices=ConnectorType.choices, blank=True)
-    connector_platform = models.CharField(max_length=20, choices=CONNECTOR_PLATFORM_CHOICES, blank=True)
+    connector_platform = models.CharField(max_length=40, choices=CONNECTOR_PLATFORM_CHOICES, blank=True)
     maintained_by = models.CharField(max_length=20, choices=MaintainedBy.choices, blank=True)
     compatibility_sla_days = models.PositiveIntegerField(null=True, blank=True)
     api_version = models.CharField(max_length=50, blank=True)
@@ -78,7 +78,7 @@ class Integration(models.Model):
     workaround_hours_per_month = models.FloatField(null=True, blank=True)
     build_estimate_hours = models.FloatField(null=True, blank=True)
 
-    health_kind = models.CharField(max_length=20, choices=HEALTH_KIND_CHOICES, default=HealthKind.NONE)
+    health_kind = models.CharField(max_length=40, choices=HEALTH_KIND_CHOICES, default=HealthKind.NONE)
     health_grace_minutes = models.PositiveIntegerField(null=True, blank=True)
     health_url = models.URLField(max_length=500, blank=True)
     health_account = models.ForeignKey(

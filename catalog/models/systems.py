@@ -73,12 +73,16 @@ class PlatformAccount(models.Model):
     """An iPaaS tenant. Its credential is the *name* of an env var, never the value."""
 
     key = models.SlugField(unique=True, max_length=100)
-    platform = models.CharField(max_length=20, choices=Platform.choices)
+    platform = models.CharField(max_length=40, choices=Platform.choices)
     base_url = models.URLField(max_length=500)
     account_id = models.CharField(max_length=200, blank=True)
     secret_env = models.CharField(
         max_length=100, blank=True, help_text="Environment variable that holds the credential."
     )
+    # OAuth2 client credentials: the token endpoint (secret_env then holds "client_id:client_secret")
+    # and the scope asked for (empty: the platform's default).
+    token_url = models.URLField(max_length=500, blank=True)
+    scope = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -112,6 +112,8 @@ PLATFORM_ACCOUNT = Kind(
         Field("base_url", "base_url", checks.url, required=True),
         Field("account_id", "account_id", _text(), default=""),
         Field("secret_env", "secret_env", checks.credential_env, default=""),
+        Field("token_url", "token_url", checks.url, default=""),
+        Field("scope", "scope", _text(500), default=""),
     ),
 )
 

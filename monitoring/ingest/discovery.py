@@ -37,6 +37,8 @@ def discover_platforms(now: dt.datetime | None = None) -> DiscoveryReport:
             base_url=account.base_url,
             account_id=account.account_id,
             secret_env=account.secret_env,
+            token_url=account.token_url,
+            scope=account.scope,
         )
         try:
             with make_client() as http, account_throttle(target):

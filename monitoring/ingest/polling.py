@@ -50,6 +50,8 @@ def target_for(integration: Integration, *, kind: str | None = None, cursor: str
         base_url=account.base_url if account else "",
         account_id=account.account_id if account else "",
         secret_env=account.secret_env if account else "",
+        token_url=account.token_url if account else "",
+        scope=account.scope if account else "",
         cursor=cursor,
     )
 

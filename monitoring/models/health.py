@@ -16,7 +16,7 @@ class HealthSource(models.Model):
     """
 
     integration = models.OneToOneField("catalog.Integration", on_delete=models.CASCADE, related_name="health_source")
-    kind = models.CharField(max_length=20, choices=HEALTH_KIND_CHOICES)
+    kind = models.CharField(max_length=40, choices=HEALTH_KIND_CHOICES)
     interval_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Declared; none: never late.")
     grace_minutes = models.PositiveIntegerField(default=0)
     min_records_per_run = models.PositiveIntegerField(null=True, blank=True)

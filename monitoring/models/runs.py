@@ -14,7 +14,7 @@ class Run(models.Model):
         "catalog.Integration", on_delete=models.CASCADE, related_name="runs", db_index=False
     )
     external_id = models.CharField(max_length=200)
-    source_kind = models.CharField(max_length=20)
+    source_kind = models.CharField(max_length=40)
     status = models.CharField(max_length=10, choices=RunStatus.choices)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

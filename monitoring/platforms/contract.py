@@ -65,6 +65,8 @@ class PollTarget:
     base_url: str = ""  # platforms: the account's base URL
     account_id: str = ""  # boomi: account id; mulesoft: "<orgId>/<envId>"
     secret_env: str = ""  # name of the env var holding the credential (read at call time)
+    token_url: str = ""  # the account's OAuth2 client-credentials endpoint, if any
+    scope: str = ""  # the OAuth2 scope to ask for ("" = the platform's default)
     cursor: str | None = None  # where the previous poll stopped (adapter-defined, opaque)
 
 
