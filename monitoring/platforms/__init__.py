@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 
 from catalog.choices import HealthKind, Platform
 from monitoring.platforms import throttle
+from monitoring.platforms.azure_logic_apps import adapter as azure_logic_apps
 from monitoring.platforms.boomi import LIMITS as BOOMI_LIMITS
 from monitoring.platforms.boomi import adapter as boomi
 from monitoring.platforms.celigo import adapter as celigo
@@ -26,6 +27,7 @@ ADAPTERS: dict[str, Adapter] = {
     Platform.WORKATO: workato,
     Platform.CELIGO: celigo,
     Platform.MULESOFT: mulesoft,
+    Platform.AZURE_LOGIC_APPS: azure_logic_apps,
 }
 
 # Celigo retries flow errors, Workato repeats jobs; the rest say why a re-sync stays manual.
@@ -35,6 +37,7 @@ NO_REPLAY: dict[str, str] = {
     HealthKind.HTTP: http.NO_REPLAY,
     Platform.BOOMI: boomi.NO_REPLAY,
     Platform.MULESOFT: mulesoft.NO_REPLAY,
+    Platform.AZURE_LOGIC_APPS: azure_logic_apps.NO_REPLAY,
 }
 
 

@@ -1,5 +1,6 @@
 """The stand-ins, gathered for tests: each lives in its platform's folder (monitoring/platforms/<name>/standin.py)."""
 
+from monitoring.platforms.azure_logic_apps.standin import AzureLogicAppsStandIn, EntraTokenStandIn
 from monitoring.platforms.boomi.standin import BoomiStandIn
 from monitoring.platforms.celigo.standin import CeligoStandIn
 from monitoring.platforms.http.standin import StatusPage
@@ -10,8 +11,10 @@ from monitoring.platforms.workato.standin import WorkatoStandIn
 __all__ = [
     "REFUSED",
     "Answer",
+    "AzureLogicAppsStandIn",
     "BoomiStandIn",
     "CeligoStandIn",
+    "EntraTokenStandIn",
     "MuleSoftStandIn",
     "Recorded",
     "StandIn",
