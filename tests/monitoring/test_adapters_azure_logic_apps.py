@@ -400,3 +400,60 @@ def test_a_disabled_workflow_polled_through_the_pipeline_is_down_with_its_reason
         "disabled on Azure Logic Apps: workflow invoice-sync is Disabled",
     )
     assert list(Run.objects.filter(integration=integration).values_list("external_id", flat=True)) == ["r1"]
+
+
+# On a real worker ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_polls_the_workflow_through_the_stand_ins_and_stores_its_runs():
+    from catalog.models import PlatformAccount
+    from monitoring import tasks
+    from monitoring.models import HealthSource, Run
+    from tests.celery_worker import celery_worker, redis_broker
+    from tests.monitoring.conftest import make_integration, source_of
+    from tests.monitoring.test_workers import wait_for
+
+    now = dt.datetime.now(dt.UTC)
+
+    def ago(minutes: int) -> str:
+        return (now - dt.timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+    error = {"code": "ActionFailed", "message": "The GL posting was rejected"}
+    az = Azure(
+        run("r1", "Succeeded", ago(50)),
+        run("r2", "Failed", ago(35), error=error),
+        run("r3", "Succeeded", ago(20)),
+        run("r4", "Running", ago(5)),
+        page_size=2,
+    )
+    with az.running():
+        account = PlatformAccount.objects.create(
+            key="azure-prod",
+            platform="azure-logic-apps",
+            base_url=az.arm.base_url,
+            account_id=f"{SUBSCRIPTION}/{GROUP}",
+            secret_env=ENV,
+            token_url=az.tokens.token_url,
+        )
+        integration = make_integration(kind="azure-logic-apps", health_account=account, health_ref="invoice-sync")
+        HealthSource.objects.filter(integration=integration).update(next_poll_at=now - dt.timedelta(minutes=1))
+        worker_env = {"PLUMBLINE_OUTBOUND_ALLOW": "127.0.0.1/32", ENV: f"{CLIENT_ID}:{CLIENT_SECRET}"}
+        with celery_worker("azure-poll", **worker_env), redis_broker():
+            tasks.poll_due_sources.delay()
+            assert wait_for(lambda: Run.objects.filter(integration=integration).count() == 4)
+            assert wait_for(lambda: HealthSource.objects.get(integration=integration).cursor is not None)
+
+    stored = {r.external_id: (r.status, r.message) for r in Run.objects.filter(integration=integration)}
+    assert stored == {
+        "r1": ("success", ""),
+        "r2": ("failed", "The GL posting was rejected"),
+        "r3": ("success", ""),
+        "r4": ("running", ""),
+    }
+    # The cursor waits 1 ms before the run still running, so the next poll reads it again.
+    assert source_of(integration).cursor == (now - dt.timedelta(minutes=5, milliseconds=1)).isoformat(
+        timespec="microseconds"
+    ).replace("+00:00", "Z")
+    assert az.tokens.token_requests >= 1 and len(az.runs_calls()) == 2

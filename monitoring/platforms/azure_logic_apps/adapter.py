@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 PLATFORM = "Azure Logic Apps"
 API_VERSION = "2016-06-01"
 DEFAULT_SCOPE = "https://management.azure.com/.default"
-NO_REPLAY = "Azure Logic Apps' run history has no records to send again; resubmitting a run is done on Azure"
+NO_REPLAY = "Azure Logic Apps keeps runs, not records; resubmitting a whole run is done on Azure"
 MESSAGE_LIMIT = 500  # characters of a run's error message kept
 
 # Every WorkflowStatus value but NotSpecified (which says nothing about a run): see README.md "Status mapping".
