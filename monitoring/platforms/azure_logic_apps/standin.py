@@ -106,7 +106,7 @@ class EntraTokenStandIn(StandIn):
         self.issued = {token: (scope, 0.0) for token, (scope, _) in self.issued.items()}
 
     def valid(self, token: str, scope: str) -> str:
-        """ "" for a live token of this scope; else ARM's error code for it."""
+        """Empty for a live token issued for this scope; else the error code ARM answers it with."""
         if token not in self.issued:
             return "InvalidAuthenticationToken"
         issued_scope, expires = self.issued[token]
