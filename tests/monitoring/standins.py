@@ -4,6 +4,7 @@ from monitoring.platforms.boomi.standin import BoomiStandIn
 from monitoring.platforms.celigo.standin import CeligoStandIn
 from monitoring.platforms.http.standin import StatusPage
 from monitoring.platforms.mulesoft.standin import MuleSoftStandIn
+from monitoring.platforms.sap_integration_suite.standin import SapIntegrationSuiteStandIn
 from monitoring.platforms.standin import REFUSED, Answer, Recorded, StandIn
 from monitoring.platforms.workato.standin import WorkatoStandIn
 
@@ -14,6 +15,7 @@ __all__ = [
     "CeligoStandIn",
     "MuleSoftStandIn",
     "Recorded",
+    "SapIntegrationSuiteStandIn",
     "StandIn",
     "StatusPage",
     "WorkatoStandIn",
