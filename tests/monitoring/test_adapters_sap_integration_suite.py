@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from catalog import health
 from catalog.models import PlatformAccount
+from monitoring import tasks
 from monitoring.ingest.discovery import discover_platforms
-from monitoring.models import ObservedConnection
+from monitoring.models import FailedRecord, HealthSource, ObservedConnection, Run
 from monitoring.platforms import get_adapter, no_replay_reason
 from monitoring.platforms.contract import DiscoveredProcess, PollError, PollTarget
+from monitoring.platforms.fields import format_time
 from monitoring.platforms.sap_integration_suite import adapter as sap
 from monitoring.platforms.sap_integration_suite.standin import odata_date
-from tests.monitoring.conftest import make_integration
+from tests.celery_worker import celery_worker, redis_broker
+from tests.monitoring.conftest import make_integration, source_of
 from tests.monitoring.standins import Answer, SapIntegrationSuiteStandIn
+from tests.monitoring.test_workers import wait_for
 
 ENV = "PLUMBLINE_CRED_TEST_SAP"
 CLIENT_ID = "sb-7f3e-clone!b12|it!b34"
@@ -327,3 +333,38 @@ def test_discovery_shows_a_deployed_flow_no_spec_describes_as_an_undocumented_co
 def test_the_adapter_is_registered_without_replay():
     assert get_adapter("sap-integration-suite") is sap
     assert "cannot send a failed message again" in no_replay_reason("sap-integration-suite")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_polls_the_flow_through_the_standin_and_stores_its_runs():
+    now_ms = int(time.time() * 1000)
+    server = tenant(
+        log("w-1", end=now_ms - 120_000),
+        log("w-2", "FAILED", end=now_ms - 60_000, ApplicationMessageId="PO-9"),
+        log("w-3", end=now_ms - 1_000),
+        log("other", flow="Payroll_Export"),
+    )
+    server.errors["w-2"] = "Receiver ERP answered HTTP 503"
+    with server as base_url:
+        account = PlatformAccount.objects.create(
+            key="sap-cpi-prod",
+            platform="sap-integration-suite",
+            base_url=base_url,
+            token_url=f"{base_url}/oauth/token",
+            secret_env=ENV,
+        )
+        integration = make_integration("orders", kind="sap-integration-suite", health_account=account, health_ref=FLOW)
+        HealthSource.objects.filter(integration=integration).update(next_poll_at=timezone.now() - dt.timedelta(hours=1))
+        env = {"PLUMBLINE_OUTBOUND_ALLOW": "127.0.0.1/32", ENV: f"{CLIENT_ID}:{CLIENT_SECRET}"}
+        with celery_worker("sap-poll", **env), redis_broker():
+            tasks.poll_due_sources.delay()
+            assert wait_for(lambda: Run.objects.filter(integration=integration).count() == 3)
+            assert wait_for(lambda: FailedRecord.objects.filter(integration=integration).exists())
+
+    statuses = dict(Run.objects.filter(integration=integration).values_list("external_id", "status"))
+    assert statuses == {"w-1": "success", "w-2": "failed", "w-3": "success"}
+    record = FailedRecord.objects.get(integration=integration)
+    assert (record.key, record.error) == ("PO-9", "Receiver ERP answered HTTP 503")
+    assert source_of(integration).cursor == format_time(at(now_ms - 1_000), millis=True)
+    assert server.token_requests == 1
