@@ -167,6 +167,24 @@ def test_a_failed_message_without_error_information_keeps_its_status_as_the_erro
     assert (record.key, record.error) == ("m-gone", "message status ABANDONED")
 
 
+def test_error_texts_are_read_for_at_most_a_bounded_number_of_failed_messages_a_poll(outbound_client, monkeypatch):
+    monkeypatch.setattr(sap, "ERROR_TEXTS_PER_POLL", 1)
+    server = tenant(log("m-1", "FAILED", end=T0), log("m-2", "FAILED", end=T0 + 1))
+    server.errors.update({"m-1": "first", "m-2": "second"})
+    with server as base_url:
+        records = sap.poll(target(base_url), outbound_client).failed_records
+    assert [r.error for r in records] == ["first", "message status FAILED (error text not read: too many in one poll)"]
+    assert len(server.requests_to(f"{LOGS}(")) == 1
+
+
+def test_a_flow_id_with_a_quote_is_sent_as_an_odata_literal(outbound_client):
+    server = tenant(log("m-1", flow="Bob's_Flow"))
+    with server as base_url:
+        [run] = sap.poll(target(base_url, ref="Bob's_Flow"), outbound_client).runs
+    assert run.external_id == "m-1"
+    assert server.requests_to(LOGS)[0].query["$filter"] == "IntegrationFlowName eq 'Bob''s_Flow'"
+
+
 def test_logs_are_read_page_after_page_through_next(outbound_client):
     server = tenant(*(log(f"m-{n}", end=T0 + n) for n in range(5)), page_size=2)
     with server as base_url:
