@@ -18,6 +18,7 @@ from monitoring.platforms.celigo import adapter as celigo
 from monitoring.platforms.contract import Adapter, PollError, PollTarget, Replayer
 from monitoring.platforms.http import adapter as http
 from monitoring.platforms.mulesoft import adapter as mulesoft
+from monitoring.platforms.sap_integration_suite import adapter as sap_integration_suite
 from monitoring.platforms.workato import LIMITS as WORKATO_LIMITS
 from monitoring.platforms.workato import adapter as workato
 
@@ -28,6 +29,7 @@ ADAPTERS: dict[str, Adapter] = {
     Platform.CELIGO: celigo,
     Platform.MULESOFT: mulesoft,
     Platform.AZURE_LOGIC_APPS: azure_logic_apps,
+    Platform.SAP_INTEGRATION_SUITE: sap_integration_suite,
 }
 
 # Celigo retries flow errors, Workato repeats jobs; the rest say why a re-sync stays manual.
@@ -38,6 +40,7 @@ NO_REPLAY: dict[str, str] = {
     Platform.BOOMI: boomi.NO_REPLAY,
     Platform.MULESOFT: mulesoft.NO_REPLAY,
     Platform.AZURE_LOGIC_APPS: azure_logic_apps.NO_REPLAY,
+    Platform.SAP_INTEGRATION_SUITE: sap_integration_suite.NO_REPLAY,
 }
 
 

@@ -5,6 +5,7 @@ from monitoring.platforms.boomi.standin import BoomiStandIn
 from monitoring.platforms.celigo.standin import CeligoStandIn
 from monitoring.platforms.http.standin import StatusPage
 from monitoring.platforms.mulesoft.standin import MuleSoftStandIn
+from monitoring.platforms.sap_integration_suite.standin import SapIntegrationSuiteStandIn
 from monitoring.platforms.standin import REFUSED, Answer, Recorded, StandIn
 from monitoring.platforms.workato.standin import WorkatoStandIn
 
@@ -17,6 +18,7 @@ __all__ = [
     "EntraTokenStandIn",
     "MuleSoftStandIn",
     "Recorded",
+    "SapIntegrationSuiteStandIn",
     "StandIn",
     "StatusPage",
     "WorkatoStandIn",
