@@ -3,6 +3,7 @@
 from monitoring.platforms.boomi.standin import BoomiStandIn
 from monitoring.platforms.celigo.standin import CeligoStandIn
 from monitoring.platforms.http.standin import StatusPage
+from monitoring.platforms.informatica.standin import InformaticaStandIn
 from monitoring.platforms.mulesoft.standin import MuleSoftStandIn
 from monitoring.platforms.standin import REFUSED, Answer, Recorded, StandIn
 from monitoring.platforms.workato.standin import WorkatoStandIn
@@ -12,6 +13,7 @@ __all__ = [
     "Answer",
     "BoomiStandIn",
     "CeligoStandIn",
+    "InformaticaStandIn",
     "MuleSoftStandIn",
     "Recorded",
     "StandIn",
