@@ -443,3 +443,29 @@ def test_a_task_polled_through_the_pipeline_stores_its_runs_and_moves_the_cursor
     ]
     [flip] = Flip.objects.filter(integration=integration)
     assert flip.reason == "run e-2 failed: Connection refused"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_polls_the_task_through_the_stand_in_and_stores_its_runs():
+    from monitoring import tasks
+    from monitoring.models import HealthSource
+    from tests.celery_worker import celery_worker, redis_broker
+    from tests.monitoring.test_workers import wait_for
+
+    server = standin(entry("e-1", TASK, at(1), rows=(5, 0, 5, 0)), entry("e-2", TASK, at(2), state=2))
+    with server as base_url:
+        account = PlatformAccount.objects.create(
+            key="idmc-prod", platform="informatica", base_url=base_url, secret_env=ENV
+        )
+        integration = make_integration("invoices", kind="informatica", health_account=account, health_ref=TASK)
+        HealthSource.objects.filter(integration=integration).update(next_poll_at=at(-60))
+        env = {"PLUMBLINE_OUTBOUND_ALLOW": "127.0.0.1/32", ENV: f"{USER}:{PASSWORD}"}
+        with celery_worker("infa-poll", **env), redis_broker():
+            tasks.poll_due_sources.delay()
+            assert wait_for(lambda: Run.objects.filter(integration=integration).count() == 2)
+            assert wait_for(lambda: source_of(integration).cursor == "2026-05-01T12:02:00.000Z")
+    runs = dict(Run.objects.filter(integration=integration).values_list("external_id", "status"))
+    assert runs == {"e-1": "success", "e-2": "failed"}
+    assert source_of(integration).state == "failing"
+    assert server.logins == 1
