@@ -4,6 +4,7 @@ from monitoring.platforms.azure_logic_apps.standin import AzureLogicAppsStandIn,
 from monitoring.platforms.boomi.standin import BoomiStandIn
 from monitoring.platforms.celigo.standin import CeligoStandIn
 from monitoring.platforms.http.standin import StatusPage
+from monitoring.platforms.informatica.standin import InformaticaStandIn
 from monitoring.platforms.mulesoft.standin import MuleSoftStandIn
 from monitoring.platforms.sap_integration_suite.standin import SapIntegrationSuiteStandIn
 from monitoring.platforms.standin import REFUSED, Answer, Recorded, StandIn
@@ -16,6 +17,7 @@ __all__ = [
     "BoomiStandIn",
     "CeligoStandIn",
     "EntraTokenStandIn",
+    "InformaticaStandIn",
     "MuleSoftStandIn",
     "Recorded",
     "SapIntegrationSuiteStandIn",

@@ -1,0 +1,1 @@
+"""The informatica health adapter: see adapter.py and README.md beside it."""
