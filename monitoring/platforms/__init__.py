@@ -16,6 +16,7 @@ from monitoring.platforms.boomi import adapter as boomi
 from monitoring.platforms.celigo import adapter as celigo
 from monitoring.platforms.contract import Adapter, PollError, PollTarget, Replayer
 from monitoring.platforms.http import adapter as http
+from monitoring.platforms.json_runs import adapter as json_runs
 from monitoring.platforms.mulesoft import adapter as mulesoft
 from monitoring.platforms.workato import LIMITS as WORKATO_LIMITS
 from monitoring.platforms.workato import adapter as workato
@@ -26,6 +27,7 @@ ADAPTERS: dict[str, Adapter] = {
     Platform.WORKATO: workato,
     Platform.CELIGO: celigo,
     Platform.MULESOFT: mulesoft,
+    HealthKind.JSON: json_runs,
 }
 
 # Celigo retries flow errors, Workato repeats jobs; the rest say why a re-sync stays manual.
@@ -35,6 +37,7 @@ NO_REPLAY: dict[str, str] = {
     HealthKind.HTTP: http.NO_REPLAY,
     Platform.BOOMI: boomi.NO_REPLAY,
     Platform.MULESOFT: mulesoft.NO_REPLAY,
+    HealthKind.JSON: json_runs.NO_REPLAY,
 }
 
 
