@@ -3,6 +3,9 @@ line and nothing is written; a good block round-trips through export and the API
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import yaml
 from django.contrib.auth import get_user_model
@@ -10,7 +13,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from catalog.models import Integration
-from catalog.spec.importer import ImportFailed, import_paths
+from catalog.spec.importer import ImportFailed, import_paths, import_sources
 from plumbline.accounts.roles import assign_role
 from tests.catalog.conftest import snapshot
 
@@ -214,3 +217,17 @@ def test_a_json_integration_may_not_use_an_account_of_a_platform(write_spec):
     celigo = ACCOUNT.replace("platform: json", "platform: celigo")
     [error] = failing_import([write_spec("c.yaml", celigo + JSON_INTEGRATION)])
     assert error.endswith("health.account: is a celigo account but health.kind is json")
+
+
+def test_the_worked_examples_in_the_docs_import():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "json-health.md").read_text()
+    examples = [block for block in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if block.startswith("apiVersion")]
+    assert len(examples) == 3
+    report = import_sources([(f"example-{n}.yaml", block) for n, block in enumerate(examples, start=1)])
+    assert len(report.created) == 6
+    stored = Integration.objects.filter(health_kind="json").order_by("key")
+    assert [(i.key, i.health_json["items"]) for i in stored] == [
+        ("coupa-invoices-to-netsuite", "@"),
+        ("hubspot-to-warehouse", "data"),
+        ("salesforce-accounts-to-sap", "response_map.entries"),
+    ]
