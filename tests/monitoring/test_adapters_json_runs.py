@@ -124,6 +124,23 @@ def test_a_read_cut_at_the_page_bound_keeps_the_cursor(outbound_client, monkeypa
     assert len(stand_in.requests) == 2
 
 
+def test_runs_shifted_onto_the_next_page_by_new_ones_are_returned_once(outbound_client):
+    stand_in = JsonRunsStandIn(runs=[job(n, n) for n in range(4, 0, -1)], token=TOKEN, page_size=2)
+    original = stand_in._list
+
+    def two_new_runs_after_the_first_page(request, match):
+        answer = original(request, match)
+        if len(stand_in.requests) == 1:
+            stand_in.runs[:0] = [job(6, 6), job(5, 5)]
+        return answer
+
+    stand_in.override("GET", "/v1/jobs", two_new_runs_after_the_first_page)
+    with stand_in as base:
+        result = json_runs.poll(target(base), outbound_client)
+    assert [r.external_id for r in result.runs] == ["4", "3", "2", "1"]  # 4 and 3 came again on page 2
+    assert result.cursor == "4"
+
+
 def test_an_integer_status_is_looked_up_as_its_digits(outbound_client):
     options = {"fields": {"id": "jobId", "status": "code"}, "status_map": {"1": "success", "3": "failed"}}
     with JsonRunsStandIn(runs=[job(2, 20, code=3), job(1, 10, code=1)], token=TOKEN) as base:

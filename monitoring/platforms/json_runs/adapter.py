@@ -62,10 +62,11 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
     what = f"{PLATFORM} at {httpx.URL(session.url).host}"
     previous = target.cursor or None
     runs: list[RunObservation] = []
+    seen: set[str] = set()
     records: list[FailedRecordObservation] = []
     reached_cursor = False
     complete = True
-    last_started = None
+    last_started: dt.datetime | None = None
     for page_number, body in enumerate(session.pages(config, what), start=1):
         items = config.evaluate("items", body, what)
         if items is None:
@@ -78,11 +79,12 @@ def poll(target: PollTarget, client: httpx.Client) -> PollResult:
             if run.external_id == previous:
                 reached_cursor = True
                 break
+            if run.external_id in seen:
+                continue  # new runs shifted the pages while they were read: this one was on the page before
             if run.started_at and last_started and run.started_at > last_started:
                 raise PollError(f"{where}: runs are not listed newest first (started_at goes up); nothing was read")
             last_started = run.started_at or last_started
-            if any(r.external_id == run.external_id for r in runs):
-                continue  # a page boundary that moved while reading: the run was seen on the page before
+            seen.add(run.external_id)
             runs.append(run)
             if config.failed_records:
                 records += _failed_records(config, item, run.external_id, where)
