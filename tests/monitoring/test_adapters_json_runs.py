@@ -4,6 +4,8 @@ through next, a cursor that neither skips nor repeats, failed records, and what 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -14,7 +16,7 @@ from monitoring.platforms import get_adapter, no_replay_reason, outbound
 from monitoring.platforms.contract import FailedRecordObservation, PollError, PollTarget, RunObservation
 from monitoring.platforms.json_runs import adapter as json_runs
 from monitoring.platforms.json_runs.standin import JsonRunsStandIn
-from monitoring.platforms.standin import Answer
+from monitoring.platforms.standin import Answer, StandIn
 from tests.monitoring.conftest import make_integration, source_of
 
 TOKEN = "json-api-token"
@@ -215,6 +217,31 @@ def test_a_next_link_to_another_origin_is_refused_and_not_followed(outbound_clie
         with stand_in as base, pytest.raises(PollError, match="next-page link leaves"):
             json_runs.poll(target(base), outbound_client)
     assert elsewhere.requests == []
+
+
+def test_an_account_with_a_token_url_sends_a_client_credentials_token(outbound_client, monkeypatch):
+    monkeypatch.setenv(ENV, "airbyte-client:airbyte-secret")
+    token_service = StandIn()
+    token_service.route(
+        "POST",
+        "/v1/applications/token",
+        lambda request, match: (
+            Answer(200, {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 900})
+            if parse_qs(request.body.decode()).get("client_secret") == ["airbyte-secret"]
+            else Answer(401, {"message": "bad client"})
+        ),
+    )
+    with token_service as token_base, JsonRunsStandIn(runs=[job(1, 10)], token=TOKEN) as base:
+        oauth_target = replace(target(base), token_url=f"{token_base}/v1/applications/token", scope="api")
+        result = json_runs.poll(oauth_target, outbound_client)
+    assert [r.external_id for r in result.runs] == ["1"]
+    [exchange] = token_service.requests
+    assert parse_qs(exchange.body.decode()) == {
+        "grant_type": ["client_credentials"],
+        "client_id": ["airbyte-client"],
+        "client_secret": ["airbyte-secret"],
+        "scope": ["api"],
+    }
 
 
 def test_a_url_source_is_read_without_a_credential(outbound_client):
