@@ -112,6 +112,9 @@ HEALTH_KINDS = tuple(value for value, _ in HEALTH_KIND_CHOICES)
 PLATFORM_HEALTH_KINDS = frozenset(Platform.values)
 # Kinds Plumbline pulls from (a heartbeat is pushed to it).
 PULLED_HEALTH_KINDS = frozenset({HealthKind.HTTP.value, HealthKind.JSON.value, *PLATFORM_HEALTH_KINDS})
+# PlatformAccount.platform: a platform, or json for any run-history API a health.kind json block reads.
+ACCOUNT_PLATFORM_CHOICES = [*Platform.choices, (HealthKind.JSON.value, "JSON run-history API")]
+ACCOUNT_PLATFORMS = tuple(value for value, _ in ACCOUNT_PLATFORM_CHOICES)
 
 
 def health_kind_label(kind: str) -> str:

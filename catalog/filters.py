@@ -222,7 +222,7 @@ class PersonFilterSet(StrictFilterSet):
 
 
 class PlatformAccountFilterSet(StrictFilterSet):
-    platform = filters.ChoiceFilter(choices=choices.Platform.choices)
+    platform = filters.ChoiceFilter(choices=choices.ACCOUNT_PLATFORM_CHOICES)
     ordering = StrictOrderingFilter(fields=(("key", "key"), ("platform", "platform")))
 
     class Meta:

@@ -69,6 +69,10 @@ def _value_field(kind: Kind, spec_field: Field) -> serializers.Field:
         target = KINDS[spec_field.ref]
         help_text = f"The {'email' if target.name == 'Person' else 'key'} of a {target.label}."
         return serializers.CharField(required=False, help_text=help_text)
+    if spec_field.within:  # a part of health.kind json's settings (docs/json-health.md)
+        if isinstance(spec_field.default, dict):
+            return serializers.DictField(child=serializers.CharField(), required=False)
+        return serializers.CharField(required=False)
     model_field: Any = kind.model._meta.get_field(spec_field.attr)
     options: dict[str, Any] = {"required": spec_field.required, "help_text": str(model_field.help_text) or None}
     if model_field.choices:

@@ -89,6 +89,8 @@ class Integration(models.Model):
         related_name="integrations",
     )
     health_ref = models.CharField(max_length=200, blank=True)
+    # health.kind json: path, items, fields, status_map, next, failed_records (docs/json-health.md).
+    health_json = models.JSONField(default=dict, blank=True)
     # The secret part of the heartbeat URL /ping/<uuid>; not part of the spec document.
     ping_uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 

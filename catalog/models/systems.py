@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db import models
 
-from catalog.choices import Category, Platform
+from catalog.choices import ACCOUNT_PLATFORM_CHOICES, Category
 
 
 def major_part(version: str) -> str:
@@ -73,7 +73,7 @@ class PlatformAccount(models.Model):
     """An iPaaS tenant. Its credential is the *name* of an env var, never the value."""
 
     key = models.SlugField(unique=True, max_length=100)
-    platform = models.CharField(max_length=40, choices=Platform.choices)
+    platform = models.CharField(max_length=40, choices=ACCOUNT_PLATFORM_CHOICES)
     base_url = models.URLField(max_length=500)
     account_id = models.CharField(max_length=200, blank=True)
     secret_env = models.CharField(

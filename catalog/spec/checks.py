@@ -10,6 +10,7 @@ import reprlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import jmespath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
@@ -36,7 +37,12 @@ Check = Callable[[Any], Any]
 
 
 class Invalid(Exception):
-    """A field value that breaks the spec format."""
+    """A field value that breaks the spec format; `at` names the part of the value at fault
+    ("status" of health.fields), so the error points at its own line."""
+
+    def __init__(self, message: str, at: str = "") -> None:
+        super().__init__(message)
+        self.at = at
 
 
 def shown(value: Any) -> str:
@@ -241,3 +247,91 @@ def key_list(max_items: int) -> Check:
         return items
 
     return check
+
+
+# health.kind json (docs/json-health.md): JMESPath expressions read a run-history API's answer.
+EXPRESSION_MAX = 500
+RUN_FIELDS = ("id", "status", "started_at", "finished_at", "records_in", "records_out", "records_failed", "message")
+RUN_FIELDS_REQUIRED = ("id", "status")
+RUN_STATUSES = ("success", "failed", "running")  # what a run's status is mapped to (monitoring's RunStatus)
+STATUS_MAP_MAX = 100
+
+
+def expression(value: Any) -> str:
+    """A JMESPath expression (jmespath.org), compiled now so a bad one is refused at import."""
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("must be a JMESPath expression (text)")
+    _printable(value, EXPRESSION_MAX)
+    try:
+        jmespath.compile(value)
+    except jmespath.exceptions.JMESPathError as error:
+        raise Invalid(
+            f"is not a valid JMESPath expression: {_expression_problem(error)} (got {shown(value)})"
+        ) from None
+    return value
+
+
+def _expression_problem(error: jmespath.exceptions.JMESPathError) -> str:
+    """What jmespath found wrong, on one line, with the character it stopped at."""
+    if isinstance(error, jmespath.exceptions.LexerError):
+        problem = str(getattr(error, "message", "")) or "cannot be read"
+    elif isinstance(error, jmespath.exceptions.IncompleteExpressionError):
+        problem = "it ends too early"
+    elif isinstance(error, jmespath.exceptions.ParseError):
+        token = getattr(error, "token_value", None)
+        problem = "unexpected " + (f"token {shown(str(token))}" if token is not None else "token")
+    else:
+        problem = str(error).splitlines()[0]
+    position = getattr(error, "lex_position", None)
+    return f"{problem} at character {position + 1}" if isinstance(position, int) else problem
+
+
+def run_fields(value: Any) -> dict[str, str]:
+    """health.fields: the run field -> JMESPath expression (evaluated on each run item); id and status required."""
+    if not isinstance(value, dict):
+        raise Invalid(f"must be a mapping of {', '.join(RUN_FIELDS)} to JMESPath expressions")
+    clean: dict[str, str] = {}
+    for name, raw in value.items():
+        if name not in RUN_FIELDS:
+            raise Invalid(f"unknown run field (known: {', '.join(RUN_FIELDS)})", at=str(name)[:100])
+        try:
+            clean[name] = expression(raw)
+        except Invalid as error:
+            raise Invalid(str(error), at=name) from None
+    for name in RUN_FIELDS_REQUIRED:
+        if name not in clean:
+            raise Invalid("is required", at=name)
+    return {name: clean[name] for name in RUN_FIELDS if name in clean}
+
+
+def status_map(value: Any) -> dict[str, str]:
+    """health.status_map: the API's status values (text, or integers kept as their digits) -> success,
+    failed or running. A status the map does not name stops the poll."""
+    if not isinstance(value, dict) or not value:
+        raise Invalid(f"must be a mapping of the API's status values to {', '.join(RUN_STATUSES)}")
+    if len(value) > STATUS_MAP_MAX:
+        raise Invalid(f"must map at most {STATUS_MAP_MAX} status values")
+    clean: dict[str, str] = {}
+    for name, raw in value.items():
+        if isinstance(name, bool) or not isinstance(name, str | int):
+            raise Invalid("a status value must be text or an integer; quote it", at=str(name)[:100])
+        text_name = str(name)
+        try:
+            _printable(text_name, 200)
+        except Invalid as error:
+            raise Invalid(str(error), at=text_name[:100]) from None
+        if raw not in RUN_STATUSES:
+            raise Invalid(f"must be one of {', '.join(RUN_STATUSES)} (got {shown(raw)})", at=text_name)
+        if text_name in clean:
+            raise Invalid("is mapped twice (as text and as a number)", at=text_name)
+        clean[text_name] = raw
+    return clean
+
+
+def url_path(value: Any) -> str:
+    """health.path: a path (with an optional query) joined to the account's base_url; never another origin."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        raise Invalid("must be a path starting with a single '/', joined to the account's base_url")
+    if any(c in value for c in " \\#"):
+        raise Invalid("must not hold spaces, backslashes or '#'")
+    return _printable(value, 500)

@@ -120,6 +120,8 @@ def to_document(
         if spec_field.ref:
             pk = getattr(obj, f"{spec_field.attr}_id")
             values[spec_field.path] = keys[spec_field.ref][pk] if pk is not None else None
+        elif spec_field.within:
+            values[spec_field.path] = (getattr(obj, spec_field.attr) or {}).get(spec_field.within)
         else:
             values[spec_field.path] = getattr(obj, spec_field.attr)
     rows = [
@@ -138,9 +140,14 @@ def apply(obj: models.Model, clean: CleanDocument, pks: RefPks) -> None:
     """Set every field of `obj` from a clean document; omitted fields go back to defaults."""
     kind = clean.kind
     setattr(obj, kind.key_attr, clean.key)
+    for attr in {f.attr for f in kind.fields if f.within}:
+        setattr(obj, attr, {})  # filled below with the parts the document gives
     for spec_field in kind.fields:
         value = clean.values.get(spec_field.path, spec_field.default)
-        if spec_field.ref:
+        if spec_field.within:
+            if value != spec_field.default:
+                getattr(obj, spec_field.attr)[spec_field.within] = value
+        elif spec_field.ref:
             setattr(obj, f"{spec_field.attr}_id", pks[spec_field.ref][value] if value is not None else None)
         else:
             setattr(obj, spec_field.attr, list(value) if isinstance(value, list) else value)

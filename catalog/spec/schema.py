@@ -29,6 +29,9 @@ class Field:
     default: Any = None  # model value when the document leaves the field out
     always: bool = False  # exported even when it holds the default
     required: bool = False
+    # Stored under this key of the JSON object `attr` holds, not in an attribute of its own
+    # (health.kind json's settings share Integration.health_json).
+    within: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ PLATFORM_ACCOUNT = Kind(
     key_attr="key",
     key_check=checks.key,
     fields=(
-        Field("platform", "platform", checks.enum(choices.Platform.values), required=True),
+        Field("platform", "platform", checks.enum(choices.ACCOUNT_PLATFORMS), required=True),
         Field("base_url", "base_url", checks.url, required=True),
         Field("account_id", "account_id", _text(), default=""),
         Field("secret_env", "secret_env", checks.credential_env, default=""),
@@ -169,6 +172,13 @@ INTEGRATION = Kind(
         Field("health.url", "health_url", checks.url, default=""),
         _ref("health.account", "health_account", "PlatformAccount"),
         Field("health.ref", "health_ref", _text(), default=""),
+        # health.kind json (docs/json-health.md), kept together in Integration.health_json.
+        Field("health.path", "health_json", checks.url_path, default="", within="path"),
+        Field("health.items", "health_json", checks.expression, default="", within="items"),
+        Field("health.fields", "health_json", checks.run_fields, default={}, within="fields"),
+        Field("health.status_map", "health_json", checks.status_map, default={}, within="status_map"),
+        Field("health.next", "health_json", checks.expression, default="", within="next"),
+        Field("health.failed_records", "health_json", checks.expression, default="", within="failed_records"),
     ),
     list_fields=("mappings",),
 )
@@ -185,6 +195,9 @@ GOLIVE = Kind(
     ),
     list_fields=("integrations",),
 )
+
+# The health block's keys only health.kind json reads.
+JSON_HEALTH_PATHS = tuple(f.path for f in INTEGRATION.fields if f.within)
 
 KINDS: dict[str, Kind] = {k.name: k for k in (PERSON, SYSTEM, PLATFORM_ACCOUNT, INTEGRATION, GOLIVE)}
 # The order documents are written in, so references always point backwards.
@@ -293,6 +306,32 @@ def _cross_checks(kind: Kind, values: dict[str, Any], errors: FieldErrors) -> No
         for part in ("account", "ref"):
             if not values.get(f"health.{part}"):
                 errors.append((f"health.{part}", f"is required when health.kind is {health}"))
+    if health == choices.HealthKind.JSON:
+        _json_health_checks(values, errors)
+    else:
+        errors += [
+            (path, f"is only for health.kind json, not {health}") for path in JSON_HEALTH_PATHS if path in values
+        ]
+
+
+def _json_health_checks(values: dict[str, Any], errors: FieldErrors) -> None:
+    """health.kind json reads `url`, or `account` + `path`; `items`, `fields` and `status_map` say how."""
+    kind = choices.HealthKind.JSON
+    wrong = {path.split(".")[1] for path, _ in errors if path.startswith("health.")}  # said already
+    has_url, has_account = bool(values.get("health.url")), bool(values.get("health.account"))
+    if has_url and has_account:
+        errors.append(("health.account", "give url or account with path, not both"))
+    elif not has_url and not has_account:
+        errors.append(("health.url", f"is required when health.kind is {kind} (or give account and path)"))
+    if has_account and not values.get("health.path") and "path" not in wrong:
+        errors.append(("health.path", "is required with health.account (joined to the account's base_url)"))
+    if not has_account and values.get("health.path"):
+        errors.append(("health.path", "is only read with health.account; put the whole address in health.url"))
+    if values.get("health.ref"):
+        errors.append(("health.ref", f"is not read when health.kind is {kind}"))
+    for part in ("items", "fields", "status_map"):
+        if not values.get(f"health.{part}") and part not in wrong:
+            errors.append((f"health.{part}", f"is required when health.kind is {kind}"))
 
 
 def validate(kind_name: str, doc: dict[str, Any]) -> tuple[CleanDocument | None, FieldErrors]:
@@ -322,7 +361,7 @@ def validate(kind_name: str, doc: dict[str, Any]) -> tuple[CleanDocument | None,
         try:
             values[spec_field.path] = spec_field.check(raw)
         except Invalid as error:
-            errors.append((spec_field.path, str(error)))
+            errors.append((f"{spec_field.path}.{error.at}" if error.at else spec_field.path, str(error)))
     mappings = _clean_mappings(doc.get("mappings"), errors) if "mappings" in kind.list_fields else []
     integrations: list[str] = []
     if "integrations" in kind.list_fields and doc.get("integrations") is not None:

@@ -205,7 +205,7 @@ class Writer:
         for obj, clean, _ in updated:
             documents.apply(obj, clean, pks)
             obj.updated_at = self.now  # type: ignore[attr-defined]
-        columns = [f.attr for f in kind.fields] + ["updated_at"]
+        columns = [*dict.fromkeys(f.attr for f in kind.fields), "updated_at"]  # parts of one JSON attr once
         if kind.name == "Integration":
             self._assess([*created, *((obj, clean) for obj, clean, _ in updated)])
             columns += ["completeness_score", "completeness_missing"]

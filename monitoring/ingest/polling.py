@@ -53,6 +53,7 @@ def target_for(integration: Integration, *, kind: str | None = None, cursor: str
         token_url=account.token_url if account else "",
         scope=account.scope if account else "",
         cursor=cursor,
+        options=integration.health_json or {},
     )
 
 

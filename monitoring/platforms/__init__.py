@@ -18,6 +18,7 @@ from monitoring.platforms.celigo import adapter as celigo
 from monitoring.platforms.contract import Adapter, PollError, PollTarget, Replayer
 from monitoring.platforms.http import adapter as http
 from monitoring.platforms.informatica import adapter as informatica
+from monitoring.platforms.json_runs import adapter as json_runs
 from monitoring.platforms.mulesoft import adapter as mulesoft
 from monitoring.platforms.sap_integration_suite import adapter as sap_integration_suite
 from monitoring.platforms.workato import LIMITS as WORKATO_LIMITS
@@ -32,6 +33,7 @@ ADAPTERS: dict[str, Adapter] = {
     Platform.AZURE_LOGIC_APPS: azure_logic_apps,
     Platform.SAP_INTEGRATION_SUITE: sap_integration_suite,
     Platform.INFORMATICA: informatica,
+    HealthKind.JSON: json_runs,
 }
 
 # Celigo retries flow errors, Workato repeats jobs; the rest say why a re-sync stays manual.
@@ -44,6 +46,7 @@ NO_REPLAY: dict[str, str] = {
     Platform.AZURE_LOGIC_APPS: azure_logic_apps.NO_REPLAY,
     Platform.SAP_INTEGRATION_SUITE: sap_integration_suite.NO_REPLAY,
     Platform.INFORMATICA: informatica.NO_REPLAY,
+    HealthKind.JSON: json_runs.NO_REPLAY,
 }
 
 

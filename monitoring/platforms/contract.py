@@ -8,9 +8,9 @@ and alerts live elsewhere so every adapter gets them the same way.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -68,6 +68,8 @@ class PollTarget:
     token_url: str = ""  # the account's OAuth2 client-credentials endpoint, if any
     scope: str = ""  # the OAuth2 scope to ask for ("" = the platform's default)
     cursor: str | None = None  # where the previous poll stopped (adapter-defined, opaque)
+    # json: the health block's items, fields, status_map, next, failed_records and path (docs/json-health.md)
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,10 @@ def test_integration_health_documents_the_observed_keys_read_only(api):
     assert schemas["HealthStateEnum"]["enum"] == ["unknown", "up", "late", "down", "failing", "paused"]
     assert schemas["ObservedInterval"]["properties"]["median"]["nullable"] is True
     # A request body carries only the written half.
-    assert set(schemas["IntegrationHealthRequest"]["properties"]) == {"kind", "grace_minutes", "url", "account", "ref"}
+    assert set(schemas["IntegrationHealthRequest"]["properties"]) == {
+        *("kind", "grace_minutes", "url", "account", "ref"),
+        *("path", "items", "fields", "status_map", "next", "failed_records"),  # health.kind json
+    }
     completeness = schemas["Completeness"]["properties"]["score"]
     assert (completeness["type"], completeness["minimum"], completeness["maximum"]) == ("number", 0, 1)
 
