@@ -100,6 +100,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (prefork pool size)")
     parser.add_argument("--database-url", help="postgres://… of a database to create for the run and drop after")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument(
+        "--platform-sources", type=int, help="sources of each newer platform (default 500, 5 with --quick)"
+    )
     parser.add_argument("--pings", type=int, help="requests per ping measurement (default 4000, 40 with --quick)")
     parser.add_argument("--rounds", type=int, help="turns of each server in the ping measurement (default 3, 1)")
     parser.add_argument(
@@ -115,6 +118,7 @@ def parse_args() -> argparse.Namespace:
     quick = args.quick
     args.sources = args.sources or (20 if quick else 5000)
     args.pings = args.pings or (40 if quick else 4000)
+    args.platform_sources = args.platform_sources or (5 if quick else 500)
     args.rounds = args.rounds or (1 if quick else 3)
     args.gunicorn_workers = args.gunicorn_workers or (1 if quick else 2 * (os.cpu_count() or 1) + 1)
     args.history_minutes = 24 * 60 if quick else 7 * 24 * 60
@@ -218,24 +222,28 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
         worker.wait()
 
 
-def poll_round(queue: str, count: int) -> tuple[float, int]:
-    """Make every source due, enqueue them all, wait until each has been polled; (seconds, errors)."""
+def poll_round(queue: str, count: int, kind: str | None = None) -> tuple[float, int]:
+    """Make every source (of `kind`) due, enqueue them all, wait until each has been polled; (seconds, errors)."""
     from django.utils import timezone
 
     from monitoring import tasks
     from monitoring.ingest.polling import poll_due_sources
     from monitoring.models import HealthSource
 
-    HealthSource.objects.update(next_poll_at=timezone.now(), last_polled_at=None)
+    sources = HealthSource.objects.filter(kind=kind) if kind else HealthSource.objects.all()
+    HealthSource.objects.exclude(pk__in=sources.values("pk")).update(next_poll_at=None)
+    sources.update(next_poll_at=timezone.now(), last_polled_at=None)
     started = time.perf_counter()
     poll_due_sources(lambda ids: tasks.poll_sources.apply_async((ids,), queue=queue))
     enqueued = time.perf_counter() - started
-    while HealthSource.objects.filter(last_polled_at=None).exists():
+    while sources.filter(last_polled_at=None).exists():
         time.sleep(0.2)
         if time.perf_counter() - started > 600:
             raise SystemExit("polls did not finish within 10 minutes")
     seconds = time.perf_counter() - started
-    errors = HealthSource.objects.exclude(last_poll_error="").count()
+    errors = sources.exclude(last_poll_error="").count()
+    if errors:
+        print(f"  first poll error: {sources.exclude(last_poll_error='').values_list('last_poll_error', flat=True)[0]}")
     print(f"  enqueued {count} polls in {enqueued:.1f} s")
     return seconds, errors
 
@@ -265,6 +273,144 @@ def bench_polls(args: argparse.Namespace, env: dict[str, str], verdicts: Verdict
     expected_runs = args.sources * 4  # 3 runs on the first poll, one new run on the second
     stored = Run.objects.count()
     verdicts.check("runs stored, none lost, none twice", stored == expected_runs, f"{stored} of {expected_runs}")
+
+
+# Polls of the platforms read through OAuth or a login session, each against its stand-in
+
+
+def platform_standins(count: int) -> list[tuple[str, Any, dict[str, str], dict[str, str]]]:
+    """(kind, stand-in, account fields, credential variables) of each platform whose polls are measured: every
+    stand-in holds three finished runs for each of `count` flows, tasks or workflows named after their number."""
+    import datetime as dt
+
+    from monitoring.platforms.azure_logic_apps import standin as azure
+    from monitoring.platforms.informatica import standin as informatica
+    from monitoring.platforms.sap_integration_suite import standin as sap
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    ended = [now - dt.timedelta(minutes=15 * k) for k in (3, 2, 1)]
+    sap_logs = [
+        {
+            "MessageGuid": f"AGm-{n}-{k}",
+            "LogStart": sap.odata_date(int(at.timestamp() * 1000) - 2000),
+            "LogEnd": sap.odata_date(int(at.timestamp() * 1000)),
+            "IntegrationFlowName": f"flow-{n}",
+            "Status": "COMPLETED",
+        }
+        for n in range(count)
+        for k, at in enumerate(ended)
+    ]
+    tenant = sap.SapIntegrationSuiteStandIn(clients={"bench-sap": "sap-secret"}, logs=sap_logs)
+    tokens = azure.EntraTokenStandIn(tenant="bench", clients={"bench-azure": "azure-secret"})
+    arm = azure.AzureLogicAppsStandIn(
+        tokens=tokens,
+        subscription="sub",
+        resource_group="rg",
+        workflows=[azure.workflow(f"flow-{n}") for n in range(count)],
+        runs={
+            f"flow-{n}": [
+                azure.run(
+                    f"run-{n}-{k}", "Succeeded", at.strftime("%Y-%m-%dT%H:%M:%S.0000000Z"), workflow_name=f"flow-{n}"
+                )
+                for k, at in enumerate(ended)
+            ]
+            for n in range(count)
+        },
+    )
+    login = informatica.InformaticaStandIn(
+        username="bench",
+        password="informatica-secret",  # noqa: S106 (the stand-in's, for the bench)
+        log=[
+            informatica.entry(f"{n}-{k}", f"flow-{n}", at, run_id=k + 1)
+            for n in range(count)
+            for k, at in enumerate(ended)
+        ],
+    )
+    return [
+        (
+            "sap-integration-suite",
+            tenant,
+            {"token_url": "/oauth/token"},
+            {"PLUMBLINE_CRED_BENCH_SAP": "bench-sap:sap-secret"},
+        ),
+        (
+            "azure-logic-apps",
+            (arm, tokens),
+            {"account_id": "sub/rg"},
+            {"PLUMBLINE_CRED_BENCH_AZURE": "bench-azure:azure-secret"},
+        ),
+        ("informatica", login, {}, {"PLUMBLINE_CRED_BENCH_INFORMATICA": "bench:informatica-secret"}),
+    ]
+
+
+def bench_platform_polls(args: argparse.Namespace, env: dict[str, str], verdicts: Verdicts) -> None:
+    """The newer adapters (SAP Integration Suite, Azure Logic Apps, Informatica IDMC) through the same kind of
+    worker as the HTTP polls: `--platform-sources` integrations each, a first poll (three runs each, a token or
+    session got once and shared through the cache) and a second (nothing new)."""
+    from contextlib import ExitStack
+
+    from catalog.models import Integration, PlatformAccount, System
+    from monitoring.health.specs import sync_sources
+    from monitoring.models import Run
+
+    count = args.platform_sources
+    system, _ = System.objects.get_or_create(key="bench-platform-system")
+    platforms = platform_standins(count)
+    with ExitStack() as stack:
+        for kind, standin, fields, credentials in platforms:
+            servers = standin if isinstance(standin, tuple) else (standin,)
+            bases = [stack.enter_context(server) for server in servers]
+            token_url = fields.get("token_url", "")
+            if kind == "azure-logic-apps":
+                token_url = servers[1].token_url
+            elif token_url:
+                token_url = bases[0] + token_url
+            account = PlatformAccount.objects.create(
+                key=f"bench-{kind}",
+                platform=kind,
+                base_url=bases[0],
+                account_id=fields.get("account_id", ""),
+                secret_env=next(iter(credentials)),
+                token_url=token_url,
+            )
+            Integration.objects.bulk_create(
+                Integration(
+                    key=f"{kind}-{n:05d}",
+                    source=system,
+                    target=system,
+                    sync_trigger="schedule",
+                    interval_minutes=15,
+                    health_kind=kind,
+                    health_account=account,
+                    health_ref=f"flow-{n}",
+                )
+                for n in range(count)
+            )
+        sync_sources()
+        credentials = {name: value for *_, values in platforms for name, value in values.items()}
+        queue = f"bench-{uuid.uuid4().hex[:8]}"
+        worker = start_worker(queue, args.concurrency, {**env, **credentials})
+        try:
+            for kind, *_ in platforms:
+                for label in ("first poll", "second poll"):
+                    seconds, errors = poll_round(queue, count, kind)
+                    runs = Run.objects.filter(source_kind=kind).count()
+                    print(f"{kind} {label}: {count} sources in {seconds:.1f} s ({runs} runs stored)")
+                    verdicts.figure(
+                        f"{kind} {label} of {count:,} sources",
+                        count / seconds,
+                        ">=",
+                        TARGET_POLLS_PER_SECOND,
+                        "polls/s",
+                        digits=0,
+                    )
+                    verdicts.check(f"{kind} {label} errors", errors == 0, str(errors))
+                stored = Run.objects.filter(source_kind=kind).count()
+                verdicts.check(
+                    f"{kind} runs stored, none lost, none twice", stored == 3 * count, f"{stored} of {3 * count}"
+                )
+        finally:
+            stop_worker(worker)
 
 
 # Pings through gunicorn
@@ -584,7 +730,12 @@ def main() -> int:
         database = settings.DATABASES["default"]
         print(f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}; broker {args.redis_url}")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        for label, skip, bench in (("polls", args.skip_polls, bench_polls), ("pings", args.skip_pings, bench_pings)):
+        benches = (
+            ("polls", args.skip_polls, bench_polls),
+            ("platform polls", args.skip_polls, bench_platform_polls),
+            ("pings", args.skip_pings, bench_pings),
+        )
+        for label, skip, bench in benches:
             if skip:
                 continue
             if not broker and args.quick:

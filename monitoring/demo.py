@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from catalog.models import Integration, PlatformAccount
 from catalog.rules.store import refresh_findings
+from monitoring.demo_standins import ACCOUNTS as STANDIN_ACCOUNTS
 from monitoring.health.lateness import evaluate_due
 from monitoring.health.pipeline import record_poll
 from monitoring.health.specs import sync_sources
@@ -108,7 +109,11 @@ def seed_demo_health(now: dt.datetime | None = None) -> int:
     """Record demo history for every live, monitored integration; returns how many."""
     now = now or timezone.now()
     sync_sources()
-    sources = HealthSource.objects.filter(integration__lifecycle="live").select_related("integration")
+    sources = (
+        HealthSource.objects.filter(integration__lifecycle="live")
+        .exclude(integration__health_account__key__in=STANDIN_ACCOUNTS)  # polled from the demo's stand-ins
+        .select_related("integration")
+    )
     for source in sources:
         record_poll(source.integration, history(source.integration, story_of(source.integration.key), now), now=now)
     seed_observed(now)

@@ -58,6 +58,7 @@ class StandIn:
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.requests: list[Recorded] = []
         self.base_url = ""
+        self.port = 0  # the port to listen on; 0 = any free one (the demo's stand-ins use fixed ones)
         self.tls: tuple[Path, Path] | None = None  # (certificate, key) to serve https instead of http
         self.sni_names: list[str | None] = []  # server names clients sent in their TLS hello
         self._server: ThreadingHTTPServer | None = None
@@ -84,7 +85,7 @@ class StandIn:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output quiet
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), RequestHandler)
         self._server.daemon_threads = True
         scheme = "http"
         if self.tls:
