@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from catalog.choices import HealthKind
 from catalog.filters import NEITHER
 from catalog.models import GoLive, Integration, Person, PlatformAccount, System
 from catalog.spec import edits
@@ -194,6 +195,10 @@ class IntegrationForm(SpecForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("health_kind") != HealthKind.JSON:
+            # health.kind json's settings (docs/json-health.md) are written in a spec file or through the
+            # API, not on this form: another kind chosen here drops them, as a spec without them would.
+            self.instance.health_json = {}
         if self.creator_email:
             named = {p.email.lower() for p in (cleaned.get("owner"), cleaned.get("backup_owner")) if p}
             if self.creator_email.lower() not in named:

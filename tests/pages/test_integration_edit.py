@@ -193,3 +193,19 @@ def test_posting_without_a_csrf_token_is_refused(estate, users):
     response = client.post(f"/integrations/{KEY}/edit/", form_data(integration(), name="Forged"))
     assert response.status_code == 403
     assert integration().name == "Chargebee invoices to NetSuite"
+
+
+def test_choosing_another_health_kind_on_the_form_drops_the_json_settings(owner):
+    """health.kind json is described in a spec file or the API; the form can still move the integration to
+    another kind, and then the json settings go, as a spec without them would."""
+    json_settings = {"items": "data", "fields": {"id": "id", "status": "state"}, "status_map": {"ok": "success"}}
+    Integration.objects.filter(key=KEY).update(
+        health_kind="json", health_url="https://runs.example.com/api/runs", health_json=json_settings
+    )
+    assert document_of(integration())["health"]["items"] == "data"
+    response = owner.post(
+        f"/integrations/{KEY}/edit/", form_data(integration(), health_kind="heartbeat", health_url="")
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert (integration().health_kind, integration().health_json) == ("heartbeat", {})
+    assert "items" not in document_of(integration())["health"]
