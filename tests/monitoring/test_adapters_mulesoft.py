@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from urllib.parse import parse_qs
 
 import pytest
 from django.core.cache import cache
@@ -405,9 +406,11 @@ def test_a_connected_app_makes_one_token_request_for_several_polls(outbound_clie
     [exchange] = server.requests_to(TOKEN_PATH)
     assert exchange.method == "POST"
     assert exchange.headers["content-type"] == "application/x-www-form-urlencoded"
-    assert (
-        exchange.body.decode() == f"client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}&grant_type=client_credentials"
-    )
+    assert parse_qs(exchange.body.decode(), strict_parsing=True) == {
+        "client_id": [CLIENT_ID],
+        "client_secret": [CLIENT_SECRET],
+        "grant_type": ["client_credentials"],
+    }
     calls = [r for r in server.requests if r.path != TOKEN_PATH]
     assert {r.headers["authorization"] for r in calls} == {"Bearer issued-1"}
 
