@@ -275,7 +275,14 @@ def bench_polls(args: argparse.Namespace, env: dict[str, str], verdicts: Verdict
     verdicts.check("runs stored, none lost, none twice", stored == expected_runs, f"{stored} of {expected_runs}")
 
 
-# Polls of the platforms read through OAuth or a login session, each against its stand-in
+# Polls of the newer adapters, each against its stand-in
+
+JSON_HEALTH = {
+    "items": "data",
+    "fields": {"id": "jobId", "status": "status", "started_at": "startTime", "finished_at": "lastUpdatedAt"},
+    "status_map": {"succeeded": "success", "failed": "failed", "running": "running"},
+    "next": "next",
+}
 
 
 def platform_standins(count: int) -> list[tuple[str, Any, dict[str, str], dict[str, str]]]:
@@ -285,6 +292,7 @@ def platform_standins(count: int) -> list[tuple[str, Any, dict[str, str], dict[s
 
     from monitoring.platforms.azure_logic_apps import standin as azure
     from monitoring.platforms.informatica import standin as informatica
+    from monitoring.platforms.json_runs import standin as json_runs
     from monitoring.platforms.sap_integration_suite import standin as sap
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -326,7 +334,18 @@ def platform_standins(count: int) -> list[tuple[str, Any, dict[str, str], dict[s
             for k, at in enumerate(ended)
         ],
     )
+    # health.kind json reading Airbyte's job list (docs/json-health.md): the same three jobs for every
+    # connection id, stored as each integration's own runs.
+    jobs = json_runs.JsonRunsStandIn(
+        token="bench-json-token",  # noqa: S106 (the stand-in's, for the bench)
+        page_size=50,
+        runs=[
+            {"jobId": 3 - k, "status": "succeeded", "startTime": at.isoformat(), "lastUpdatedAt": at.isoformat()}
+            for k, at in enumerate(reversed(ended))
+        ],
+    )
     return [
+        ("json", jobs, {}, {"PLUMBLINE_CRED_BENCH_JSON": "bench-json-token"}),
         (
             "sap-integration-suite",
             tenant,
@@ -344,9 +363,9 @@ def platform_standins(count: int) -> list[tuple[str, Any, dict[str, str], dict[s
 
 
 def bench_platform_polls(args: argparse.Namespace, env: dict[str, str], verdicts: Verdicts) -> None:
-    """The newer adapters (SAP Integration Suite, Azure Logic Apps, Informatica IDMC) through the same kind of
-    worker as the HTTP polls: `--platform-sources` integrations each, a first poll (three runs each, a token or
-    session got once and shared through the cache) and a second (nothing new)."""
+    """The newer adapters (a JSON run history, SAP Integration Suite, Azure Logic Apps, Informatica IDMC) through
+    the same kind of worker as the HTTP polls: `--platform-sources` integrations each, a first poll (three runs
+    each, a token or session got once and shared through the cache) and a second (nothing new)."""
     from contextlib import ExitStack
 
     from catalog.models import Integration, PlatformAccount, System
@@ -382,7 +401,8 @@ def bench_platform_polls(args: argparse.Namespace, env: dict[str, str], verdicts
                     interval_minutes=15,
                     health_kind=kind,
                     health_account=account,
-                    health_ref=f"flow-{n}",
+                    health_ref="" if kind == "json" else f"flow-{n}",
+                    health_json=JSON_HEALTH | {"path": f"/v1/jobs?connectionId={n}"} if kind == "json" else {},
                 )
                 for n in range(count)
             )
