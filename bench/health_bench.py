@@ -10,6 +10,9 @@ Polls: N http sources point at a stand-in status page on 127.0.0.1 (each poll re
 run and two already seen, so every poll upserts); all are made due and enqueued at once, and a
 worker with --concurrency prefork processes (the issue's "2 worker processes") works through
 them. Measured twice: first poll of every source, then a second round. Target >= 200 polls/s.
+Platform polls: --platform-sources integrations on each newer adapter (json reading Airbyte's job list, SAP
+Integration Suite, Azure Logic Apps, Informatica IDMC), each against its stand-in (token or session got once,
+shared through the cache), first and second poll through the same worker; target >= 200 polls/s each.
 Pings: gunicorn (2 x cores + 1 sync workers, as gunicorn recommends and bin/run starts) serving
 plumbline.wsgi, POST /ping/<uuid> with a JSON body, while a Celery worker applies the pings the
 endpoint queues (as in production), against the same gunicorn serving a csrf-exempt Django view
