@@ -37,7 +37,7 @@ CREDENTIALS = {
 }
 # The demo platform accounts whose integrations these stand-ins answer for: polled for real, never given
 # made-up history (monitoring/demo.py).
-ACCOUNTS = frozenset({"azure-finance", "sap-emea", "informatica-data", "airbyte-cloud"})
+ACCOUNTS = frozenset({"azure-finance", "sap-emea", "informatica-data", "airbyte-cloud"})  # as PLATFORMS name them
 
 
 @dataclass
@@ -45,10 +45,17 @@ class DemoPlatform:
     """One platform's stand-ins and how a run is added to it (at, failed)."""
 
     name: str
-    servers: list[tuple[StandIn, int]]  # each with its port
+    account: str  # the demo platform account (catalog/demo/specs/platform-accounts.yaml) it answers for
+    servers: list[tuple[StandIn, int]]  # each with its port; the first is the account's base_url
     add_run: Callable[[dt.datetime, bool], None]
+    token_path: str = ""  # the account's token_url, on the server that issues tokens (the last one)
     failing_since: dt.datetime | None = None  # runs after this fail (the demo's story for it)
     added: list[dt.datetime] = field(default_factory=list)
+
+    def urls(self) -> tuple[str, str]:
+        """(base_url, token_url) as served now."""
+        token_url = self.servers[-1][0].base_url + self.token_path if self.token_path else ""
+        return self.servers[0][0].base_url, token_url
 
     def run_at(self, at: dt.datetime) -> None:
         self.add_run(at, self.failing_since is not None and at >= self.failing_since)
@@ -89,7 +96,7 @@ def azure_logic_apps(now: dt.datetime) -> DemoPlatform:
             )
         )
 
-    return DemoPlatform("Azure Logic Apps", [(arm, 18763), (tokens, 18764)], add)
+    return DemoPlatform("Azure Logic Apps", "azure-finance", [(arm, 18763), (tokens, 18764)], add, tokens.token_path)
 
 
 def sap_integration_suite(now: dt.datetime) -> DemoPlatform:
@@ -131,7 +138,7 @@ def sap_integration_suite(now: dt.datetime) -> DemoPlatform:
         if failed:
             tenant.errors[guid] = "NetSuite SOAP fault: Invalid taxcode reference key DE-VAT19-IC for subsidiary 7."
 
-    platform = DemoPlatform("SAP Integration Suite", [(tenant, 18761)], add)
+    platform = DemoPlatform("SAP Integration Suite", "sap-emea", [(tenant, 18761)], add, sap.TOKEN_PATH)
     platform.failing_since = now - dt.timedelta(hours=5)
     return platform
 
@@ -158,7 +165,7 @@ def informatica_idmc(now: dt.datetime) -> DemoPlatform:
         login.log.insert(0, informatica.entry(f"{700000 + n}", task, at, run_id=n, rows=(rows, 0, rows, 0)))
 
     login.pod.port = 18766
-    return DemoPlatform("Informatica IDMC", [(login, 18765)], add)
+    return DemoPlatform("Informatica IDMC", "informatica-data", [(login, 18765)], add)
 
 
 def airbyte_json(now: dt.datetime) -> DemoPlatform:
@@ -184,7 +191,7 @@ def airbyte_json(now: dt.datetime) -> DemoPlatform:
             },
         )
 
-    return DemoPlatform("Airbyte (a JSON run API)", [(api, 18767)], add)
+    return DemoPlatform("Airbyte (a JSON run API)", "airbyte-cloud", [(api, 18767)], add)
 
 
 PLATFORMS: list[Callable[[dt.datetime], DemoPlatform]] = [
@@ -203,16 +210,23 @@ def history(platform: DemoPlatform, now: dt.datetime) -> None:
         platform.run_at(dt.datetime.fromtimestamp(slot * step, tz=dt.UTC))
 
 
-def serve(stop: threading.Event, *, now: Callable[[], dt.datetime], started: Callable[[str], None]) -> None:
-    """Start every demo platform, then add each run when its time comes until `stop` is set."""
+def serve(
+    stop: threading.Event,
+    *,
+    now: Callable[[], dt.datetime],
+    started: Callable[[DemoPlatform], None],
+    fixed_ports: bool = True,
+) -> None:
+    """Start every demo platform, then add each run when its time comes until `stop` is set. Without
+    `fixed_ports`, on any free ports (tests: the caller points the accounts at `platform.urls()`)."""
     platforms = [make(now()) for make in PLATFORMS]
     with ExitStack() as stack:
         for platform in platforms:
             history(platform, now())
             for server, port in platform.servers:
-                server.port = port
+                server.port = port if fixed_ports else 0
                 stack.enter_context(server)
-            started(f"{platform.name}: " + ", ".join(server.base_url for server, _ in platform.servers))
+            started(platform)
         while not stop.wait(timeout=30):
             for platform in platforms:
                 due = platform.added[-1] + RUN_EVERY

@@ -1,5 +1,5 @@
 """Writing spec documents as YAML text quickly: the shapes a spec document has (a mapping of
-scalars, groups of scalars, lists of scalars, lists of flat mappings) written directly, byte for
+scalars, groups of scalars or of flat mappings, lists of scalars, lists of flat mappings) written directly, byte for
 byte as PyYAML's safe dumper writes them with the exporter's options. Anything this module is not
 sure of (a string needing more than plain or single-quoted style, a type or shape it does not
 know) makes it answer None, and the caller lets PyYAML write that
@@ -178,7 +178,13 @@ def emit_document(doc: Any) -> str | None:
             lines.append(f"{name}:")
             for inner_key, inner in value.items():
                 inner_name = _key(inner_key)
-                if inner_name is None or type(inner) is dict or not _value(inner_name, inner, "  ", lines):
+                if inner_name is None:
+                    return None
+                if type(inner) is dict:  # a mapping of scalars in a group: health.fields, health.status_map
+                    lines.append(f"  {inner_name}:")
+                    if not _flat_mapping(inner, "    ", "    ", lines):
+                        return None
+                elif not _value(inner_name, inner, "  ", lines):
                     return None
         elif not _value(name, value, "", lines):
             return None

@@ -99,7 +99,8 @@ values = st.one_of(
     scalars,
     st.lists(scalars, min_size=1, max_size=4),
     st.lists(flat, min_size=1, max_size=3),
-    st.dictionaries(names, scalars | st.lists(scalars, min_size=1, max_size=3), min_size=1, max_size=4),
+    # A group (health, sync...), whose values may be flat mappings too (health.fields, health.status_map).
+    st.dictionaries(names, scalars | st.lists(scalars, min_size=1, max_size=3) | flat, min_size=1, max_size=4),
 )
 documents = st.dictionaries(names, values, min_size=1, max_size=6)
 
@@ -144,7 +145,15 @@ def test_text_yaml_would_read_as_another_type_is_quoted():
 
 
 def test_shapes_the_emitter_does_not_know_are_left_to_pyyaml():
-    for doc in ({"a": {"b": {"c": 1}}}, {"a": []}, {"a": None}, {"a": "multi\nline"}, {"a": [[1]]}, {}):
+    for doc in (
+        {"a": {"b": {}}},
+        {"a": {"b": {"c": {"d": 1}}}},
+        {"a": []},
+        {"a": None},
+        {"a": "multi\nline"},
+        {"a": [[1]]},
+        {},
+    ):
         assert emitter.emit_document(doc) is None
         assert dump_documents([doc]) == pyyaml_dump_documents([doc])
 

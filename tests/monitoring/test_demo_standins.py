@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import call_command
 
-from catalog.models import Integration
+from catalog.models import Integration, PlatformAccount
 from monitoring.demo import seed_demo_health
-from monitoring.demo_standins import ACCOUNTS, CREDENTIALS, RUN_EVERY, serve
+from monitoring.demo_standins import ACCOUNTS, CREDENTIALS, PLATFORMS, RUN_EVERY, DemoPlatform, serve
 from monitoring.health.readers import undocumented
 from monitoring.ingest.discovery import discover_platforms
 from monitoring.ingest.polling import poll_source
@@ -30,31 +30,49 @@ DEMO_STANDIN_INTEGRATIONS = {
 
 
 @pytest.fixture
-def standins(settings, monkeypatch) -> Iterator[list[str]]:
+def standins(settings, monkeypatch) -> Iterator[list[DemoPlatform]]:
+    """The demo's stand-ins on free ports (bin/run's use fixed ones, which the demo specs name), with the
+    demo seeded and its accounts pointed at them."""
     settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
-    stop, ready, lines = threading.Event(), threading.Event(), []
+    stop, ready, platforms = threading.Event(), threading.Event(), []
 
-    def started(line: str) -> None:
-        lines.append(line)
-        if len(lines) == 4:
+    def started(platform: DemoPlatform) -> None:
+        platforms.append(platform)
+        if len(platforms) == len(PLATFORMS):
             ready.set()
 
-    thread = threading.Thread(
-        target=serve, args=(stop,), kwargs={"now": lambda: dt.datetime.now(dt.UTC), "started": started}
-    )
+    now = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
+    kwargs = {"now": now, "started": started, "fixed_ports": False}
+    thread = threading.Thread(target=serve, args=(stop,), kwargs=kwargs)
     thread.start()
     try:
-        assert ready.wait(10), lines
-        yield lines
+        assert ready.wait(10), platforms
+        call_command("seed_demo", verbosity=0)
+        for platform in platforms:
+            base_url, token_url = platform.urls()
+            PlatformAccount.objects.filter(key=platform.account).update(base_url=base_url, token_url=token_url)
+        yield platforms
     finally:
         stop.set()
         thread.join(60)
 
 
+def test_the_demo_accounts_name_the_ports_bin_run_serves_the_standins_on(standins):
+    call_command("seed_demo", verbosity=0)  # puts the specs' base_url and token_url back
+    specs = {a.key: (a.base_url, a.token_url) for a in PlatformAccount.objects.filter(key__in=ACCOUNTS)}
+    fixed = {}
+    for make in PLATFORMS:
+        platform = make(dt.datetime.now(dt.UTC))
+        base = f"http://127.0.0.1:{platform.servers[0][1]}"
+        token = f"http://127.0.0.1:{platform.servers[-1][1]}{platform.token_path}" if platform.token_path else ""
+        fixed[platform.account] = (base, token)
+    assert specs == fixed
+    assert {platform.account for platform in standins} == ACCOUNTS
+
+
 def test_each_demo_standin_integration_is_polled_from_127_0_0_1_with_two_days_of_runs(standins):
-    call_command("seed_demo", verbosity=0)
     seed_demo_health()
     integrations = Integration.objects.filter(key__in=DEMO_STANDIN_INTEGRATIONS)
     assert set(integrations.values_list("health_account__key", flat=True)) == ACCOUNTS
@@ -67,11 +85,9 @@ def test_each_demo_standin_integration_is_polled_from_127_0_0_1_with_two_days_of
         assert Run.objects.filter(integration=integration).count() == expected_runs
     states = dict(HealthSource.objects.filter(integration__in=integrations).values_list("integration__key", "state"))
     assert states == DEMO_STANDIN_INTEGRATIONS
-    assert all("127.0.0.1:187" in line for line in standins)
 
 
 def test_discovery_finds_what_the_demo_standins_run_that_no_spec_describes(standins):
-    call_command("seed_demo", verbosity=0)
     report = discover_platforms()
     assert not ACCOUNTS & set(report.errors)  # (the demo's other accounts have no credentials set here)
     observed = {(c.account.key, c.ref) for c in undocumented().select_related("account") if c.account}

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from monitoring.demo_standins import serve
+from monitoring.demo_standins import DemoPlatform, serve
 
 
 class Command(BaseCommand):
@@ -21,8 +21,8 @@ class Command(BaseCommand):
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: stop.set())
 
-        def started(line: str) -> None:
-            self.stdout.write(line)
+        def started(platform: DemoPlatform) -> None:
+            self.stdout.write(f"{platform.name} for {platform.account}: " + ", ".join(filter(None, platform.urls())))
             self.stdout.flush()
 
         serve(stop, now=timezone.now, started=started)
