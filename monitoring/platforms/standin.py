@@ -77,6 +77,9 @@ class StandIn:
         standin = self
 
         class RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the platforms' APIs (every answer has a Content-Length)
+            disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK stall
+
             def do_GET(self) -> None:
                 standin._dispatch(self)
 
