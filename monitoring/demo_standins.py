@@ -49,6 +49,7 @@ class DemoPlatform:
     servers: list[tuple[StandIn, int]]  # each with its port; the first is the account's base_url
     add_run: Callable[[dt.datetime, bool], None]
     token_path: str = ""  # the account's token_url, on the server that issues tokens (the last one)
+    inner: list[tuple[StandIn, int]] = field(default_factory=list)  # servers another one starts, with their ports
     failing_since: dt.datetime | None = None  # runs after this fail (the demo's story for it)
     added: list[dt.datetime] = field(default_factory=list)
 
@@ -60,6 +61,11 @@ class DemoPlatform:
     def run_at(self, at: dt.datetime) -> None:
         self.add_run(at, self.failing_since is not None and at >= self.failing_since)
         self.added.append(at)
+
+
+def _slot(at: dt.datetime) -> int:
+    """A run's number: its hour since the epoch (every platform's run ids follow the time)."""
+    return int(at.timestamp() // RUN_EVERY.total_seconds())
 
 
 def _z(at: dt.datetime) -> str:
@@ -157,30 +163,27 @@ def informatica_idmc(now: dt.datetime) -> DemoPlatform:
             ]
         },
     )
-    serial = iter(range(1, 1_000_000))
 
     def add(at: dt.datetime, failed: bool) -> None:
-        n = next(serial)
+        n = _slot(at)  # ids follow the time, so a restarted demo serves the same runs under the same ids
         rows = 240 + n % 60
-        login.log.insert(0, informatica.entry(f"{700000 + n}", task, at, run_id=n, rows=(rows, 0, rows, 0)))
+        login.log.insert(0, informatica.entry(f"{n}", task, at, run_id=n, rows=(rows, 0, rows, 0)))
 
-    login.pod.port = 18766
-    return DemoPlatform("Informatica IDMC", "informatica-data", [(login, 18765)], add)
+    return DemoPlatform("Informatica IDMC", "informatica-data", [(login, 18765)], add, inner=[(login.pod, 18766)])
 
 
 def airbyte_json(now: dt.datetime) -> DemoPlatform:
     """HubSpot contacts to Snowflake, an Airbyte Cloud connection read through `health.kind: json` (Airbyte's
     GET /v1/jobs, as docs/json-health.md describes it)."""
     api = json_runs.JsonRunsStandIn(runs=[], token=AIRBYTE_TOKEN, page_size=50)
-    serial = iter(range(1, 1_000_000))
 
     def add(at: dt.datetime, failed: bool) -> None:
-        n = next(serial)
+        n = _slot(at)  # ids follow the time, so a restarted demo serves the same runs under the same ids
         rows = 1200 + n * 7 % 300
         api.runs.insert(  # newest first, as Airbyte lists them with orderBy=createdAt|DESC
             0,
             {
-                "jobId": 48_000_000 + n,
+                "jobId": n,
                 "status": "failed" if failed else "succeeded",
                 "jobType": "sync",
                 "startTime": _z(at - dt.timedelta(minutes=3)),
@@ -223,6 +226,8 @@ def serve(
     with ExitStack() as stack:
         for platform in platforms:
             history(platform, now())
+            for server, port in platform.inner:
+                server.port = port if fixed_ports else 0
             for server, port in platform.servers:
                 server.port = port if fixed_ports else 0
                 stack.enter_context(server)

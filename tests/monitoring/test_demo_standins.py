@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
@@ -29,13 +30,10 @@ DEMO_STANDIN_INTEGRATIONS = {
 }
 
 
-@pytest.fixture
-def standins(settings, monkeypatch) -> Iterator[list[DemoPlatform]]:
-    """The demo's stand-ins on free ports (bin/run's use fixed ones, which the demo specs name), with the
-    demo seeded and its accounts pointed at them."""
-    settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
+@contextmanager
+def serving(now: Callable[[], dt.datetime]) -> Iterator[list[DemoPlatform]]:
+    """The demo's stand-ins on free ports (bin/run's use fixed ones, which the demo specs name), the demo's
+    accounts pointed at them."""
     stop, ready, platforms = threading.Event(), threading.Event(), []
 
     def started(platform: DemoPlatform) -> None:
@@ -43,13 +41,11 @@ def standins(settings, monkeypatch) -> Iterator[list[DemoPlatform]]:
         if len(platforms) == len(PLATFORMS):
             ready.set()
 
-    now = lambda: dt.datetime.now(dt.UTC)  # noqa: E731
     kwargs = {"now": now, "started": started, "fixed_ports": False}
     thread = threading.Thread(target=serve, args=(stop,), kwargs=kwargs)
     thread.start()
     try:
         assert ready.wait(10), platforms
-        call_command("seed_demo", verbosity=0)
         for platform in platforms:
             base_url, token_url = platform.urls()
             PlatformAccount.objects.filter(key=platform.account).update(base_url=base_url, token_url=token_url)
@@ -57,6 +53,20 @@ def standins(settings, monkeypatch) -> Iterator[list[DemoPlatform]]:
     finally:
         stop.set()
         thread.join(60)
+
+
+@pytest.fixture
+def demo(settings, monkeypatch) -> None:
+    settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    call_command("seed_demo", verbosity=0)
+
+
+@pytest.fixture
+def standins(demo) -> Iterator[list[DemoPlatform]]:
+    with serving(lambda: dt.datetime.now(dt.UTC)) as platforms:
+        yield platforms
 
 
 def test_the_demo_accounts_name_the_ports_bin_run_serves_the_standins_on(standins):
@@ -85,6 +95,25 @@ def test_each_demo_standin_integration_is_polled_from_127_0_0_1_with_two_days_of
         assert Run.objects.filter(integration=integration).count() == expected_runs
     states = dict(HealthSource.objects.filter(integration__in=integrations).values_list("integration__key", "state"))
     assert states == DEMO_STANDIN_INTEGRATIONS
+
+
+def test_a_restarted_demo_serves_the_same_runs_and_polls_go_on_from_where_they_were(demo):
+    """bin/run restarts the stand-ins with two days of history: run ids follow the time, so each
+    integration's cursor still points at a run the stand-in has, and the next hour's run is its only new one."""
+    seed_demo_health()
+    integrations = Integration.objects.filter(key__in=DEMO_STANDIN_INTEGRATIONS)
+    with serving(lambda: dt.datetime.now(dt.UTC)):
+        for integration in integrations:
+            first = poll_source(integration.pk)
+            assert (first.error, first.recorded and first.recorded.new_runs) == ("", 48)
+    before = Run.objects.count()
+    an_hour_on = dt.datetime.now(dt.UTC) + RUN_EVERY
+    with serving(lambda: an_hour_on):  # restarted an hour later: its history has one run more
+        outcomes = {i.key: poll_source(i.pk) for i in integrations}
+    assert {key: (o.error, o.recorded and o.recorded.new_runs) for key, o in outcomes.items()} == dict.fromkeys(
+        DEMO_STANDIN_INTEGRATIONS, ("", 1)
+    )
+    assert Run.objects.count() == before + len(DEMO_STANDIN_INTEGRATIONS)
 
 
 def test_discovery_finds_what_the_demo_standins_run_that_no_spec_describes(standins):
