@@ -11,11 +11,13 @@ from urllib.parse import parse_qs
 import pytest
 from django.core.cache import cache
 
+from catalog.models import Integration, PlatformAccount
 from monitoring.platforms import get_adapter, no_replay_reason
 from monitoring.platforms.azure_logic_apps import adapter as azure
 from monitoring.platforms.azure_logic_apps.standin import run, workflow
 from monitoring.platforms.contract import DiscoveredProcess, PollError, PollTarget
 from monitoring.platforms.outbound import MAX_PAGES
+from tests.monitoring.conftest import make_integration
 from tests.monitoring.standins import Answer, AzureLogicAppsStandIn, EntraTokenStandIn
 
 ENV = "PLUMBLINE_CRED_TEST_AZURE_LOGIC_APPS"
@@ -77,6 +79,19 @@ class Azure:
 
 def at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
+
+
+def monitored(az: Azure) -> Integration:
+    """An integration whose health is read through a platform account pointing at these stand-ins."""
+    account = PlatformAccount.objects.create(
+        key="azure-prod",
+        platform="azure-logic-apps",
+        base_url=az.arm.base_url,
+        account_id=f"{SUBSCRIPTION}/{GROUP}",
+        secret_env=ENV,
+        token_url=az.tokens.token_url,
+    )
+    return make_integration(kind="azure-logic-apps", health_account=account, health_ref="invoice-sync")
 
 
 def test_a_succeeded_run_is_a_successful_run_with_its_times(outbound_client):
@@ -348,21 +363,11 @@ def test_the_adapter_is_registered_without_replay():
 
 @pytest.mark.django_db
 def test_discovery_finds_a_workflow_no_spec_describes():
-    from catalog.models import PlatformAccount
     from monitoring.ingest.discovery import discover_platforms
     from monitoring.models import ObservedConnection
-    from tests.monitoring.conftest import make_integration
 
     with Azure(workflows=[workflow("invoice-sync"), workflow("shadow-export")]).running() as az:
-        account = PlatformAccount.objects.create(
-            key="azure-prod",
-            platform="azure-logic-apps",
-            base_url=az.arm.base_url,
-            account_id=f"{SUBSCRIPTION}/{GROUP}",
-            secret_env=ENV,
-            token_url=az.tokens.token_url,
-        )
-        make_integration(kind="azure-logic-apps", health_account=account, health_ref="invoice-sync")
+        account = monitored(az).health_account
         report = discover_platforms()
     assert report.errors == {} and report.seen == 2
     assert set(ObservedConnection.objects.filter(account=account).values_list("ref", flat=True)) == {
@@ -373,23 +378,14 @@ def test_discovery_finds_a_workflow_no_spec_describes():
 
 @pytest.mark.django_db
 def test_a_disabled_workflow_polled_through_the_pipeline_is_down_with_its_reason():
-    from catalog.models import PlatformAccount
     from monitoring.ingest.polling import poll_source
     from monitoring.models import Run
-    from tests.monitoring.conftest import make_integration, source_of
+    from tests.monitoring.conftest import source_of
 
     now = dt.datetime.now(dt.UTC)
     started = (now - dt.timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
     with Azure(run("r1", "Succeeded", started)).running() as az:
-        account = PlatformAccount.objects.create(
-            key="azure-prod",
-            platform="azure-logic-apps",
-            base_url=az.arm.base_url,
-            account_id=f"{SUBSCRIPTION}/{GROUP}",
-            secret_env=ENV,
-            token_url=az.tokens.token_url,
-        )
-        integration = make_integration(kind="azure-logic-apps", health_account=account, health_ref="invoice-sync")
+        integration = monitored(az)
         poll_source(integration.pk)
         up = source_of(integration)
         az.arm.workflows[0]["properties"]["state"] = "Disabled"
@@ -408,11 +404,10 @@ def test_a_disabled_workflow_polled_through_the_pipeline_is_down_with_its_reason
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_celery_worker_polls_the_workflow_through_the_stand_ins_and_stores_its_runs():
-    from catalog.models import PlatformAccount
     from monitoring import tasks
     from monitoring.models import HealthSource, Run
     from tests.celery_worker import celery_worker, redis_broker
-    from tests.monitoring.conftest import make_integration, source_of
+    from tests.monitoring.conftest import source_of
     from tests.monitoring.test_workers import wait_for
 
     now = dt.datetime.now(dt.UTC)
@@ -429,15 +424,7 @@ def test_a_celery_worker_polls_the_workflow_through_the_stand_ins_and_stores_its
         page_size=2,
     )
     with az.running():
-        account = PlatformAccount.objects.create(
-            key="azure-prod",
-            platform="azure-logic-apps",
-            base_url=az.arm.base_url,
-            account_id=f"{SUBSCRIPTION}/{GROUP}",
-            secret_env=ENV,
-            token_url=az.tokens.token_url,
-        )
-        integration = make_integration(kind="azure-logic-apps", health_account=account, health_ref="invoice-sync")
+        integration = monitored(az)
         HealthSource.objects.filter(integration=integration).update(next_poll_at=now - dt.timedelta(minutes=1))
         worker_env = {"PLUMBLINE_OUTBOUND_ALLOW": "127.0.0.1/32", ENV: f"{CLIENT_ID}:{CLIENT_SECRET}"}
         with celery_worker("azure-poll", **worker_env), redis_broker():
