@@ -138,6 +138,21 @@ class StandIn:
         handler.wfile.write(body)
 
 
+def token_client(request: Recorded, clients: dict[str, str], refused: Answer) -> Answer | str:
+    """An OAuth2 client-credentials token request (RFC 6749 4.4: a form body): the client_id when it names
+    one of `clients` ({client_id: client_secret}) with its secret, else the answer refusing it (415 not a
+    form, 400 another grant, `refused` a client or secret the token service does not know)."""
+    if request.headers.get("content-type") != "application/x-www-form-urlencoded":
+        return Answer(415, {"error": "unsupported_media_type"})
+    form = {k: v[-1] for k, v in parse_qs(request.body.decode()).items()}
+    if form.get("grant_type") != "client_credentials":
+        return Answer(400, {"error": "unsupported_grant_type"})
+    client_id = form.get("client_id", "")
+    if client_id not in clients or clients[client_id] != form.get("client_secret"):
+        return refused
+    return client_id
+
+
 def bearer_ok(request: Recorded, token: str) -> bool:
     return request.headers.get("authorization") == f"Bearer {token}"
 

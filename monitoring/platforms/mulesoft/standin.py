@@ -9,9 +9,8 @@ import itertools
 import re
 import time
 from typing import Any
-from urllib.parse import parse_qs
 
-from monitoring.platforms.standin import REFUSED, Answer, Recorded, StandIn
+from monitoring.platforms.standin import REFUSED, Answer, Recorded, StandIn, token_client
 
 TOKEN_PATH = "/accounts/api/v2/oauth2/token"  # noqa: S105 (a path, not a password)
 AMC = r"/amc/application-manager/api/v2/organizations/([\w-]+)/environments/([\w-]+)/deployments"
@@ -59,14 +58,8 @@ class MuleSoftStandIn(StandIn):
         self.issued.clear()
 
     def _token(self, request: Recorded, match: re.Match[str]) -> Answer:
-        if request.headers.get("content-type") != "application/x-www-form-urlencoded":
-            return Answer(415, {"error": "unsupported_media_type"})
-        form = {k: v[-1] for k, v in parse_qs(request.body.decode()).items()}
-        if form.get("grant_type") != "client_credentials":
-            return Answer(400, {"error": "unsupported_grant_type"})
-        client_id = form.get("client_id", "")
-        if client_id not in self.clients or self.clients[client_id] != form.get("client_secret"):
-            return Answer(401, {"error": "invalid_client"})
+        if isinstance(client := token_client(request, self.clients, Answer(401, {"error": "invalid_client"})), Answer):
+            return client
         access_token = f"issued-{next(self._serial)}"
         self.issued[access_token] = time.monotonic() + (self.token_lifetime or 3600)
         body: dict[str, Any] = {"access_token": access_token, "token_type": "bearer"}

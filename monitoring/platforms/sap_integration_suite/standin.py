@@ -11,9 +11,9 @@ import itertools
 import re
 import time
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import quote, unquote
 
-from monitoring.platforms.standin import REFUSED, Answer, Recorded, StandIn
+from monitoring.platforms.standin import REFUSED, Answer, Recorded, StandIn, token_client
 
 TOKEN_PATH = "/oauth/token"  # noqa: S105 (a path, not a password)
 API = "/api/v1"
@@ -71,14 +71,9 @@ class SapIntegrationSuiteStandIn(StandIn):
         super()._dispatch(handler)
 
     def _token(self, request: Recorded, match: re.Match[str]) -> Answer:
-        if request.headers.get("content-type") != "application/x-www-form-urlencoded":
-            return Answer(415, {"error": "unsupported_media_type"})
-        form = {k: v[-1] for k, v in parse_qs(request.body.decode()).items()}
-        if form.get("grant_type") != "client_credentials":
-            return Answer(400, {"error": "unsupported_grant_type"})
-        client_id = form.get("client_id", "")
-        if client_id not in self.clients or self.clients[client_id] != form.get("client_secret"):
-            return Answer(401, {"error": "unauthorized", "error_description": "Bad credentials"})
+        refused = Answer(401, {"error": "unauthorized", "error_description": "Bad credentials"})
+        if isinstance(client := token_client(request, self.clients, refused), Answer):
+            return client
         token = f"issued-{next(self._serial)}"
         self.issued[token] = time.monotonic() + self.token_lifetime
         body = {
