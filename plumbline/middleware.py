@@ -63,18 +63,26 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
             return None
-        view = request.resolver_match.func if request.resolver_match else None
-        response: HttpResponse
-        if isinstance(getattr(view, "cls", None), type) and issubclass(view.cls, APIView):  # type: ignore[union-attr]
-            response = JsonResponse({"detail": MESSAGE}, status=503)
-        elif getattr(view, "plain_text_errors", False):  # machine endpoints such as pings
-            response = HttpResponse(MESSAGE, status=503, content_type="text/plain; charset=utf-8")
-        else:
-            response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return database_unavailable(request.resolver_match.func if request.resolver_match else None)
+
+
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def database_unavailable(view: Callable[..., Any] | None) -> HttpResponse:
+    """503 with Retry-After, as the view's callers read it: JSON for the API, text for machine
+    endpoints (views marked plain_text_errors, such as pings), the 503 page for people."""
+    response: HttpResponse
+    if isinstance(getattr(view, "cls", None), type) and issubclass(view.cls, APIView):  # type: ignore[union-attr]
+        response = JsonResponse({"detail": MESSAGE}, status=503)
+    elif getattr(view, "plain_text_errors", False):
+        response = HttpResponse(MESSAGE, status=503, content_type="text/plain; charset=utf-8")
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

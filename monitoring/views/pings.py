@@ -73,7 +73,7 @@ def slug_ping(request: HttpRequest, ping_key: str, slug: str, signal: str = "suc
     return _answer(request, record)
 
 
-# Heartbeat senders are scripts: refusals (a database outage too: plumbline/middleware.py) come as text.
+# Heartbeat senders are scripts: refusals (a database outage too: monitoring/middleware.py) come as text.
 ping.plain_text_errors = True  # type: ignore[attr-defined]
 slug_ping.plain_text_errors = True  # type: ignore[attr-defined]
 
