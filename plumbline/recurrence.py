@@ -6,6 +6,7 @@ days). Pure: no database; the maintenance checks of monitoring ask it "which occ
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -107,7 +108,7 @@ class Recurrence:
                 months = every * (12 if freq == "YEARLY" else 1)
                 gone = (since.year - self.start.year) * 12 + since.month - self.start.month
                 start = self.start + relativedelta(months=max(0, gone // months - 1) * months)
-        return rrulestr(self._explicit, dtstart=start, cache=False)  # type: ignore[return-value]
+        return rrulestr(self._explicit, dtstart=start, cache=False)
 
     def _instant(self, wall: dt.datetime) -> dt.datetime:
         # A wall time skipped by a spring-forward is read with the offset before the change (PEP 495).
@@ -199,7 +200,7 @@ def recurrence(rule: str, start: dt.time | dt.datetime, duration_minutes: int, z
     if "BYSETPOS" not in parts:
         step = _shortest_gap(found)
         if step is not None and step < found.duration:
-            raise RecurrenceError(f"occurrences {step} apart cannot each last {found.duration}")
+            raise RecurrenceError(f"occurrences {_span(step)} apart cannot each last {_span(found.duration)}")
     return found
 
 
@@ -210,7 +211,7 @@ def _shortest_gap(found: Recurrence) -> dt.timedelta | None:
         starts.append(occurrence)
         if len(starts) == 8:
             break
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     return min(gaps) if gaps else None
 
 
@@ -236,6 +237,11 @@ def _rule_words(parts: dict[str, str]) -> str:
     if "UNTIL" in parts:
         words += f", until {parts['UNTIL'][:4]}-{parts['UNTIL'][4:6]}-{parts['UNTIL'][6:8]}"
     return words
+
+
+def _span(length: dt.timedelta) -> str:
+    minutes = int(length / dt.timedelta(minutes=1))
+    return f"{minutes / 60:g} hours" if minutes % 60 == 0 else f"{minutes} minutes"
 
 
 def parts_text(parts: dict[str, str]) -> str:

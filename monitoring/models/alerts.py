@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 
 from catalog.choices import HealthState
 from monitoring.models.choices import Channel
+from plumbline.recurrence import Recurrence
 
 
 class Flip(models.Model):
@@ -63,16 +67,31 @@ class Alert(models.Model):
 
 
 class MaintenanceWindow(models.Model):
-    """A planned outage of a system: flips of integrations touching it raise no alerts meanwhile."""
+    """A planned outage of a system, planned in the app: flips of integrations touching it raise no
+    alerts meanwhile. One-off (starts_at to ends_at), or recurring: an RRULE from the local time of
+    starts_at in `timezone`, each occurrence `duration_minutes` long, ending at ends_at (None: never).
+    A spec's windows are its System document's `maintenance:` list (catalog.System.maintenance)."""
 
     system = models.ForeignKey("catalog.System", on_delete=models.CASCADE, related_name="maintenance_windows")
     starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=300, blank=True)
+    rrule = models.CharField(max_length=500, blank=True)
+    timezone = models.CharField(max_length=64, blank=True)
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-starts_at"]
         indexes = [models.Index(fields=["system", "ends_at"])]
 
     def __str__(self) -> str:
+        if self.rrule:
+            return f"{self.system_id} {self.rrule} from {self.starts_at:%Y-%m-%d %H:%M}"
         return f"{self.system_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+    def recurrence(self) -> Recurrence | None:
+        """The rule of a recurring window (checked when planned), None for a one-off."""
+        if not self.rrule or not self.duration_minutes:
+            return None
+        wall = self.starts_at.astimezone(ZoneInfo(self.timezone)).replace(tzinfo=None)
+        return Recurrence(self.rrule, wall, dt.timedelta(minutes=self.duration_minutes), self.timezone)
