@@ -17,7 +17,11 @@ ENTRY_FIELDS = ("rrule", "start", "duration_minutes", "timezone", "reason")
 REQUIRED = ("rrule", "start", "duration_minutes", "timezone")
 START_RE = re.compile(r"^(?:(\d{4}-\d{2}-\d{2})[T ])?(\d{2}):(\d{2})$")
 # The part of the rule a RecurrenceError is about, to name the field at fault.
-_FIELD_OF_PROBLEM = (("duration", "duration_minutes"), ("unknown time zone", "timezone"), ("COUNT needs a start", "start"))
+_FIELD_OF_PROBLEM = (
+    ("duration", "duration_minutes"),
+    ("unknown time zone", "timezone"),
+    ("COUNT needs a start", "start"),
+)
 
 
 def parse_start(value: str) -> dt.time | dt.datetime:
