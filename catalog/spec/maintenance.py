@@ -10,7 +10,7 @@ from typing import Any
 
 from catalog.spec import checks
 from catalog.spec.checks import Invalid
-from plumbline.recurrence import Recurrence, RecurrenceError, recurrence
+from plumbline.recurrence import EPOCH, Recurrence, RecurrenceError, recurrence
 
 ENTRIES_MAX = 50
 ENTRY_FIELDS = ("rrule", "start", "duration_minutes", "timezone", "reason")
@@ -38,8 +38,15 @@ def parse_start(value: str) -> dt.time | dt.datetime:
 
 
 def entry_recurrence(entry: dict[str, Any]) -> Recurrence:
-    """The Recurrence of a clean entry (as maintenance_list returns them)."""
+    """The Recurrence of an entry, every check of plumbline.recurrence made (RecurrenceError)."""
     return recurrence(entry["rrule"], parse_start(entry["start"]), entry["duration_minutes"], entry["timezone"])
+
+
+def stored_recurrence(entry: dict[str, Any]) -> Recurrence:
+    """The Recurrence of an entry checked when imported: read many times, checked once."""
+    start = parse_start(entry["start"])
+    wall = start if isinstance(start, dt.datetime) else dt.datetime.combine(EPOCH, start)
+    return Recurrence(entry["rrule"], wall, dt.timedelta(minutes=entry["duration_minutes"]), entry["timezone"])
 
 
 def _entry(item: Any, where: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from catalog.models import System
-from catalog.spec.maintenance import entry_recurrence
+from catalog.spec.maintenance import stored_recurrence
 from monitoring.models import MaintenanceWindow
 from plumbline.recurrence import Recurrence
 
@@ -53,7 +53,7 @@ def spec_windows(system: System) -> list[Window]:
     """The windows a system's spec lists (already checked on import)."""
     found = []
     for entry in system.maintenance or []:
-        repeats = entry_recurrence(entry)
+        repeats = stored_recurrence(entry)
         begins = repeats.start.replace(tzinfo=repeats.zone).astimezone(dt.UTC)
         # No end here: the rule's own COUNT or UNTIL ends it, and counting to it would walk every occurrence.
         found.append(Window(system, entry.get("reason", ""), begins, None, repeats, from_spec=True))
