@@ -17,6 +17,9 @@ from catalog.spec.maintenance import stored_recurrence
 from monitoring.models import MaintenanceWindow
 from plumbline.recurrence import Recurrence
 
+# How a flip held by a window says so (Flip.suppressed_reason).
+HELD_PREFIX = "maintenance window of "
+
 
 @dataclass(frozen=True)
 class Window:
@@ -40,7 +43,7 @@ class Window:
 
     @property
     def why(self) -> str:
-        return f"maintenance window of {self.system.display_name}: {self.reason}"[:300]
+        return f"{HELD_PREFIX}{self.system.display_name}: {self.reason}"[:300]
 
 
 @dataclass(frozen=True)

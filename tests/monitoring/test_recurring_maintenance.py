@@ -9,6 +9,7 @@ import pytest
 
 from catalog.spec.importer import import_sources
 from monitoring.alerting.maintenance import in_maintenance, windows_of
+from monitoring.alerting.release import release_held
 from monitoring.models import Alert, Flip, MaintenanceWindow
 from tests.monitoring.conftest import T0, make_integration, make_system, minutes
 from tests.monitoring.test_alerts import fail, succeed
@@ -117,3 +118,26 @@ def test_the_windows_of_every_system_involved_are_read_in_one_query(django_asser
         windows = windows_of(systems, T0, T0 + WEEK)
     held = [in_maintenance(windows, [s.pk], T0 + dt.timedelta(days=1, minutes=30)) for s in systems]
     assert all(h is not None and h.until == T0 + dt.timedelta(days=1, minutes=60) for h in held)
+
+
+def test_an_outage_held_by_the_window_and_outlasting_it_alerts_once_when_the_window_is_over():
+    plan_in_app()
+    integration = make_integration()
+    fail(integration, T0 + minutes(10))
+    assert release_held(T0 + minutes(59)) == 0  # still inside
+    assert release_held(T0 + minutes(60)) == 1
+    assert release_held(T0 + minutes(61)) == 0  # once
+    alert = Alert.objects.get()
+    assert alert.subject == "[Plumbline] Invoices is FAILING"
+    assert Flip.objects.get(to_state="failing").suppressed_reason == (
+        "maintenance window of Erp: ERP weekly patching (alerted once the window was over)"
+    )
+
+
+def test_an_outage_that_ended_inside_the_window_is_never_released():
+    plan_in_app()
+    integration = make_integration()
+    fail(integration, T0 + minutes(10))
+    succeed(integration, T0 + minutes(20))
+    assert release_held(T0 + minutes(90)) == 0
+    assert not Alert.objects.exists()
