@@ -4,11 +4,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from catalog.choices import HealthState
 from monitoring.models.choices import Channel
-from plumbline.recurrence import Recurrence
+from plumbline import recurrence as recurrences
+from plumbline.recurrence import Recurrence, RecurrenceError
 
 
 class Flip(models.Model):
@@ -88,6 +90,22 @@ class MaintenanceWindow(models.Model):
         if self.rrule:
             return f"{self.system_id} {self.rrule} from {self.starts_at:%Y-%m-%d %H:%M}"
         return f"{self.system_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+    def clean(self) -> None:
+        """A window saved in the admin is checked as the maintenance page checks it; a recurring one
+        ends with its rule's last occurrence."""
+        if not self.rrule:
+            if self.ends_at is None:
+                raise ValidationError({"ends_at": "is required for a window that does not repeat"})
+            return
+        if not self.timezone or not self.duration_minutes or self.starts_at is None:
+            raise ValidationError("a recurring window needs a start, a time zone and a duration")
+        try:
+            wall = self.starts_at.astimezone(recurrences.zone_named(self.timezone)).replace(tzinfo=None)
+            repeats = recurrences.recurrence(self.rrule, wall, self.duration_minutes, self.timezone)
+        except RecurrenceError as error:
+            raise ValidationError({"rrule": str(error)}) from None
+        self.ends_at = repeats.last_end()
 
     def recurrence(self) -> Recurrence | None:
         """The rule of a recurring window (checked when planned), None for a one-off."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from catalog.spec.importer import import_sources
 from monitoring.alerting.maintenance import in_maintenance, windows_of
@@ -141,3 +142,15 @@ def test_an_outage_that_ended_inside_the_window_is_never_released():
     succeed(integration, T0 + minutes(20))
     assert release_held(T0 + minutes(90)) == 0
     assert not Alert.objects.exists()
+
+
+def test_a_window_saved_in_the_admin_is_checked_like_one_planned_on_the_page():
+    window = MaintenanceWindow(
+        system=make_system("erp"), starts_at=T0, rrule="FREQ=MINUTELY", timezone="UTC", duration_minutes=5
+    )
+    with pytest.raises(ValidationError) as refused:
+        window.full_clean()
+    assert "FREQ=MINUTELY is not allowed" in str(refused.value.message_dict["rrule"])
+    window.rrule = "FREQ=DAILY;COUNT=2"
+    window.full_clean()
+    assert window.ends_at == T0 + dt.timedelta(days=1, minutes=5)
