@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,6 +25,18 @@ REFUSED_PARTS = {"BYHOUR", "BYMINUTE", "BYSECOND", "DTSTART", "BYEASTER"}
 KNOWN_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY", "BYMONTHDAY", "BYMONTH"}
 KNOWN_PARTS |= {"BYYEARDAY", "BYWEEKNO", "BYSETPOS"}
 COUNT_MAX = 1000
+UNTIL_RE = re.compile(r"\d{8}(T\d{6}Z?)?")
+# Dated starts stay far from the ends of datetime's range, where working out an occurrence overflows.
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+PROBE_YEARS = 7
+# With INTERVAL above 1, the parts that always leave a date in each period: a rule such as
+# FREQ=DAILY;INTERVAL=7;BYDAY=TU from a Monday would match no date, found only by walking 8,000 years.
+INTERVAL_PARTS = {
+    "DAILY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"},
+    "WEEKLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY"},
+    "MONTHLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY", "BYMONTHDAY", "BYSETPOS"},
+    "YEARLY": {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY", "BYMONTH", "BYMONTHDAY", "BYSETPOS"},
+}
 LONGEST = dt.timedelta(days=14)
 DAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday"}
 DAY_NAMES |= {"SA": "Saturday", "SU": "Sunday"}
@@ -182,6 +195,10 @@ def recurrence(rule: str, start: dt.time | dt.datetime, duration_minutes: int, z
     for name, most in (("INTERVAL", 1000), ("COUNT", COUNT_MAX)):
         if name in parts and not (parts[name].isdigit() and 1 <= int(parts[name]) <= most):
             raise RecurrenceError(f"{name} must be a whole number from 1 to {most}")
+    if "UNTIL" in parts and not UNTIL_RE.fullmatch(parts["UNTIL"]):
+        raise RecurrenceError("UNTIL must be a date (20271231) or a time (20271231T235959, Z for UTC)")
+    if isinstance(start, dt.datetime) and not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise RecurrenceError(f"start must be in the years {FIRST_YEAR} to {LAST_YEAR}")
     if "COUNT" in parts and isinstance(start, dt.time):
         raise RecurrenceError("COUNT needs a start with a date (2027-01-03T02:00): it counts from there")
     wall = start if isinstance(start, dt.datetime) else dt.datetime.combine(EPOCH, start)
@@ -191,28 +208,51 @@ def recurrence(rule: str, start: dt.time | dt.datetime, duration_minutes: int, z
         dt.timedelta(minutes=duration_minutes),
         zone_name,
     )
+    if int(parts.get("INTERVAL", "1")) > 1 and parts.keys() - INTERVAL_PARTS[freq]:
+        allowed = ", ".join(sorted(INTERVAL_PARTS[freq] - {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"})) or "none"
+        raise RecurrenceError(f"with INTERVAL, FREQ={freq} takes only these BY parts: {allowed}")
     try:
-        first = next(iter(rrulestr(found._explicit, dtstart=found.start, cache=False)), None)
-    except (ValueError, TypeError, KeyError, IndexError) as error:
+        ever = _ever_matches(found)
+        first = _first_occurrences(found) if ever else []
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
         raise RecurrenceError(f"cannot be read: {error}") from None
-    if first is None and "UNTIL" not in parts:
+    if not ever:
         raise RecurrenceError("never happens (no date matches every part)")
-    if "BYSETPOS" not in parts:
-        step = _shortest_gap(found)
-        if step is not None and step < found.duration:
-            raise RecurrenceError(f"occurrences {_span(step)} apart cannot each last {_span(found.duration)}")
+    if not first and "UNTIL" not in parts:
+        raise RecurrenceError(f"does not happen within {PROBE_YEARS} years of its start (no date matches every part)")
+    gaps = [b - a for a, b in itertools.pairwise(first)]
+    if gaps and min(gaps) < found.duration:
+        raise RecurrenceError(f"occurrences {_span(min(gaps))} apart cannot each last {_span(found.duration)}")
     return found
 
 
-def _shortest_gap(found: Recurrence) -> dt.timedelta | None:
-    """The least time between starts over the first few occurrences (overlapping windows are a mistake)."""
-    starts = []
-    for occurrence in rrulestr(found._explicit, dtstart=found.start, cache=False):
-        starts.append(occurrence)
-        if len(starts) == 8:
-            break
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    return min(gaps) if gaps else None
+def _ever_matches(found: Recurrence) -> bool:
+    """Whether any date matches the rule's BY parts. The Gregorian calendar repeats every 400 years, so
+    the dates are looked for from the same year of the cycle in 9200-9599: a rule matching no date is
+    walked to the year 9999 (where dateutil stops), not from today (8,000 years of days)."""
+    parts = parse_parts(found._explicit)
+    for name in ("COUNT", "UNTIL", "INTERVAL", "BYSETPOS"):
+        parts.pop(name, None)
+    ordinal = any(day[:1] in "+-0123456789" for day in parts.get("BYDAY", "").split(",") if day)
+    if parts["FREQ"] != "YEARLY" and not ordinal:
+        parts["FREQ"] = "YEARLY"  # the same dates, a year at a time
+    late = found.start.replace(year=9200 + found.start.year % 400)
+    return next(iter(rrulestr(parts_text(parts), dtstart=late, cache=False)), None) is not None
+
+
+def _first_occurrences(found: Recurrence) -> list[dt.datetime]:
+    """Up to 8 first occurrences, looked for only PROBE_YEARS past the start: a rule matching no date
+    would otherwise be walked day by day to the year 9999."""
+    parts = parse_parts(found._explicit)
+    parts.pop("COUNT", None)
+    horizon = found.start + relativedelta(years=PROBE_YEARS)
+    if "UNTIL" not in parts or _until_wall(parts["UNTIL"]) > horizon:
+        parts["UNTIL"] = f"{horizon:%Y%m%dT%H%M%S}"
+    return list(itertools.islice(rrulestr(parts_text(parts), dtstart=found.start, cache=False), 8))
+
+
+def _until_wall(until: str) -> dt.datetime:
+    return dt.datetime.strptime(until[:15], "%Y%m%dT%H%M%S" if len(until) >= 15 else "%Y%m%d")
 
 
 def _rule_words(parts: dict[str, str]) -> str:

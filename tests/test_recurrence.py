@@ -4,6 +4,7 @@ daylight-saving changes, rules refused when they cannot be expanded sensibly, an
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from dateutil.rrule import rrulestr
@@ -112,6 +113,9 @@ def test_count_counts_from_the_dated_start():
         ("FREQ=DAILY;INTERVAL=0", 60, "UTC", "INTERVAL must be a whole number from 1 to 1000"),
         ("FREQ=DAILY;X-NAME=1", 60, "UTC", "unknown rule part X-NAME"),
         ("not a rule", 60, "UTC", "'not a rule' is not NAME=VALUE"),
+        ("FREQ=DAILY;INTERVAL=7;BYDAY=TU", 60, "UTC", "with INTERVAL, FREQ=DAILY takes only these BY parts: none"),
+        ("FREQ=DAILY;UNTIL=2027", 60, "UTC", "UNTIL must be a date (20271231) or a time"),
+        ("FREQ=DAILY;UNTIL=99991231T235959Z", 60, "UTC", "cannot be read"),
         ("FREQ=DAILY", 60, "Mars/Olympus", "unknown time zone 'Mars/Olympus'"),
         ("FREQ=DAILY", 60, "../../etc/passwd", "unknown time zone"),
         ("FREQ=WEEKLY", 0, "UTC", "duration must be 1 minute to 14 days"),
@@ -142,3 +146,23 @@ def test_a_rule_that_cannot_be_expanded_sensibly_is_refused_saying_why(rule, min
 )
 def test_a_rule_reads_in_words_where_it_is_a_common_one(rule, words):
     assert recurrence(rule, dt.time(2, 0), 120, "Europe/Berlin").describe() == words
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=WEEKLY;BYMONTH=4;BYMONTHDAY=31",
+        "FREQ=MONTHLY;BYDAY=1SU;BYMONTHDAY=30",
+    ],
+)
+def test_a_rule_matching_no_date_is_refused_without_walking_to_the_year_9999(rule):
+    started = time.monotonic()
+    with pytest.raises(RecurrenceError, match="never happens"):
+        recurrence(rule, dt.time(2, 0), 60, "UTC")
+    assert time.monotonic() - started < 1  # walking day by day to 9999 takes over ten seconds
+
+
+def test_a_dated_start_far_outside_the_calendar_we_keep_is_refused():
+    with pytest.raises(RecurrenceError, match="start must be in the years 1970 to 2199"):
+        recurrence("FREQ=DAILY", dt.datetime(9999, 12, 31, 23, 0), 60, "UTC")
