@@ -197,6 +197,8 @@ def recurrence(rule: str, start: dt.time | dt.datetime, duration_minutes: int, z
             raise RecurrenceError(f"{name} must be a whole number from 1 to {most}")
     if "UNTIL" in parts and not UNTIL_RE.fullmatch(parts["UNTIL"]):
         raise RecurrenceError("UNTIL must be a date (20271231) or a time (20271231T235959, Z for UTC)")
+    if "UNTIL" in parts and not FIRST_YEAR <= int(parts["UNTIL"][:4]) <= LAST_YEAR:
+        raise RecurrenceError(f"UNTIL must be in the years {FIRST_YEAR} to {LAST_YEAR}")
     if isinstance(start, dt.datetime) and not FIRST_YEAR <= start.year <= LAST_YEAR:
         raise RecurrenceError(f"start must be in the years {FIRST_YEAR} to {LAST_YEAR}")
     if "COUNT" in parts and isinstance(start, dt.time):
