@@ -9,6 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from catalog.spec.importer import import_sources
+from monitoring import conf
+from monitoring.alerting.escalation import escalate_due
 from monitoring.alerting.maintenance import in_maintenance, windows_of
 from monitoring.alerting.release import release_held
 from monitoring.models import Alert, Flip, MaintenanceWindow
@@ -154,3 +156,13 @@ def test_a_window_saved_in_the_admin_is_checked_like_one_planned_on_the_page():
     window.rrule = "FREQ=DAILY;COUNT=2"
     window.full_clean()
     assert window.ends_at == T0 + dt.timedelta(days=1, minutes=5)
+
+
+def test_an_outage_alerted_once_the_window_was_over_escalates_like_any_other():
+    plan_in_app()
+    integration = make_integration()
+    fail(integration, T0 + minutes(10))
+    release_held(T0 + minutes(60))
+    Alert.objects.update(sent_at=T0 + minutes(60))
+    escalate_due(T0 + minutes(60) + dt.timedelta(minutes=conf.escalate_after_minutes() + 1))
+    assert Flip.objects.get(to_state="failing").escalation_level > 0  # a held flip never escalates
