@@ -165,4 +165,4 @@ def test_an_outage_alerted_once_the_window_was_over_escalates_like_any_other():
     release_held(T0 + minutes(60))
     Alert.objects.update(sent_at=T0 + minutes(60))
     escalate_due(T0 + minutes(60) + dt.timedelta(minutes=conf.escalate_after_minutes() + 1))
-    assert Flip.objects.get(to_state="failing").escalation_level > 0  # a held flip never escalates
+    assert Flip.objects.get(to_state="failing").escalation_level > 0  # escalated, though its reason says it was held
