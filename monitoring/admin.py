@@ -13,7 +13,7 @@ from monitoring.models import DeadPing, MaintenanceWindow
 class MaintenanceWindowAdmin(admin.ModelAdmin):
     """Maintenance windows are entered here; they suppress alerts for integrations touching the system."""
 
-    list_display = ("system", "starts_at", "ends_at", "reason")
+    list_display = ("system", "starts_at", "ends_at", "rrule", "timezone", "duration_minutes", "reason")
     list_filter = ("system",)
 
 

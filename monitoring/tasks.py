@@ -61,9 +61,12 @@ def evaluate_lateness() -> int:
 def send_alerts() -> int:
     from monitoring.alerting.delivery import send_pending
     from monitoring.alerting.planning import plan_pending
+    from monitoring.alerting.release import release_held
 
     # Flips whose planner died (older than a lateness pass takes) are planned here.
     plan_pending(min_age_seconds=120)
+    # Outages a maintenance window held that outlast it.
+    release_held()
     return send_pending()
 
 

@@ -86,6 +86,8 @@ def _value_field(kind: Kind, spec_field: Field) -> serializers.Field:
         return serializers.IntegerField(min_value=least, max_value=checks.MAX_INTEGER, **options)
     if isinstance(model_field, models.FloatField):
         return serializers.FloatField(min_value=0, max_value=checks.MAX_HOURS, **options)
+    if spec_field.path == "maintenance":  # System: recurring windows (docs/spec-format.md)
+        return serializers.ListField(child=serializers.DictField(), **options)
     if isinstance(model_field, models.JSONField):
         return serializers.ListField(child=serializers.CharField(), **options)
     if isinstance(model_field, models.URLField):

@@ -25,6 +25,9 @@ class System(models.Model):
     )
     # When the major part of `version` last changed: specs reviewed before it are stale.
     major_version_changed_at = models.DateTimeField(null=True, blank=True)
+    # The spec's recurring maintenance windows (catalog/spec/maintenance.py); windows planned in the app
+    # are monitoring's MaintenanceWindow rows.
+    maintenance = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

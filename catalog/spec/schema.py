@@ -16,6 +16,7 @@ from catalog.models import GoLive, Integration, Person, PlatformAccount, System
 from catalog.spec import checks
 from catalog.spec.checks import Check, Invalid
 from catalog.spec.limits import DATA_OBJECTS_MAX, GOLIVE_INTEGRATIONS_MAX, MAPPINGS_MAX, NOTIFY_MAX
+from catalog.spec.maintenance import maintenance_list
 
 API_VERSION = "plumbline/v1"
 
@@ -102,6 +103,7 @@ SYSTEM = Kind(
         Field("vendor", "vendor", _text(), default=""),
         Field("version", "version", _text(50), default=""),
         _ref("owner", "owner", "Person"),
+        Field("maintenance", "maintenance", maintenance_list, default=[]),
     ),
 )
 
@@ -361,7 +363,8 @@ def validate(kind_name: str, doc: dict[str, Any]) -> tuple[CleanDocument | None,
         try:
             values[spec_field.path] = spec_field.check(raw)
         except Invalid as error:
-            errors.append((f"{spec_field.path}.{error.at}" if error.at else spec_field.path, str(error)))
+            at = f"{'' if error.at.startswith('[') else '.'}{error.at}" if error.at else ""
+            errors.append((f"{spec_field.path}{at}", str(error)))
     mappings = _clean_mappings(doc.get("mappings"), errors) if "mappings" in kind.list_fields else []
     integrations: list[str] = []
     if "integrations" in kind.list_fields and doc.get("integrations") is not None:

@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import Integration
 from monitoring import conf
 from monitoring.alerting.planning import Recipient, create_alerts
+from monitoring.alerting.release import RELEASED
 from monitoring.health.state import ALERTING_STATES
 from monitoring.models import Alert, Flip, HealthSource
 from monitoring.models.choices import Channel
@@ -41,9 +42,9 @@ def escalate_due(now: dt.datetime | None = None) -> int:
     acknowledged = Alert.objects.filter(acknowledged_at__isnull=False).values("flip_id")
     candidates = (
         Flip.objects.filter(
+            Q(suppressed_reason="") | Q(suppressed_reason__endswith=RELEASED),  # held, then alerted after all
             to_state__in=ALERTING_STATES,
             escalation_level__lt=TOP_LEVEL,
-            suppressed_reason="",
             alerts__escalation_level=F("escalation_level"),
             alerts__sent_at__lte=cutoff,
         )

@@ -17,8 +17,9 @@ from django.utils import timezone
 from catalog.choices import HealthState
 from catalog.models import Integration, Person, System
 from monitoring import conf
+from monitoring.alerting.maintenance import in_maintenance, windows_of
 from monitoring.health.state import flip_alerts
-from monitoring.models import Alert, Flip, MaintenanceWindow
+from monitoring.models import Alert, Flip
 from monitoring.models.choices import Channel
 
 Recipient = tuple[str, str]  # (channel, address)
@@ -140,20 +141,12 @@ def _systems(integration: Integration) -> frozenset[int]:
 
 def _suppressed(flips: Sequence[Flip], integrations: dict[int, Integration]) -> dict[int, str]:
     """Flips during a maintenance window of a system their integration touches, with why."""
-    system_ids = {s for i in integrations.values() for s in _systems(i)}
-    first, last = min(f.at for f in flips), max(f.at for f in flips)
-    windows = list(
-        MaintenanceWindow.objects.filter(
-            system_id__in=system_ids, starts_at__lte=last, ends_at__gte=first
-        ).select_related("system")
-    )
+    systems = {s.pk: s for i in integrations.values() for s in (i.source, i.target) if s is not None}
+    windows = windows_of(systems.values(), min(f.at for f in flips), max(f.at for f in flips))
     reasons = {}
     for flip in flips:
-        touched = _systems(integrations[flip.integration_id])
-        for window in windows:
-            if window.system_id in touched and window.starts_at <= flip.at <= window.ends_at:
-                reasons[flip.pk] = f"maintenance window of {window.system.display_name}: {window.reason}"[:300]
-                break
+        if held := in_maintenance(windows, sorted(_systems(integrations[flip.integration_id])), flip.at):
+            reasons[flip.pk] = held.window.why
     return reasons
 
 

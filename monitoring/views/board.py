@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from catalog import choices
 from catalog.choices import HealthKind
@@ -22,6 +23,7 @@ from catalog.filters import StrictFilterSet, StrictOrderingFilter
 from catalog.health import WORST_FIRST
 from catalog.models import Person, System
 from catalog.views import listing
+from monitoring.alerting.maintenance import InMaintenance, in_maintenance, windows_of
 from monitoring.health.readers import rank_of
 from monitoring.ingest.pending import apply_before_reading
 from monitoring.models import Flip, HealthSource
@@ -107,6 +109,15 @@ def reason_of(source: Any) -> Reason | None:
     return None
 
 
+def maintenance_of(sources: list[Any]) -> list[InMaintenance | None]:
+    """For each row, the maintenance window of a system it touches holding now (one query for the page)."""
+    now = timezone.now()
+    systems = {s.pk: s for source in sources for s in (source.integration.source, source.integration.target) if s}
+    windows = windows_of(systems.values(), now, now)
+    touched = [sorted(pk for pk in (r.integration.source_id, r.integration.target_id) if pk) for r in sources]
+    return [in_maintenance(windows, ids, now) for ids in touched]
+
+
 def state_counts(request: HttpRequest) -> list[dict[str, Any]]:
     """Rows per state under every filter but the state itself, worst first (one query)."""
     params = request.GET.copy()
@@ -128,8 +139,9 @@ def health_board(request: HttpRequest) -> HttpResponse:
         return listing.bad_parameters(request, errors)
     context = listing.list_context(request, filterset)
     counts = state_counts(request)
+    sources = list(context["page"].object_list)
     context.update(
-        rows=[(source, reason_of(source)) for source in context["page"].object_list],
+        rows=[(source, reason_of(source), held) for source, held in zip(sources, maintenance_of(sources), strict=True)],
         counts=counts,
         total=sum(row["count"] for row in counts),
         state=request.GET.get("state", ""),

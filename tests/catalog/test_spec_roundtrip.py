@@ -55,6 +55,12 @@ category: erp
 vendor: Oracle
 version: "2026.2"
 owner: ana.lopez@example.com
+maintenance:
+- rrule: FREQ=WEEKLY;BYDAY=SU
+  start: '02:00'
+  duration_minutes: 120
+  timezone: Europe/Berlin
+  reason: NetSuite weekly patching
 ---
 apiVersion: plumbline/v1
 kind: System
