@@ -17,7 +17,7 @@ from decimal import Decimal
 from catalog.health import RunCounts
 from catalog.models import Integration
 from catalog.models.findings import FindingCode, Severity
-from catalog.rules.finding import Facts, Finding, about, plural
+from catalog.rules.finding import Facts, Finding, about
 
 
 def within_tolerance(integration: Integration, expected: int, missing: int) -> bool:
@@ -33,14 +33,19 @@ def within_tolerance(integration: Integration, expected: int, missing: int) -> b
 
 
 def tolerance_text(integration: Integration) -> str:
+    """What the spec tolerates, as the message says it: "none", "5 records", "5 records or 0.5%"."""
     records = integration.reconciliation_tolerance_records
     percent = integration.reconciliation_tolerance_percent
     parts = []
     if records:
-        parts.append(plural(records, "record"))
+        parts.append(f"{records:,} record{'' if records == 1 else 's'}")
     if percent:
         parts.append(f"{Decimal(str(percent)).normalize():f}%")
-    return f"the tolerance of {' or '.join(parts)}" if parts else "no shortfall tolerated"
+    return " or ".join(parts) or "none"
+
+
+def _records(count: int) -> str:
+    return f"{count:,} record{'' if count == 1 else 's'}"
 
 
 def _share(missing: int, expected: int) -> str:
@@ -49,6 +54,10 @@ def _share(missing: int, expected: int) -> str:
 
 def _when(run: RunCounts) -> str:
     return f"run {run.external_id} ({run.run_at:%Y-%m-%d %H:%M} UTC)"
+
+
+def _beyond(integration: Integration) -> str:
+    return f"more than the spec's reconciliation tolerates ({tolerance_text(integration)})"
 
 
 def _severity(integration: Integration) -> str:
@@ -67,9 +76,8 @@ def records_dropped(integration: Integration, facts: Facts) -> Finding | None:
     if within_tolerance(integration, run.records_in, missing):
         return None
     message = (
-        f"{_when(run).capitalize()} took in {plural(run.records_in, 'record')} but moved {run.records_out:,} "
-        f"and failed {failed:,}: {missing:,} unaccounted for{_share(missing, run.records_in)}, beyond "
-        f"{tolerance_text(integration)}."
+        f"Run {_when(run)[4:]} took in {_records(run.records_in)} but moved {run.records_out:,} and failed "
+        f"{failed:,}: {missing:,} unaccounted for{_share(missing, run.records_in)}, {_beyond(integration)}."
     )
     remedy = (
         "Find the records the run took in but neither moved nor reported as failed, send them again, and "
@@ -94,9 +102,8 @@ def reconciliation_gap(integration: Integration, facts: Facts) -> Finding | None
     else:
         period = f"For {_when(run)}"
     message = (
-        f"{period}, the source counted {plural(run.source_count, 'record')} and the target "
-        f"{run.target_count:,}: a gap of {gap:,}{_share(gap, run.source_count)}, beyond "
-        f"{tolerance_text(integration)}."
+        f"{period}, the source counted {_records(run.source_count)} and the target {run.target_count:,}: "
+        f"a gap of {gap:,}{_share(gap, run.source_count)}, {_beyond(integration)}."
     )
     remedy = (
         "Compare the two systems for the period, record by record, and send what is missing (or remove what "
