@@ -103,7 +103,8 @@ def test_a_gap_at_the_tolerance_is_none_and_one_past_is_a_gap_naming_the_period(
     assert finding is not None
     assert finding.message == (
         "For 2026-11-25 00:00 to 2026-11-26 00:00 UTC (reported with run r-42 (2026-11-26 11:00 UTC)), the source "
-        "counted 500 records and the target 497: a gap of 3 (0.60%), more than the spec's reconciliation tolerates (2 records)."
+        "counted 500 records and the target 497: a gap of 3 (0.60%), more than the spec's reconciliation "
+        "tolerates (2 records)."
     )
 
 
