@@ -149,7 +149,9 @@ def build(
             records_in = sum(r.records_in or 0 for r in reported)
             records_out = sum(r.records_out or 0 for r in reported)
             what = reported[0].label.split(" ", 1)[0] if len(reported) == 1 else f"{len(reported)} runs here"
-            counted.append((x(runs[0].at), records_in, records_out, f"{what}: {records_in:,} in, {records_out:,} out"))
+            shown_in = f"{records_in:,}" if any(r.records_in is not None for r in reported) else "not reported"
+            shown_out = f"{records_out:,}" if any(r.records_out is not None for r in reported) else "not reported"
+            counted.append((x(runs[0].at), records_in, records_out, f"{what}: {shown_in} in, {shown_out} out"))
     _chart_records(timeline, counted)
 
     successes = [r.at for r in shown if r.status == "success"]
