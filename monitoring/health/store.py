@@ -79,7 +79,7 @@ def store_observations(
             latest = max(finished, key=lambda r: (r.run_at, r.pk))
             if source.last_run_at is None or latest.run_at >= source.last_run_at or latest.pk == source.last_run_id:
                 before = source.last_run if HealthSource.last_run.is_cached(source) else None
-                outcome.recounted = counts_disagree(latest) or (before is not None and counts_disagree(before))
+                outcome.recounted = _run_disagrees(latest) or (before is not None and _run_disagrees(before))
                 source.last_run = latest
                 source.last_run_at = latest.run_at
         successes = [r.run_at for r in counted if r.status == RunStatus.SUCCESS]
@@ -97,15 +97,22 @@ def store_observations(
     return outcomes
 
 
-def counts_disagree(run: Run) -> bool:
-    """Records out + failed short of records in, or a target count other than the source count."""
-    if (
-        run.records_in is not None
-        and run.records_out is not None
-        and run.records_out + (run.records_failed or 0) < run.records_in
-    ):
+def counts_disagree(
+    records_in: int | None,
+    records_out: int | None,
+    records_failed: int | None,
+    source_count: int | None = None,
+    target_count: int | None = None,
+) -> bool:
+    """A run's records out + failed short of its records in, or a target count other than its source
+    count: what the reconciliation findings judge (against the spec's tolerance, in catalog)."""
+    if records_in is not None and records_out is not None and records_out + (records_failed or 0) < records_in:
         return True
-    return run.source_count is not None and run.target_count is not None and run.source_count != run.target_count
+    return source_count is not None and target_count is not None and source_count != target_count
+
+
+def _run_disagrees(run: Run) -> bool:
+    return counts_disagree(run.records_in, run.records_out, run.records_failed, run.source_count, run.target_count)
 
 
 def save_state_rows(sources: Sequence[HealthSource], fields: Sequence[str]) -> None:

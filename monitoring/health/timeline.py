@@ -24,6 +24,7 @@ GAP_TOP = 80  # px, where the gap chart starts
 GAP_BAND = 90  # px, its height
 RECORDS_TOP = GAP_TOP + GAP_BAND + 10  # px, where the records chart starts
 RECORDS_BAND = 70  # px, its height
+RECORDS_HEADROOM = 16  # px kept free above the tallest bar for the band's legend
 HEIGHT = RECORDS_TOP + RECORDS_BAND + 20
 RECORDS_IN_COLOUR = "#9ec5ee"  # records in: light, drawn first
 RECORDS_OUT_COLOUR = "#0b5cad"  # records out: --accent, drawn over it
@@ -176,7 +177,7 @@ def _chart_records(timeline: Timeline, counted: Sequence[tuple[float, int, int, 
     floor = RECORDS_TOP + RECORDS_BAND
 
     def height(records: int) -> float:
-        return round(records / top * (RECORDS_BAND - 4), 1)
+        return round(records / top * (RECORDS_BAND - RECORDS_HEADROOM), 1)
 
     for at, records_in, records_out, label in counted:
         in_height, out_height = height(records_in), height(records_out)

@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import StoredFinding
@@ -22,7 +23,7 @@ from monitoring.platforms.contract import PollTarget
 from monitoring.platforms.json_runs import adapter as json_runs
 from monitoring.platforms.json_runs.standin import JsonRunsStandIn
 from plumbline.accounts.roles import assign_role
-from tests.monitoring.conftest import make_integration, minutes, source_of
+from tests.monitoring.conftest import make_integration, minutes, post_ping, source_of
 from tests.monitoring.standins import StatusPage
 
 pytestmark = pytest.mark.django_db
@@ -234,6 +235,43 @@ def test_runs_sharing_a_bar_chart_their_summed_records_with_what_was_not_moved_a
     assert chart.records_max == 200
     assert [bar.label for bar in chart.record_bars] == ["r-3: 50 in, 50 out", "2 runs here: 200 in, 140 out"]
     shared = chart.record_bars[1]
-    assert shared.in_height == timeline.RECORDS_BAND - 4 and shared.out_height == round(140 / 200 * 66, 1)
+    tallest = timeline.RECORDS_BAND - timeline.RECORDS_HEADROOM
+    assert shared.in_height == tallest and shared.out_height == round(140 / 200 * tallest, 1)
     assert shared.in_y < shared.out_y  # the light bar (in) shows above the dark one (out)
     assert shared.in_y + shared.in_height == shared.out_y + shared.out_height == chart.records_top + chart.records_band
+
+
+def test_a_heartbeat_ping_that_drops_records_is_a_finding_and_asks_for_a_refresh(
+    client, django_capture_on_commit_callbacks
+):
+    told: list[list[int]] = []
+
+    def receiver(sender, integration_ids, **kwargs):
+        told.append(integration_ids)
+
+    integration = make_integration("ledger")  # heartbeat
+    path = reverse("ping", args=[integration.ping_uuid])
+    health_changed.connect(receiver, dispatch_uid="test-reconciliation-ping")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            post_ping(client, path, {"records_in": 10, "records_out": 10})  # unknown -> up: a flip
+        told.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            post_ping(client, path, {"records_in": 10, "records_out": 9})
+        assert told == [[integration.pk]]
+        refresh_findings()
+        assert (
+            "took in 10 records but moved 9 and failed 0: 1 unaccounted for (10.00%)"
+            in findings("RECORDS_DROPPED")["ledger"]
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            post_ping(client, path, {"records_in": 10, "records_out": 10})
+        assert told == [[integration.pk], [integration.pk]]
+        with django_capture_on_commit_callbacks(execute=True):
+            post_ping(client, path, {"records_in": 10, "records_out": 10})
+        assert told == [[integration.pk], [integration.pk]]
+    finally:
+        health_changed.disconnect(dispatch_uid="test-reconciliation-ping")
+    refresh_findings()
+    assert findings("RECORDS_DROPPED") == {}
+    assert source_of(integration).state == "up"
