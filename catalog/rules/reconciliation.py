@@ -52,8 +52,8 @@ def _share(missing: int, expected: int) -> str:
     return f" ({missing * 100 / expected:.2f}%)" if expected else ""
 
 
-def _when(run: RunCounts) -> str:
-    return f"run {run.external_id} ({run.run_at:%Y-%m-%d %H:%M} UTC)"
+def _run(run: RunCounts) -> str:
+    return f"{run.external_id} ({run.run_at:%Y-%m-%d %H:%M} UTC)"
 
 
 def _beyond(integration: Integration) -> str:
@@ -76,7 +76,7 @@ def records_dropped(integration: Integration, facts: Facts) -> Finding | None:
     if within_tolerance(integration, run.records_in, missing):
         return None
     message = (
-        f"Run {_when(run)[4:]} took in {_records(run.records_in)} but moved {run.records_out:,} and failed "
+        f"Run {_run(run)} took in {_records(run.records_in)} but moved {run.records_out:,} and failed "
         f"{failed:,}: {missing:,} unaccounted for{_share(missing, run.records_in)}, {_beyond(integration)}."
     )
     remedy = (
@@ -98,9 +98,9 @@ def reconciliation_gap(integration: Integration, facts: Facts) -> Finding | None
     if run.period_start or run.period_end:
         start = f"{run.period_start:%Y-%m-%d %H:%M}" if run.period_start else "…"
         end = f"{run.period_end:%Y-%m-%d %H:%M}" if run.period_end else "…"
-        period = f"For {start} to {end} UTC (reported with {_when(run)})"
+        period = f"For {start} to {end} UTC (reported with run {_run(run)})"
     else:
-        period = f"For {_when(run)}"
+        period = f"For run {_run(run)}"
     message = (
         f"{period}, the source counted {_records(run.source_count)} and the target {run.target_count:,}: "
         f"a gap of {gap:,}{_share(gap, run.source_count)}, {_beyond(integration)}."
