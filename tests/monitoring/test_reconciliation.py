@@ -223,6 +223,16 @@ def test_the_health_page_charts_records_in_and_out_escaped(client, django_user_m
     assert "<r-1>" not in body
 
 
+def test_the_recent_runs_show_the_source_and_target_counts_and_their_period(client, django_user_model):
+    counts = {"source_count": 1200, "target_count": 1190, "period_start": "2026-11-30T00:00:00Z"}
+    integration = poll_page(StatusPage({"runs": [run("r-7", 2, **counts), run("r-6", 30)]}))
+    user = django_user_model.objects.create(username="viewer@example.com", email="viewer@example.com")
+    assign_role(user, "viewer")
+    client.force_login(user)
+    body = client.get(f"/integrations/{integration.key}/health/").content.decode()
+    assert '<td>1200 / 1190 <span class="empty">for 2026-11-30 00:00 to …</span></td>' in body
+
+
 def test_runs_sharing_a_bar_chart_their_summed_records_with_what_was_not_moved_above():
     now = timezone.now()
     points = [
