@@ -55,6 +55,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "idempotency_key",
         ),
     ),
+    ("Reconciliation", ("reconciliation_tolerance_percent", "reconciliation_tolerance_records")),
     ("Error handling", ("error_surface", "error_notify", "resync")),
     (
         "Connector and maintenance",
@@ -147,6 +148,8 @@ class IntegrationForm(SpecForm):
             "interval_minutes": "Interval (minutes)",
             "max_latency_minutes": "Maximum latency (minutes)",
             "min_records_per_run": "Minimum records per run",
+            "reconciliation_tolerance_percent": "Tolerated shortfall (%)",
+            "reconciliation_tolerance_records": "Tolerated shortfall (records)",
             "error_surface": "Failures surface as",
             "resync": "Resync after an outage",
             "documentation": "Documentation URL",

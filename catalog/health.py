@@ -40,6 +40,22 @@ HEALTH_BOARD = "health-board"
 
 
 @dataclass(frozen=True)
+class RunCounts:
+    """The counts of an integration's latest finished run, for the reconciliation findings
+    (RECORDS_DROPPED, RECONCILIATION_GAP); a count the run did not report is None."""
+
+    external_id: str
+    run_at: dt.datetime
+    records_in: int | None = None
+    records_out: int | None = None
+    records_failed: int | None = None
+    source_count: int | None = None
+    target_count: int | None = None
+    period_start: dt.datetime | None = None
+    period_end: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
 class HealthFacts:
     """Monitoring's denormalised current state of one integration."""
 
@@ -51,6 +67,7 @@ class HealthFacts:
     open_failed_records: int = 0
     oldest_open_failed_record_at: dt.datetime | None = None
     state_changed_at: dt.datetime | None = None
+    last_run: RunCounts | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ class FindingCode(models.TextChoices):
     HEALTH_FAILING = "HEALTH_FAILING", "Health failing"
     FAILED_RECORDS_OPEN = "FAILED_RECORDS_OPEN", "Failed records open"
     POINT_TO_POINT_SPRAWL = "POINT_TO_POINT_SPRAWL", "Point-to-point sprawl"
+    RECORDS_DROPPED = "RECORDS_DROPPED", "Records dropped"
+    RECONCILIATION_GAP = "RECONCILIATION_GAP", "Reconciliation gap"
 
 
 # What each code means in plain words, for people who do not read codes: shown first on every
@@ -50,6 +52,8 @@ FINDING_TITLES: dict[str, str] = {
     FindingCode.HEALTH_FAILING: "Its runs are failing",
     FindingCode.FAILED_RECORDS_OPEN: "Failed records are waiting to be fixed",
     FindingCode.POINT_TO_POINT_SPRAWL: "Too many one-off connections",
+    FindingCode.RECORDS_DROPPED: "The last run lost records on the way",
+    FindingCode.RECONCILIATION_GAP: "Source and target counts do not agree",
 }
 
 

@@ -53,6 +53,10 @@ class Integration(models.Model):
     min_records_per_run = models.PositiveIntegerField(null=True, blank=True)
     ordering_key = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=200, blank=True)
+    # reconciliation: how far records out + failed may fall short of records in (RECORDS_DROPPED), and
+    # a status document's target count of its source count (RECONCILIATION_GAP); unset: no shortfall.
+    reconciliation_tolerance_percent = models.FloatField(null=True, blank=True)
+    reconciliation_tolerance_records = models.PositiveBigIntegerField(null=True, blank=True)
 
     error_surface = models.CharField(max_length=20, choices=ErrorSurface.choices, blank=True)
     error_notify = models.JSONField(default=list, blank=True)

@@ -5,8 +5,9 @@ ownership.py (OWNER_INACTIVE, SINGLE_PERSON_DEPENDENCY), phase_two.py (DEFERRED_
 WORKAROUND_EXCEEDS_BUILD), sync.py (REALTIME_CLAIM_MISMATCH, SYNC_SLOWER_THAN_DECLARED),
 failures.py (SILENT_FAILURES, RESYNC_LOSES_SEQUENCE), maintenance.py
 (CONNECTOR_MAINTENANCE_UNOWNED, API_RETIREMENT_DUE), observed.py (UNMONITORED, HEALTH_DOWN,
-HEALTH_FAILING, FAILED_RECORDS_OPEN), estate.py (UNDOCUMENTED_CONNECTION,
-POINT_TO_POINT_SPRAWL). engine.py runs them all; store.py keeps the results and applies waivers.
+HEALTH_FAILING, FAILED_RECORDS_OPEN), reconciliation.py (RECORDS_DROPPED, RECONCILIATION_GAP),
+estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL). engine.py runs them all; store.py keeps
+the results and applies waivers.
 
 Severities (where DESIGN.md is silent, chosen here):
   SPEC_INCOMPLETE                warning
@@ -28,10 +29,17 @@ Severities (where DESIGN.md is silent, chosen here):
   HEALTH_DOWN, HEALTH_FAILING    critical
   FAILED_RECORDS_OPEN            warning; critical for sequence-sensitive data (audit-trail gaps)
   POINT_TO_POINT_SPRAWL          warning
+  RECORDS_DROPPED                the latest finished run's records_out + records_failed fall short of
+                                 records_in beyond the spec's reconciliation tolerance; warning,
+                                 critical for sequence-sensitive data (as FAILED_RECORDS_OPEN)
+  RECONCILIATION_GAP             the latest finished run's status document reports a target_count
+                                 differing from its source_count beyond that tolerance; severity as
+                                 RECORDS_DROPPED
 
 Lifecycles (engine.RULES): retired integrations raise nothing. Deprecated ones still run, so
 they raise only OWNER_INACTIVE, API_RETIREMENT_DUE and the observed rules
-(SYNC_SLOWER_THAN_DECLARED, HEALTH_DOWN, HEALTH_FAILING, FAILED_RECORDS_OPEN). The observed
+(SYNC_SLOWER_THAN_DECLARED, HEALTH_DOWN, HEALTH_FAILING, FAILED_RECORDS_OPEN, RECORDS_DROPPED,
+RECONCILIATION_GAP). The observed
 rules skip planned and building integrations (test runs are not production health);
 UNMONITORED and the owner-without-backup case of SINGLE_PERSON_DEPENDENCY are for live ones.
 A running process or heartbeat whose only spec is retired counts as UNDOCUMENTED_CONNECTION.

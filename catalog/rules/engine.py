@@ -22,6 +22,7 @@ from catalog.rules.maintenance import api_retirement_due, connector_maintenance_
 from catalog.rules.observed import failed_records_open, health_down, health_failing, unmonitored
 from catalog.rules.ownership import owner_inactive, single_person_dependency, system_owner_inactive
 from catalog.rules.phase_two import deferred_phase_two, workaround_exceeds_build
+from catalog.rules.reconciliation import reconciliation_gap, records_dropped
 from catalog.rules.spec import spec_incomplete, stale_spec
 from catalog.rules.sync import realtime_claim_mismatch, sync_slower_than_declared
 
@@ -51,6 +52,8 @@ RULES: tuple[tuple[IntegrationRule, frozenset[str]], ...] = (
     (health_down, RUNNING),
     (health_failing, RUNNING),
     (failed_records_open, RUNNING),
+    (records_dropped, RUNNING),
+    (reconciliation_gap, RUNNING),
 )
 
 

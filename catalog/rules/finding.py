@@ -41,6 +41,8 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     FindingCode.STALE_SPEC: ("reviewed_at",),
     FindingCode.OWNER_INACTIVE: ("owner", "backup_owner"),
     FindingCode.UNMONITORED: ("health.kind",),
+    FindingCode.RECORDS_DROPPED: ("reconciliation.tolerance_percent", "reconciliation.tolerance_records"),
+    FindingCode.RECONCILIATION_GAP: ("reconciliation.tolerance_percent", "reconciliation.tolerance_records"),
 }
 
 

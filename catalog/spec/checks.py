@@ -118,6 +118,13 @@ def hours(value: Any) -> float:
     return float(value)
 
 
+def percent(value: Any) -> float:
+    """A share of 0 to 100 (reconciliation.tolerance_percent: 0.5 is half a percent)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise Invalid("must be a percentage from 0 to 100")
+    return float(value)
+
+
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid("must be true or false")
@@ -251,7 +258,21 @@ def key_list(max_items: int) -> Check:
 
 # health.kind json (docs/json-health.md): JMESPath expressions read a run-history API's answer.
 EXPRESSION_MAX = 500
-RUN_FIELDS = ("id", "status", "started_at", "finished_at", "records_in", "records_out", "records_failed", "message")
+RUN_FIELDS = (
+    "id",
+    "status",
+    "started_at",
+    "finished_at",
+    "records_in",
+    "records_out",
+    "records_failed",
+    "message",
+    # Reconciliation (RECONCILIATION_GAP): the two systems' counts for a period.
+    "source_count",
+    "target_count",
+    "period_start",
+    "period_end",
+)
 RUN_FIELDS_REQUIRED = ("id", "status")
 RUN_STATUSES = ("success", "failed", "running")  # what a run's status is mapped to (monitoring's RunStatus)
 STATUS_MAP_MAX = 100

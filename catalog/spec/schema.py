@@ -148,6 +148,8 @@ INTEGRATION = Kind(
         Field("sync.max_latency_minutes", "max_latency_minutes", checks.positive_integer),
         Field("sync.vendor_claim", "vendor_claim", _text(), default=""),
         Field("sync.min_records_per_run", "min_records_per_run", checks.non_negative_integer),
+        Field("reconciliation.tolerance_percent", "reconciliation_tolerance_percent", checks.percent),
+        Field("reconciliation.tolerance_records", "reconciliation_tolerance_records", checks.non_negative_integer),
         Field("ordering_key", "ordering_key", _text(), default=""),
         Field("idempotency_key", "idempotency_key", _text(), default=""),
         Field("error_handling.surface", "error_surface", checks.enum(choices.ErrorSurface.values), default=""),

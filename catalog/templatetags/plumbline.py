@@ -11,6 +11,7 @@ from django.http import QueryDict
 
 from catalog.models import findings
 from catalog.ownership import can_edit
+from catalog.rules.reconciliation import tolerance_text
 from plumbline.accounts import roles
 
 register = template.Library()
@@ -77,6 +78,13 @@ def http_url(value: str) -> str:
 @register.filter
 def percent(score: float | None) -> int:
     return round((score or 0) * 100)
+
+
+@register.filter
+def reconciliation_tolerance(integration: Any) -> str:
+    """The record shortfall the spec tolerates, as the reconciliation findings word it."""
+    text = tolerance_text(integration)
+    return "none (every record must be accounted for)" if text == "none" else text
 
 
 @register.filter

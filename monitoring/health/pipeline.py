@@ -108,6 +108,11 @@ def record(
     by_integration = {flip.integration_id: flip for flip in flips}
     for source, outcome in zip(sources, outcomes, strict=True):
         outcome.flip = by_integration.get(source.integration_id)
+    if recounted := sorted(
+        s.integration_id for s, o in zip(sources, outcomes, strict=True) if o.recounted and not o.flip
+    ):
+        # A run whose counts do not add up changes findings, not the state (a flip tells catalog itself).
+        transaction.on_commit(lambda: health_changed.send(sender=Run, integration_ids=recounted))
     if flips:
         plan_alerts(flips, now)
     return outcomes

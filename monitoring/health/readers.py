@@ -23,34 +23,57 @@ def health_page_path(key: str) -> str:
     return reverse("integration-health", args=[key])
 
 
+HEALTH_FACT_FIELDS = (
+    "integration_id",
+    "kind",
+    "state",
+    "last_success_at",
+    "observed_median_minutes",
+    "observed_p95_minutes",
+    "open_failed_records",
+    "oldest_open_failed_at",
+    "state_changed_at",
+    "last_run",
+)
+# The latest finished run's counts, joined in the same query (the reconciliation findings read them).
+RUN_COUNT_FIELDS = (
+    "external_id",
+    "run_at",
+    "records_in",
+    "records_out",
+    "records_failed",
+    "source_count",
+    "target_count",
+    "period_start",
+    "period_end",
+)
+
+
 def read_health(integration_ids: Sequence[int]) -> dict[int, health.HealthFacts]:
     """Current health of the given integrations, in one query of the denormalised state rows
     (after applying pings still pending, if any)."""
     apply_before_reading()
-    sources = HealthSource.objects.filter(integration_id__in=list(integration_ids)).only(
-        "integration_id",
-        "kind",
-        "state",
-        "last_success_at",
-        "observed_median_minutes",
-        "observed_p95_minutes",
-        "open_failed_records",
-        "oldest_open_failed_at",
-        "state_changed_at",
+    sources = (
+        HealthSource.objects.filter(integration_id__in=list(integration_ids))
+        .select_related("last_run")
+        .only(*HEALTH_FACT_FIELDS, *(f"last_run__{name}" for name in RUN_COUNT_FIELDS))
     )
-    return {
-        s.integration_id: health.HealthFacts(
-            kind=s.kind,
-            state=s.state,
-            last_success_at=s.last_success_at,
-            observed_median_minutes=s.observed_median_minutes,
-            observed_p95_minutes=s.observed_p95_minutes,
-            open_failed_records=s.open_failed_records,
-            oldest_open_failed_record_at=s.oldest_open_failed_at,
-            state_changed_at=s.state_changed_at,
-        )
-        for s in sources
-    }
+    return {s.integration_id: _facts(s) for s in sources}
+
+
+def _facts(source: HealthSource) -> health.HealthFacts:
+    run = source.last_run
+    return health.HealthFacts(
+        kind=source.kind,
+        state=source.state,
+        last_success_at=source.last_success_at,
+        observed_median_minutes=source.observed_median_minutes,
+        observed_p95_minutes=source.observed_p95_minutes,
+        open_failed_records=source.open_failed_records,
+        oldest_open_failed_record_at=source.oldest_open_failed_at,
+        state_changed_at=source.state_changed_at,
+        last_run=health.RunCounts(**{name: getattr(run, name) for name in RUN_COUNT_FIELDS}) if run else None,
+    )
 
 
 def read_health_reason(integration_id: int) -> health.HealthReason | None:

@@ -49,6 +49,9 @@ class RecordOutcome:
     new_failed_records: int = 0
     resolved_failed_records: int = 0
     flip: Flip | None = None
+    # The latest finished run's counts do not add up, or did not before it was replaced: the
+    # reconciliation findings (catalog/rules/reconciliation.py) may change without a flip.
+    recounted: bool = False
 
 
 # A locked source with the runs and failed records observed for it.
@@ -69,12 +72,14 @@ def store_observations(
     outcomes = [RecordOutcome() for _ in batch]
     touched_per_source = _upsert_runs([(source, runs) for source, runs, _ in batch], now, outcomes, known)
     succeeded = []
-    for (source, _, _), touched in zip(batch, touched_per_source, strict=True):
+    for (source, _, _), touched, outcome in zip(batch, touched_per_source, outcomes, strict=True):
         counted = [r for r in touched if not r.test]  # a test run never changes the integration's health
         finished = [r for r in counted if r.status in FINISHED]
         if finished:
             latest = max(finished, key=lambda r: (r.run_at, r.pk))
             if source.last_run_at is None or latest.run_at >= source.last_run_at or latest.pk == source.last_run_id:
+                before = source.last_run if HealthSource.last_run.is_cached(source) else None
+                outcome.recounted = _run_disagrees(latest) or (before is not None and _run_disagrees(before))
                 source.last_run = latest
                 source.last_run_at = latest.run_at
         successes = [r.run_at for r in counted if r.status == RunStatus.SUCCESS]
@@ -90,6 +95,24 @@ def store_observations(
         if outcome.new_failed_records or outcome.resolved_failed_records:
             refresh_failed_counts(source)
     return outcomes
+
+
+def counts_disagree(
+    records_in: int | None,
+    records_out: int | None,
+    records_failed: int | None,
+    source_count: int | None = None,
+    target_count: int | None = None,
+) -> bool:
+    """A run's records out + failed short of its records in, or a target count other than its source
+    count: what the reconciliation findings judge (against the spec's tolerance, in catalog)."""
+    if records_in is not None and records_out is not None and records_out + (records_failed or 0) < records_in:
+        return True
+    return source_count is not None and target_count is not None and source_count != target_count
+
+
+def _run_disagrees(run: Run) -> bool:
+    return counts_disagree(run.records_in, run.records_out, run.records_failed, run.source_count, run.target_count)
 
 
 def save_state_rows(sources: Sequence[HealthSource], fields: Sequence[str]) -> None:
@@ -129,6 +152,10 @@ def _run_values(obs: RunObservation, now: dt.datetime) -> dict[str, object]:
         "records_in": obs.records_in,
         "records_out": obs.records_out,
         "records_failed": obs.records_failed,
+        "source_count": obs.source_count,
+        "target_count": obs.target_count,
+        "period_start": obs.period_start,
+        "period_end": obs.period_end,
         "message": stored_as_text(obs.message),
         "test": obs.test,
     }

@@ -23,6 +23,12 @@ class Run(models.Model):
     records_in = models.PositiveBigIntegerField(null=True, blank=True)
     records_out = models.PositiveBigIntegerField(null=True, blank=True)
     records_failed = models.PositiveBigIntegerField(null=True, blank=True)
+    # Reconciliation a status document may report: what the source system and the target system each
+    # counted for a period (period_start..period_end; unset: the run's own time). See RECONCILIATION_GAP.
+    source_count = models.PositiveBigIntegerField(null=True, blank=True)
+    target_count = models.PositiveBigIntegerField(null=True, blank=True)
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
     message = models.TextField(blank=True)
     # Someone trying the process (e.g. a Boomi test-mode run), not the integration running: shown apart,
     # never counted for its health.

@@ -31,6 +31,12 @@ class RunObservation:
     records_out: int | None = None
     records_failed: int | None = None
     message: str = ""
+    # Reconciliation (http and json status documents): what the source and the target system each
+    # counted for a period; period_start/period_end unset: the run's own time.
+    source_count: int | None = None
+    target_count: int | None = None
+    period_start: dt.datetime | None = None
+    period_end: dt.datetime | None = None
     # A test execution (Boomi test_manual): stored and shown apart, never a run of the integration for
     # its health (last run, last success, observed interval, state).
     test: bool = False

@@ -76,9 +76,11 @@ def health_page(request: HttpRequest, key: str) -> HttpResponse:
             status=status,
             label=f"{external_id} {status} {at:%Y-%m-%d %H:%M}",
             suspect=status == "success" and bool(failing_reason(RunFacts(external_id, status, out, failed), minimum)),
+            records_in=records_in,
+            records_out=out,
         )
-        for external_id, status, at, out, failed in week.values_list(
-            "external_id", "status", "run_at", "records_out", "records_failed"
+        for external_id, status, at, records_in, out, failed in week.values_list(
+            "external_id", "status", "run_at", "records_in", "records_out", "records_failed"
         )[:2000]
     ]
     chart = timeline.build(

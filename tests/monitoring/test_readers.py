@@ -29,7 +29,11 @@ def test_health_of_many_integrations_is_read_in_one_query(db):
     assert len(queries) == 2
     assert len(facts) == 20  # no source, no entry
     assert facts[feeds[0].pk] == health.HealthFacts(
-        kind="heartbeat", state="up", last_success_at=T0, state_changed_at=T0
+        kind="heartbeat",
+        state="up",
+        last_success_at=T0,
+        state_changed_at=T0,
+        last_run=health.RunCounts("r-1", T0),  # joined in the same query, for the reconciliation findings
     )
     assert facts[feeds[1].pk].state == "unknown"
 

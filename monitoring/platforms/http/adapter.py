@@ -1,9 +1,12 @@
 """HTTP pull: GET the integration's own status URL (no auth) and read the shape in DESIGN.md.
 
     {"runs": [{"id": "r-42", "started_at": "…", "finished_at": "…", "status": "success|failed|running",
-               "records_in": 10, "records_out": 10, "records_failed": 0, "message": "…"}],
+               "records_in": 10, "records_out": 10, "records_failed": 0, "message": "…",
+               "source_count": 10, "target_count": 10, "period_start": "…", "period_end": "…"}],
      "failed_records": [{"key": "…", "error": "…", "occurred_at": "…", "run_id": "r-42"}]}
 
+The four reconciliation keys are optional: what the source and the target system each counted
+for the period (period_start..period_end; without them, the run's own time).
 Runs come newest first. "runs" is required, "failed_records" may be left out; unknown keys are
 ignored, but a known key with the wrong type stops the poll. Timestamps must carry a timezone.
 Cursor: the id of the newest run with nothing running below it. The next poll returns only runs
@@ -87,6 +90,10 @@ def _run(item: Any, what: str) -> RunObservation:
         records_out=optional_count(run, "records_out", what),
         records_failed=optional_count(run, "records_failed", what),
         message=optional_str(run, "message", what),
+        source_count=optional_count(run, "source_count", what),
+        target_count=optional_count(run, "target_count", what),
+        period_start=optional_time(run, "period_start", what),
+        period_end=optional_time(run, "period_end", what),
     )
 
 

@@ -5,8 +5,9 @@
   OAuth2 client-credentials token (monitoring/platforms/oauth.py).
 - Each answer is read by `items` (the list of runs on this page) and, for each run, by the `fields`
   expressions (id and status required; started_at, finished_at, records_in, records_out, records_failed,
-  message optional). `status_map` maps the API's status to success, failed or running; a status it does
-  not name stops the poll with a PollError naming the value.
+  message, and for reconciliation source_count, target_count, period_start, period_end optional).
+  `status_map` maps the API's status to success, failed or running; a status it does not name stops
+  the poll with a PollError naming the value.
 - Paging: `next`, evaluated on the whole answer, gives the next page's URL (absolute, or relative to the
   page's); a null or empty value ends the list. A next link on another origin is refused (the credential
   goes with it), and at most outbound.MAX_PAGES pages are read per poll.
@@ -204,6 +205,10 @@ def _run(config: _Config, item: Any, what: str) -> RunObservation:
         records_out=_count(values.get("records_out"), f"{what}: fields.records_out"),
         records_failed=_count(values.get("records_failed"), f"{what}: fields.records_failed"),
         message=_text(values.get("message"), f"{what}: fields.message"),
+        source_count=_count(values.get("source_count"), f"{what}: fields.source_count"),
+        target_count=_count(values.get("target_count"), f"{what}: fields.target_count"),
+        period_start=_time(values.get("period_start"), f"{what}: fields.period_start"),
+        period_end=_time(values.get("period_end"), f"{what}: fields.period_end"),
     )
 
 
