@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from catalog.choices import HealthState
 from catalog.models import Integration, Person, System
-from monitoring import conf
+from catalog.spec.checks import notify_transport
+from monitoring.alerting import content
 from monitoring.health.state import flip_alerts
 from monitoring.models import Alert, Flip, MaintenanceWindow
 from monitoring.models.choices import Channel
@@ -25,7 +25,11 @@ Recipient = tuple[str, str]  # (channel, address)
 
 
 def channel_of(entry: str) -> str:
-    """People are emails; "#finance-alerts" and http(s) URLs are webhook targets."""
+    """People are emails; "slack:#finance-alerts", "teams:finance" and "pagerduty:erp" name their transport;
+    "#finance-alerts" and http(s) URLs are signed-webhook targets."""
+    named = notify_transport(entry)
+    if named and named[0] in Channel.values:
+        return Channel(named[0])
     if entry.startswith(("#", "http://", "https://")) or "@" not in entry:
         return Channel.WEBHOOK
     return Channel.EMAIL
@@ -180,6 +184,7 @@ def create_alerts(
     subject, body = message(ordered, integrations, system)
     if escalation_note:
         subject, body = f"Escalated: {subject}", f"{escalation_note}\n\n{body}"
+    details = content.gather(ordered, integrations, system, [address for _, address in people])
     alerts = [
         Alert(
             flip=ordered[0],
@@ -187,7 +192,8 @@ def create_alerts(
             channel=channel,
             recipient=address,
             subject=subject[:300],
-            body=body,
+            body=f"{body}\n{content.text(details, address)}",
+            details=details,
             escalation_level=level,
             created_at=now,
         )
@@ -198,10 +204,6 @@ def create_alerts(
         through = Alert.covers.through
         through.objects.bulk_create([through(alert_id=a.pk, flip_id=f.pk) for a in alerts for f in ordered])
     return len(alerts)
-
-
-def health_link(integration: Integration) -> str:
-    return conf.base_url() + reverse("integration-health", args=[integration.key])
 
 
 def message(flips: Sequence[Flip], integrations: dict[int, Integration], system: System | None) -> tuple[str, str]:
@@ -215,7 +217,7 @@ def message(flips: Sequence[Flip], integrations: dict[int, Integration], system:
             f"  {flip.from_state} → {flip.to_state.upper()} at {flip.at:%Y-%m-%d %H:%M} UTC",
             f"  {flip.reason}",
             f"  Owner: {integration.owner.display_name if integration.owner else 'none named'}",
-            f"  {health_link(integration)}",
+            f"  {content.health_link(integration)}",
             "",
         ]
     if system is not None:
