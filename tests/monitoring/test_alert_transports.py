@@ -192,7 +192,9 @@ def test_a_teams_alert_is_an_adaptive_card_message_for_a_workflow(loopback, monk
     integration = invoices(["teams:finance"])
     teams = TeamsStandIn()
     with teams as base_url:
-        monkeypatch.setenv("PLUMBLINE_CRED_TEAMS_FINANCE", f"{base_url}{TeamsStandIn.PATH}?api-version=1&sig=s3cret-sig")
+        monkeypatch.setenv(
+            "PLUMBLINE_CRED_TEAMS_FINANCE", f"{base_url}{TeamsStandIn.PATH}?api-version=1&sig=s3cret-sig"
+        )
         fail_with_records(integration)
         assert delivery.send_pending() == 2
     [message] = teams.received
