@@ -182,7 +182,9 @@ def test_a_slack_entry_without_its_variable_fails_naming_the_variable(loopback, 
     delivery.send_pending()
     alert = Alert.objects.get(channel="slack")
     assert alert.sent_at is None
-    assert alert.error == "nothing to send slack:#finance-alerts to: set PLUMBLINE_CRED_SLACK_FINANCE_ALERTS"
+    assert alert.error == (
+        "nothing to send slack:#finance-alerts to: environment variable PLUMBLINE_CRED_SLACK_FINANCE_ALERTS is not set"
+    )
 
 
 # --- Microsoft Teams --------------------------------------------------------------------------------

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from catalog.choices import HealthState
 from monitoring import conf
 from monitoring.alerting import content
 from monitoring.alerting.transports.posting import DeliveryFailed, credential, post_json
 from monitoring.models import Alert
 
-SEVERITY = {"down": "critical", "failing": "error"}
+SEVERITY = {HealthState.DOWN: "critical", HealthState.FAILING: "error"}
 
 
 def events(alert: Alert, routing_key: str) -> list[dict[str, Any]]:
@@ -30,7 +31,7 @@ def events(alert: Alert, routing_key: str) -> list[dict[str, Any]]:
 
 
 def _event(about: content.Details, routing_key: str, others: list[str]) -> dict[str, Any]:
-    if about["to_state"] == "up":
+    if about["to_state"] == HealthState.UP:
         return {"routing_key": routing_key, "event_action": "resolve", "dedup_key": about["dedup_key"]}
     state = about["to_state"]
     details = {

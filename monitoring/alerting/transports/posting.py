@@ -6,8 +6,6 @@ workflow's sig=), so a stored error shows "<webhook URL>" instead of the URL.
 
 from __future__ import annotations
 
-import os
-
 import httpx
 
 from catalog.spec.checks import not_a_credential_variable, notify_credential_variable, notify_transport
@@ -32,10 +30,10 @@ def credential(entry: str) -> str:
     name = notify_credential_variable(*named)
     if problem := not_a_credential_variable(name):
         raise NotConfigured(f"{entry}: {problem}")
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise NotConfigured(f"nothing to send {entry} to: set {name}")
-    return value
+    try:
+        return outbound.read_secret(name)
+    except PollError as exc:
+        raise NotConfigured(f"nothing to send {entry} to: {exc}") from None
 
 
 def post_json(

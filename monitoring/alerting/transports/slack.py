@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from catalog.choices import HealthState
 from monitoring.alerting import content
 from monitoring.alerting.transports.posting import DeliveryFailed, credential, post_json
 from monitoring.models import Alert
@@ -44,7 +45,7 @@ def _section(about: content.Details) -> dict[str, Any]:
         lines.append(escape(about["reason"]))
     if about["owner"]:
         lines.append(f"Owner: {escape(about['owner'])}")
-    if about["to_state"] != "up":
+    if about["to_state"] != HealthState.UP:
         lines.append(escape(content.run_line(about)))
         lines += [f"• {escape(line)}" for line in content.record_lines(about)]
         runbook = about["runbook"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from catalog.choices import HealthState
 from monitoring.alerting import content
 from monitoring.alerting.transports.posting import credential, post_json
 from monitoring.models import Alert
@@ -31,7 +32,7 @@ def _about(about: content.Details) -> list[dict[str, Any]]:
         {"title": "Route", "value": about["route"] or "not declared"},
         {"title": "Owner", "value": about["owner"] or "none named"},
     ]
-    if about["to_state"] != "up":
+    if about["to_state"] != HealthState.UP:
         facts += [
             {"title": "Run", "value": content.run_line(about)},
             {"title": "Runbook", "value": about["runbook"] or "none in the spec (documentation)"},
