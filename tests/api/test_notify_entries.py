@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def with_notify(*entries: str) -> dict[str, Any]:
-    return {**NEW, "error_handling": {**NEW["error_handling"], "notify": list(entries)}}
+    handling: Any = NEW["error_handling"]
+    return {**NEW, "error_handling": {**handling, "notify": list(entries)}}
 
 
 def test_an_unknown_transport_is_a_400_naming_the_item_and_changes_nothing(estate, api):
