@@ -4,6 +4,7 @@ each error naming file, line, key and the item's field path, and round-tripped b
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 
 from catalog.models import Integration
@@ -93,3 +94,13 @@ def test_an_entry_whose_variable_plumbline_reads_itself_is_refused():
 )
 def test_each_entry_goes_by_its_channel(entry, channel):
     assert channel_of(entry) == channel
+
+
+def test_transport_entries_survive_export_and_reimport_unchanged(write_spec, stored_estate, tmp_path):
+    entries = '"slack:#finance-alerts"\n    - teams:finance\n    - pagerduty:erp'
+    import_paths([str(write_spec("estate.yaml", SPEC.format(entry=entries)))])
+    call_command("export_specs", str(tmp_path / "out"))
+    exported = (tmp_path / "out" / "integrations" / "chargebee-invoices-to-netsuite.yaml").read_text()
+    assert "slack:#finance-alerts" in exported and "pagerduty:erp" in exported
+    report = import_paths([tmp_path / "out"])
+    assert report.created == [] and report.updated == []
