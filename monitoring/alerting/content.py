@@ -12,20 +12,23 @@ next while this one is down or failing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from catalog.choices import HealthState, Lifecycle
 from catalog.models import Integration, System
 from monitoring import conf
-from monitoring.models import FailedRecord, Flip, Run
+from monitoring.models import FailedRecord, Flip, HealthSource, Run
 
 FIRST_RECORDS = 5  # failed records named in an alert; the rest are counted
 DEPENDENTS_NAMED = 5  # dependent integrations named; the rest are counted
 RUNNING = (Lifecycle.LIVE, Lifecycle.DEPRECATED)
+RUN_FIELDS = ("external_id", "status", "run_at", "message")
 
 Details = dict[str, Any]
 
@@ -34,24 +37,67 @@ def health_link(integration: Integration) -> str:
     return conf.base_url() + reverse("integration-health", args=[integration.key])
 
 
+@dataclass
+class Facts:
+    """What the alerts about a batch of flips need, read in three queries however many flips there are
+    (the lateness pass plans alerts for everything it found down, and reads no run history)."""
+
+    runs: dict[int, Run | None] = field(default_factory=dict)  # the latest run, by integration id
+    open_records: dict[int, int] = field(default_factory=dict)  # open failed records, by integration id
+    first_records: dict[int, list[Details]] = field(default_factory=dict)  # the first of them
+    dependents: dict[int, list[str]] = field(default_factory=dict)  # running readers, by system id
+
+    @classmethod
+    def load(cls, integrations: Iterable[Integration]) -> Facts:
+        integrations = list(integrations)
+        facts = cls(dependents=_dependents(integrations))
+        sources = HealthSource.objects.filter(integration_id__in=[i.pk for i in integrations])
+        for source in sources.select_related("last_run").only(
+            "integration_id", "open_failed_records", *(f"last_run__{name}" for name in RUN_FIELDS)
+        ):
+            facts.runs[source.integration_id] = source.last_run
+            facts.open_records[source.integration_id] = source.open_failed_records
+        with_records = [pk for pk, count in facts.open_records.items() if count]
+        if with_records:
+            rank = Window(RowNumber(), partition_by=[F("integration_id")], order_by=[F("position").asc()])
+            first = (
+                FailedRecord.objects.filter(integration_id__in=with_records, resolved_at=None)
+                .annotate(rank=rank)
+                .filter(rank__lte=FIRST_RECORDS)
+                .order_by("integration_id", "position")
+                .values_list("integration_id", "key", "error")
+            )
+            for integration_id, key, error in first:
+                facts.first_records.setdefault(integration_id, []).append({"key": key, "error": error[:300]})
+        return facts
+
+
 def gather(
-    flips: Sequence[Flip], integrations: dict[int, Integration], system: System | None, told: Sequence[str]
+    flips: Sequence[Flip],
+    integrations: dict[int, Integration],
+    system: System | None,
+    told: Sequence[str],
+    facts: Facts,
+    *,
+    paged: bool = False,
 ) -> Details:
-    """The details of an alert about these flips (several for a roll-up about `system`), told to `told`."""
-    dependents = _dependents(integrations[f.integration_id] for f in flips)
+    """The details of an alert about these flips (several for a roll-up about `system`), told to `told`.
+
+    paged: a recipient is a pager, so each flip gets its outage's dedup key (two more queries a flip).
+    """
     return {
         "system": system.display_name if system else "",
         "told": list(told),
-        "integrations": [_about(flip, integrations[flip.integration_id], dependents) for flip in flips],
+        "integrations": [_about(f, integrations[f.integration_id], facts, paged) for f in flips],
     }
 
 
-def _about(flip: Flip, integration: Integration, dependents: dict[int, list[str]]) -> Details:
-    run = _run(flip)
-    records, more = _failed_records(flip, run)
+def _about(flip: Flip, integration: Integration, facts: Facts, paged: bool) -> Details:
     target = integration.target
-    readers = dependents.get(integration.target_id or 0, [])
-    readers = [key for key in readers if key != integration.key]
+    readers = [key for key in facts.dependents.get(integration.target_id or 0, []) if key != integration.key]
+    recovered = flip.to_state == HealthState.UP
+    records = [] if recovered else facts.first_records.get(integration.pk, [])
+    open_count = 0 if recovered else facts.open_records.get(integration.pk, 0)
     return {
         "key": integration.key,
         "name": integration.display_name,
@@ -63,24 +109,14 @@ def _about(flip: Flip, integration: Integration, dependents: dict[int, list[str]
         "owner": integration.owner.display_name if integration.owner else "",
         "health_url": health_link(integration),
         "runbook": integration.documentation,
-        "run": _shown_run(run),
+        "run": _shown_run(facts.runs.get(integration.pk)),
         "failed_records": records,
-        "failed_records_more": more,
+        "failed_records_more": max(open_count - len(records), 0),
         "blast_radius": len(readers),
         "blast_radius_system": target.display_name if target else "",
         "dependents": readers[:DEPENDENTS_NAMED],
-        "dedup_key": dedup_key(flip, integration),
+        "dedup_key": dedup_key(flip, integration) if paged else "",
     }
-
-
-def _run(flip: Flip) -> Run | None:
-    """The latest run at the flip (for a failing flip, the failing run); None when none was seen."""
-    return (
-        Run.objects.filter(integration_id=flip.integration_id, run_at__lte=flip.at, test=False)
-        .order_by("-run_at", "-id")
-        .only("pk", "external_id", "status", "run_at", "message")
-        .first()
-    )
 
 
 def _shown_run(run: Run | None) -> Details | None:
@@ -89,22 +125,12 @@ def _shown_run(run: Run | None) -> Details | None:
     return {"id": run.external_id, "status": run.status, "at": run.run_at.isoformat(), "message": run.message[:500]}
 
 
-def _failed_records(flip: Flip, run: Run | None) -> tuple[list[Details], int]:
-    """The first open failed records of the run (of the integration when it has none), and how many more."""
-    if flip.to_state == HealthState.UP:
-        return [], 0
-    open_records = FailedRecord.objects.filter(integration_id=flip.integration_id, resolved_at=None)
-    if run and open_records.filter(run_id=run.pk).exists():
-        open_records = open_records.filter(run_id=run.pk)
-    first = list(open_records.order_by("position").values("key", "error")[:FIRST_RECORDS])
-    more = open_records.count() - len(first) if len(first) == FIRST_RECORDS else 0
-    return [{"key": r["key"], "error": r["error"][:300]} for r in first], more
-
-
-def _dependents(integrations: Any) -> dict[int, list[str]]:
+def _dependents(integrations: Iterable[Integration]) -> dict[int, list[str]]:
     """{system id: keys of the running integrations reading from it}, for the target systems given."""
     targets = {i.target_id for i in integrations if i.target_id}
     found: dict[int, list[str]] = {}
+    if not targets:
+        return found
     readers = (
         Integration.objects.filter(Q(source_id__in=targets) & Q(lifecycle__in=RUNNING))
         .order_by("key")
@@ -125,7 +151,7 @@ def dedup_key(flip: Flip, integration: Integration) -> str:
     outage = earlier.filter(Q(at__gt=last_up[0]) | Q(at=last_up[0], pk__gt=last_up[1])) if last_up else earlier
     first = outage.order_by("at", "id").values_list("pk", flat=True).first()
     if first is None:
-        first = flip.pk  # this flip starts the outage (or is a recovery with no flip before it)
+        first = flip.pk  # this flip starts the outage
     return f"plumbline/{integration.key}/{first}"
 
 

@@ -123,14 +123,15 @@ def plan_alerts(flips: Sequence[Flip], now: dt.datetime) -> int:
         systems = System.objects.in_bulk(system_ids)
         groups = group_rollups(candidates, {pk: s.key for pk, s in systems.items()})
         by_id = {f.pk: f for f in live}
+        facts = content.Facts.load(integrations[f.integration_id] for f in live)
         grouped = {flip_id for _, members in groups for flip_id in members}
         created = 0
         for system_id, members in groups:
             group = [by_id[pk] for pk in members]
-            created += create_alerts(group, integrations, inactive, now, system=systems[system_id])
+            created += create_alerts(group, integrations, inactive, now, system=systems[system_id], facts=facts)
         for flip in live:
             if flip.pk not in grouped:
-                created += create_alerts([flip], integrations, inactive, now)
+                created += create_alerts([flip], integrations, inactive, now, facts=facts)
         for flip in flips:
             flip.alerts_planned_at = now
             flip.suppressed_reason = suppressed.get(flip.pk, "")
@@ -176,15 +177,20 @@ def create_alerts(
     level: int = 0,
     people: Sequence[Recipient] | None = None,
     escalation_note: str = "",
+    facts: content.Facts | None = None,
 ) -> int:
-    """One alert per recipient about these flips (several only for a roll-up about `system`)."""
+    """One alert per recipient about these flips (several only for a roll-up about `system`); `facts`
+    read once for a whole batch of flips, else here."""
     ordered = sorted(flips, key=lambda f: integrations[f.integration_id].key)
     if people is None:
         people = list(dict.fromkeys(r for f in ordered for r in recipients(integrations[f.integration_id], inactive)))
     subject, body = message(ordered, integrations, system)
     if escalation_note:
         subject, body = f"Escalated: {subject}", f"{escalation_note}\n\n{body}"
-    details = content.gather(ordered, integrations, system, [address for _, address in people])
+    if facts is None:
+        facts = content.Facts.load(integrations[f.integration_id] for f in ordered)
+    paged = any(channel == Channel.PAGERDUTY for channel, _ in people)
+    details = content.gather(ordered, integrations, system, [address for _, address in people], facts, paged=paged)
     alerts = [
         Alert(
             flip=ordered[0],

@@ -6,6 +6,8 @@ import json
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Integration
 from monitoring.alerting import delivery
@@ -313,3 +315,33 @@ def test_a_pagerduty_server_error_is_retried(pagerduty, settings, db):
     delivery.send_pending()
     alert.refresh_from_db()
     assert alert.sent_at is not None and len(pagerduty.received) == 1
+
+
+# --- cost -------------------------------------------------------------------------------------------
+
+
+def content_queries(feeds: int) -> int:
+    """Queries the lateness pass makes for alert content (runs, failed records, readers) when `feeds` go down."""
+    Alert.objects.all().delete()
+    for n in range(feeds):
+        integration = make_integration(
+            f"feed-{feeds}-{n}", source=f"shop-{feeds}-{n}", target=f"erp-{n}", notify=["ops@example.com"]
+        )
+        fail_with_records(integration, count=7, at=T0)
+        succeed(integration, T0 + minutes(1))
+        record_poll(
+            integration,
+            PollResult(failed_records=[FailedRecordObservation(f"K-{n}", "still open")]),
+            now=T0 + minutes(1),
+        )
+    with CaptureQueriesContext(connection) as queries:
+        evaluate_due(T0 + minutes(47))
+    down = Alert.objects.filter(subject__endswith="is DOWN")
+    assert down.count() == 2 * feeds  # the owner and ops, for each
+    assert all("and 3 more failed records" in alert.body and "Run ok-1201" in alert.body for alert in down)
+    tables = ('"monitoring_run"', '"monitoring_failedrecord"', 'FROM "catalog_integration"')
+    return sum(1 for q in queries if any(t in q["sql"] for t in tables))
+
+
+def test_alert_content_takes_as_many_queries_for_many_flips_as_for_few(loopback, db):
+    assert content_queries(12) == content_queries(3)
