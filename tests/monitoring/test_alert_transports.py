@@ -157,6 +157,8 @@ def test_a_slack_webhook_url_that_is_gone_is_refused_not_retried_and_not_leaked(
         monkeypatch.setenv("PLUMBLINE_CRED_SLACK_FINANCE_ALERTS", base_url + "/services/T0/B0/revoked")
         fail_with_records(integration)
         delivery.send_pending()
+        # Even once its claim is older than the lease, a refused alert is not tried again.
+        Alert.objects.filter(channel="slack").update(claimed_at=T0 - delivery.CLAIM_LEASE)
         delivery.send_pending()
     alert = Alert.objects.get(channel="slack")
     assert len(slack.requests) == 1
