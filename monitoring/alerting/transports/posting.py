@@ -6,6 +6,8 @@ workflow's sig=), so a stored error shows "<webhook URL>" instead of the URL.
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from catalog.spec.checks import not_a_credential_variable, notify_credential_variable, notify_transport
@@ -53,12 +55,26 @@ def post_json(
                 http, "POST", url, what=what, headers=headers, content=body, credential_in_body=credential_in_body
             )
     except outbound.StatusError as exc:
-        message = _without_url(str(exc), url) if hide_url else str(exc)
+        message = str(exc) + (f": {reason}" if (reason := vendor_reason(exc.body)) else "")
+        message = _without_url(message, url) if hide_url else message
         if 400 <= exc.status_code < 500:
             raise Refused(message) from None
         raise DeliveryFailed(message) from None
     except PollError as exc:
         raise DeliveryFailed(_without_url(str(exc), url) if hide_url else str(exc)) from None
+
+
+def vendor_reason(body: bytes) -> str:
+    """What the receiver said was wrong: PagerDuty's "errors" list, or a short text answer such as Slack's
+    "invalid_payload"; "" when there is nothing printable to show."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        text = body.decode("utf-8", "replace").strip()
+        return text[:200] if text.isprintable() else ""
+    if isinstance(answer, dict) and isinstance(answer.get("errors"), list):
+        return "; ".join(str(e) for e in answer["errors"])[:300]
+    return ""
 
 
 def _without_url(message: str, url: str) -> str:
