@@ -298,6 +298,21 @@ def test_each_outage_has_its_own_dedup_key_and_its_recovery_resolves_it(pagerdut
     assert pagerduty.received[0]["payload"]["severity"] == "error"  # failing; down is critical
 
 
+def test_a_roll_up_pages_each_integration_so_each_recovery_resolves_its_own(pagerduty, db):
+    feeds = [make_integration(f"feed-{n}", owner=None, notify=["pagerduty:erp"]) for n in range(3)]
+    for feed in feeds:
+        succeed(feed, T0)
+    evaluate_due(T0 + minutes(46))
+    assert Alert.objects.get().system.key == "billing"  # one roll-up alert
+    succeed(feeds[1], T0 + minutes(50))
+    delivery.send_pending()
+    triggers = [e for e in pagerduty.received if e["event_action"] == "trigger"]
+    [resolve] = [e for e in pagerduty.received if e["event_action"] == "resolve"]
+    assert sorted(e["payload"]["source"] for e in triggers) == ["feed-0", "feed-1", "feed-2"]
+    assert len({e["dedup_key"] for e in triggers}) == 3
+    assert resolve["dedup_key"] == next(e["dedup_key"] for e in triggers if e["payload"]["source"] == "feed-1")
+
+
 def test_a_pagerduty_event_it_refuses_is_recorded_with_the_reason(pagerduty, monkeypatch, db):
     monkeypatch.setenv("PLUMBLINE_CRED_PAGERDUTY_ERP", "too-short")
     fail_with_records(invoices(["pagerduty:erp"]))
