@@ -131,7 +131,11 @@ class IntegrationForm(SpecForm):
     workaround_performed_by = _person_field("Workaround performed by")
     health_account = _keyed_field(PlatformAccount, "Platform account")
     data_objects = TextListField(required=False, label="Data objects", help_text="comma-separated")
-    error_notify = TextListField(required=False, label="Notify", help_text="people or channels, comma-separated")
+    error_notify = TextListField(
+        required=False,
+        label="Notify",
+        help_text="emails, #channels, URLs or slack:#channel, teams:name, pagerduty:service; comma-separated",
+    )
 
     class Meta:
         model = Integration

@@ -79,3 +79,8 @@ def webhook_url(target: str) -> str | None:
 
 def webhook_env_name(target: str) -> str:
     return "PLUMBLINE_WEBHOOK_" + re.sub(r"[^A-Z0-9]+", "_", target.lstrip("#").upper()).strip("_")
+
+
+def pagerduty_url() -> str:
+    """Base of the PagerDuty Events API v2 (events go to {base}/v2/enqueue); EU accounts use events.eu.pagerduty.com."""
+    return str(_get("PLUMBLINE_PAGERDUTY_URL", "https://events.pagerduty.com")).rstrip("/")

@@ -266,6 +266,8 @@ PLUMBLINE_ESCALATE_AFTER_MINUTES = int(env_str("PLUMBLINE_ESCALATE_AFTER_MINUTES
 PLUMBLINE_ALERT_MAX_ATTEMPTS = int(env_str("PLUMBLINE_ALERT_MAX_ATTEMPTS", "3"))
 PLUMBLINE_HISTORY_DAYS = int(env_str("PLUMBLINE_HISTORY_DAYS", "400"))
 PLUMBLINE_WEBHOOK_SECRET = env_str("PLUMBLINE_WEBHOOK_SECRET")
+# Where PagerDuty events go (Events API v2, {base}/v2/enqueue); tests point it at a stand-in.
+PLUMBLINE_PAGERDUTY_URL = env_str("PLUMBLINE_PAGERDUTY_URL", "https://events.pagerduty.com")
 PLUMBLINE_GRAPH_TIMEOUT = float(env_str("PLUMBLINE_GRAPH_TIMEOUT", "30"))
 # Up to this many integrations a /graph/ request draws itself; above, a Celery task draws (the page polls).
 PLUMBLINE_GRAPH_INLINE_MAX = int(env_str("PLUMBLINE_GRAPH_INLINE_MAX", "200"))

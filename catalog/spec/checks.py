@@ -356,3 +356,63 @@ def url_path(value: Any) -> str:
     if any(c in value for c in " \\#"):
         raise Invalid("must not hold spaces, backslashes or '#'")
     return _printable(value, 500)
+
+
+# error_handling.notify: a person's email, a "#name" or http(s) URL for the signed webhook, or
+# "<transport>:<name>" for a chat or paging service whose URL or routing key is read, at send time,
+# from the variable notify_credential_variable names (monitoring/alerting/transports/README.md).
+NOTIFY_TRANSPORTS = ("slack", "teams", "pagerduty")
+_NOTIFY_PREFIX_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(?!//)")
+_NOTIFY_NAME_RE = re.compile(r"^#?[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+
+
+def notify_transport(entry: str) -> tuple[str, str] | None:
+    """(transport, name) of a "slack:#finance-alerts" entry; None for an email, "#name" or URL."""
+    match = _NOTIFY_PREFIX_RE.match(entry)
+    if not match or "@" in entry[: match.end()]:
+        return None
+    return match.group(1).lower(), entry[match.end() :]
+
+
+def notify_credential_variable(transport: str, name: str) -> str:
+    """The variable holding the URL or routing key of an entry: slack:#finance-alerts reads
+    PLUMBLINE_CRED_SLACK_FINANCE_ALERTS (the credential prefix is PLUMBLINE_CRED_PREFIX)."""
+    tail = re.sub(r"[^A-Z0-9]+", "_", f"{transport}_{name.lstrip('#')}".upper()).strip("_")
+    return settings.PLUMBLINE_CRED_PREFIX + tail
+
+
+def notify_entry(value: str) -> str:
+    """One notify entry; a "<transport>:<name>" one must name a known transport and a plain name."""
+    parsed = notify_transport(value)
+    if parsed is None:
+        return value
+    transport, name = parsed
+    if transport not in NOTIFY_TRANSPORTS:
+        raise Invalid(
+            f"unknown transport {shown(transport)} in {shown(value)}: use one of "
+            f"{', '.join(t + ':<name>' for t in NOTIFY_TRANSPORTS)}, an email, a #channel or an http(s) URL"
+        )
+    if not _NOTIFY_NAME_RE.match(name):
+        raise Invalid(
+            f"{shown(value)}: the name after '{transport}:' must be letters, digits, '-' or '_' "
+            "(an optional leading '#'), at most 80 characters"
+        )
+    if problem := not_a_credential_variable(notify_credential_variable(transport, name)):
+        raise Invalid(f"{shown(value)}: {problem}")
+    return value
+
+
+def notify_list(max_items: int) -> Check:
+    """error_handling.notify: short texts, each a valid notify entry; an error names the item ([2])."""
+    texts = text_list(max_items)
+
+    def check(value: Any) -> list[str]:
+        items: list[str] = texts(value)
+        for index, item in enumerate(items):
+            try:
+                notify_entry(item.strip())
+            except Invalid as error:
+                raise Invalid(str(error), at=f"[{index}]") from None
+        return items
+
+    return check

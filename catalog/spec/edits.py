@@ -58,7 +58,8 @@ def field_errors(obj: models.Model) -> dict[str, list[str]]:
     attr_of = {f.path: f.attr for f in kind.fields} | {"key": kind.key_attr}
     found: dict[str, list[str]] = defaultdict(list)
     for path, message in errors:
-        found[attr_of.get(path, "__all__")].append(message)
+        # "error_handling.notify[2]": an item of a list field is the list field's error.
+        found[attr_of.get(path) or attr_of.get(path.split("[", 1)[0], "__all__")].append(message)
     return dict(found)
 
 

@@ -153,7 +153,7 @@ INTEGRATION = Kind(
         Field("ordering_key", "ordering_key", _text(), default=""),
         Field("idempotency_key", "idempotency_key", _text(), default=""),
         Field("error_handling.surface", "error_surface", checks.enum(choices.ErrorSurface.values), default=""),
-        Field("error_handling.notify", "error_notify", checks.text_list(NOTIFY_MAX), default=[]),
+        Field("error_handling.notify", "error_notify", checks.notify_list(NOTIFY_MAX), default=[]),
         Field("error_handling.resync", "resync", checks.enum(choices.Resync.values), default=""),
         _ref("owner", "owner", "Person"),
         _ref("backup_owner", "backup_owner", "Person"),
@@ -240,6 +240,13 @@ class CleanDocument:
 
 
 FieldErrors = list[tuple[str, str]]
+
+
+def _at(path: str, at: str) -> str:
+    """The field path of an error in part of a value: "health.fields.status", "error_handling.notify[2]"."""
+    if not at:
+        return path
+    return f"{path}{at}" if at.startswith("[") else f"{path}.{at}"
 
 
 def _suggest(name: str, allowed: set[str]) -> str:
@@ -365,8 +372,7 @@ def validate(kind_name: str, doc: dict[str, Any]) -> tuple[CleanDocument | None,
         try:
             values[spec_field.path] = spec_field.check(raw)
         except Invalid as error:
-            at = f"{'' if error.at.startswith('[') else '.'}{error.at}" if error.at else ""
-            errors.append((f"{spec_field.path}{at}", str(error)))
+            errors.append((_at(spec_field.path, error.at), str(error)))
     mappings = _clean_mappings(doc.get("mappings"), errors) if "mappings" in kind.list_fields else []
     integrations: list[str] = []
     if "integrations" in kind.list_fields and doc.get("integrations") is not None:

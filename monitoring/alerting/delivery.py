@@ -17,7 +17,7 @@ from django.db.models import Case, F, PositiveSmallIntegerField, Q, QuerySet, Wh
 from django.utils import timezone
 
 from monitoring import conf
-from monitoring.alerting.transports import transport
+from monitoring.alerting.transports import Refused, transport
 from monitoring.models import Alert
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,15 @@ def send_pending(limit: int = 500) -> int:
         alert = Alert.objects.get(pk=alert_id)
         try:
             transport(alert.channel)(alert)
-        except Exception as exc:  # any transport failure: record it, retry on a later pass
+        except Refused as exc:
+            # The receiver refused this very alert (4xx): another try would be refused too, so its
+            # attempts are used up and the claim is kept; the error says why.
+            logger.warning("alert %s to %s refused: %s", alert.pk, alert.recipient, exc)
+            Alert.objects.filter(pk=alert.pk).update(
+                attempts=max(alert.attempts + 1, conf.alert_max_attempts()), error=f"refused, not retried: {exc}"[:2000]
+            )
+            continue
+        except Exception as exc:  # any other transport failure: record it, retry on a later pass
             logger.warning("alert %s to %s failed: %s", alert.pk, alert.recipient, exc)
             attempts = alert.attempts + 1
             Alert.objects.filter(pk=alert.pk).update(

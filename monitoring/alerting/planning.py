@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from catalog.choices import HealthState
 from catalog.models import Integration, Person, System
-from monitoring import conf
+from catalog.spec.checks import notify_transport
+from monitoring.alerting import content
 from monitoring.alerting.maintenance import in_maintenance, windows_of
 from monitoring.health.state import flip_alerts
 from monitoring.models import Alert, Flip
@@ -26,7 +26,11 @@ Recipient = tuple[str, str]  # (channel, address)
 
 
 def channel_of(entry: str) -> str:
-    """People are emails; "#finance-alerts" and http(s) URLs are webhook targets."""
+    """People are emails; "slack:#finance-alerts", "teams:finance" and "pagerduty:erp" name their transport;
+    "#finance-alerts" and http(s) URLs are signed-webhook targets."""
+    named = notify_transport(entry)
+    if named and named[0] in Channel.values:
+        return Channel(named[0])
     if entry.startswith(("#", "http://", "https://")) or "@" not in entry:
         return Channel.WEBHOOK
     return Channel.EMAIL
@@ -120,14 +124,15 @@ def plan_alerts(flips: Sequence[Flip], now: dt.datetime) -> int:
         systems = System.objects.in_bulk(system_ids)
         groups = group_rollups(candidates, {pk: s.key for pk, s in systems.items()})
         by_id = {f.pk: f for f in live}
+        facts = content.Facts.load(integrations[f.integration_id] for f in live)
         grouped = {flip_id for _, members in groups for flip_id in members}
         created = 0
         for system_id, members in groups:
             group = [by_id[pk] for pk in members]
-            created += create_alerts(group, integrations, inactive, now, system=systems[system_id])
+            created += create_alerts(group, integrations, inactive, now, system=systems[system_id], facts=facts)
         for flip in live:
             if flip.pk not in grouped:
-                created += create_alerts([flip], integrations, inactive, now)
+                created += create_alerts([flip], integrations, inactive, now, facts=facts)
         for flip in flips:
             flip.alerts_planned_at = now
             flip.suppressed_reason = suppressed.get(flip.pk, "")
@@ -165,14 +170,20 @@ def create_alerts(
     level: int = 0,
     people: Sequence[Recipient] | None = None,
     escalation_note: str = "",
+    facts: content.Facts | None = None,
 ) -> int:
-    """One alert per recipient about these flips (several only for a roll-up about `system`)."""
+    """One alert per recipient about these flips (several only for a roll-up about `system`); `facts`
+    read once for a whole batch of flips, else here."""
     ordered = sorted(flips, key=lambda f: integrations[f.integration_id].key)
     if people is None:
         people = list(dict.fromkeys(r for f in ordered for r in recipients(integrations[f.integration_id], inactive)))
     subject, body = message(ordered, integrations, system)
     if escalation_note:
         subject, body = f"Escalated: {subject}", f"{escalation_note}\n\n{body}"
+    if facts is None:
+        facts = content.Facts.load(integrations[f.integration_id] for f in ordered)
+    paged = any(channel == Channel.PAGERDUTY for channel, _ in people)
+    details = content.gather(ordered, integrations, system, [address for _, address in people], facts, paged=paged)
     alerts = [
         Alert(
             flip=ordered[0],
@@ -180,7 +191,8 @@ def create_alerts(
             channel=channel,
             recipient=address,
             subject=subject[:300],
-            body=body,
+            body=f"{body}\n{content.text(details, address)}",
+            details=details,
             escalation_level=level,
             created_at=now,
         )
@@ -191,10 +203,6 @@ def create_alerts(
         through = Alert.covers.through
         through.objects.bulk_create([through(alert_id=a.pk, flip_id=f.pk) for a in alerts for f in ordered])
     return len(alerts)
-
-
-def health_link(integration: Integration) -> str:
-    return conf.base_url() + reverse("integration-health", args=[integration.key])
 
 
 def message(flips: Sequence[Flip], integrations: dict[int, Integration], system: System | None) -> tuple[str, str]:
@@ -208,7 +216,7 @@ def message(flips: Sequence[Flip], integrations: dict[int, Integration], system:
             f"  {flip.from_state} → {flip.to_state.upper()} at {flip.at:%Y-%m-%d %H:%M} UTC",
             f"  {flip.reason}",
             f"  Owner: {integration.owner.display_name if integration.owner else 'none named'}",
-            f"  {health_link(integration)}",
+            f"  {content.health_link(integration)}",
             "",
         ]
     if system is not None:

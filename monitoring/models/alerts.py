@@ -47,9 +47,14 @@ class Alert(models.Model):
     system = models.ForeignKey("catalog.System", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     covers = models.ManyToManyField(Flip, blank=True, related_name="rollup_alerts")
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    recipient = models.CharField(max_length=500, help_text="An email, a #channel name or a webhook URL.")
+    recipient = models.CharField(
+        max_length=500, help_text="An email, a #channel name, a webhook URL or a slack:, teams: or pagerduty: entry."
+    )
     subject = models.CharField(max_length=300)
     body = models.TextField()
+    # What the chat and paging transports lay out (monitoring/alerting/content.py): the run, failed
+    # records, runbook, blast radius, links and PagerDuty dedup keys, as they were when it was planned.
+    details = models.JSONField(default=dict, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -14,6 +14,9 @@ class RunStatus(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     WEBHOOK = "webhook", "Webhook"
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+    PAGERDUTY = "pagerduty", "PagerDuty"
 
 
 class ResyncMethod(models.TextChoices):

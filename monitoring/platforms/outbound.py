@@ -400,10 +400,11 @@ class Throttled(PollError):
 class StatusError(PollError):
     """The platform answered the call named `what` with a status that is not a success."""
 
-    def __init__(self, message: str, status_code: int, what: str) -> None:
+    def __init__(self, message: str, status_code: int, what: str, body: bytes = b"") -> None:
         super().__init__(message)
         self.status_code = status_code
         self.what = what
+        self.body = body  # the start of the answer, for a caller that shows the vendor's own reason
 
 
 def _check_status(reply: Reply, what: str) -> None:
@@ -418,4 +419,6 @@ def _check_status(reply: Reply, what: str) -> None:
     if status >= 500:
         raise StatusError(f"{what}: server error (HTTP {status}) from {_shown(reply.url)}", status, what)
     if not 200 <= status < 300:
-        raise StatusError(f"{what}: unexpected HTTP {status} from {_shown(reply.url)}", status, what)
+        raise StatusError(
+            f"{what}: unexpected HTTP {status} from {_shown(reply.url)}", status, what, reply.content[:500]
+        )

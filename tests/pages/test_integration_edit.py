@@ -209,3 +209,11 @@ def test_choosing_another_health_kind_on_the_form_drops_the_json_settings(owner)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert (integration().health_kind, integration().health_json) == ("heartbeat", {})
     assert "items" not in document_of(integration())["health"]
+
+
+def test_a_notify_entry_with_an_unknown_transport_shows_its_error_on_the_notify_field(owner):
+    before = document_of(integration())
+    response = owner.post(f"/integrations/{KEY}/edit/", form_data(integration(), error_notify="slack:#ok, sms:oncall"))
+    assert response.status_code == 200
+    assert "unknown transport" in " ".join(response.context["form"].errors["error_notify"])
+    assert document_of(integration()) == before
