@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from catalog.completeness import refresh_completeness
-from catalog.models import ChangeRecord, GoLive, Integration, Person
+from catalog.models import Calendar, ChangeRecord, GoLive, Integration, Person
 from catalog.signals import specs_changed
 from catalog.spec import documents
 from catalog.spec.schema import KINDS, Kind, validate
@@ -59,6 +59,10 @@ def field_errors(obj: models.Model) -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     for path, message in errors:
         found[attr_of.get(path, "__all__")].append(message)
+    if not errors and (named := {p.get("calendar") for p in doc.get("freeze", [])} - {None}):
+        # A freeze names its calendar by key inside the list: no relation checks it.
+        known = set(Calendar.objects.filter(key__in=named).values_list("key", flat=True))
+        found["freeze"] += [f"unknown calendar {key!r}" for key in sorted(named - known)]
     return dict(found)
 
 
