@@ -77,14 +77,16 @@ def many_feeds(first: int, count: int) -> None:
 
 
 def test_a_pass_over_cron_sources_takes_as_many_queries_for_many_as_for_few():
+    berlin_six = dt.datetime(2026, 12, 7, 5, 0, tzinfo=dt.UTC)  # 06:00 CET
     many_feeds(0, 3)
     with CaptureQueriesContext(connection) as few:
-        assert evaluate_due(MONDAY_6AM + dt.timedelta(minutes=1)).evaluated == 3
+        report = evaluate_due(berlin_six + dt.timedelta(minutes=1))
+    assert [f.to_state for f in report.flips] == ["late"] * 3
     many_feeds(3, 12)
-    HealthSource.objects.update(state="up", next_check_due_at=MONDAY_6AM)
+    HealthSource.objects.update(state="up", next_check_due_at=berlin_six)
     Flip.objects.all().delete()
     with CaptureQueriesContext(connection) as many:
-        assert evaluate_due(MONDAY_6AM + dt.timedelta(minutes=1)).evaluated == 15
+        assert evaluate_due(berlin_six + dt.timedelta(minutes=1)).evaluated == 15
     due = [q for q in many.captured_queries if 'ORDER BY "monitoring_healthsource"."next_check_due_at"' in q["sql"]]
     assert len(due) == 1
     assert not [q for q in many.captured_queries if "catalog_calendar" in q["sql"]]  # the row carries its schedule
