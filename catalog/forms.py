@@ -110,9 +110,7 @@ class FreezeField(forms.CharField):
     (through SpecForm) says what is wrong with one."""
 
     widget = forms.Textarea(attrs={"rows": 3})
-    default_help_text = (
-        "YAML, e.g. [{from: 2027-01-01, to: 2027-01-04}, {last_business_days: 2, calendar: finance-de}]"
-    )
+    default_help_text = "YAML, e.g. [{from: 2027-01-01, to: 2027-01-04}, {last_business_days: 2, calendar: finance-de}]"
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list):

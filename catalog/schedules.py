@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar as calendar_module
 import datetime as dt
+import itertools
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -276,7 +277,8 @@ def expected_after(schedule: Schedule, last_success: dt.datetime, interval_minut
                 return ExpectedRun(at, moved_by)
             moved_by = moved_by or _mention(why)
             # Skip the rest of a blocked day at once: an every-minute job over a long freeze stays cheap.
-            runs = CronSim(schedule.cron, _next_day_start(at, schedule.timezone).astimezone(tz) - dt.timedelta(seconds=1))
+            next_day = _next_day_start(at, schedule.timezone).astimezone(tz)
+            runs = CronSim(schedule.cron, next_day - dt.timedelta(seconds=1))
         return None
     if interval_minutes is None:
         return None
@@ -303,7 +305,7 @@ def typical_gap_minutes(schedule: Schedule, start: dt.datetime, runs: int = TYPI
             break
         times.append(found.at)
         at = found.at
-    gaps = [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(times)]
     return round(statistics.median(gaps), 1) if gaps else None
 
 

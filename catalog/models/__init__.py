@@ -14,8 +14,8 @@ from catalog.models.systems import PlatformAccount, System, SystemVersion
 
 __all__ = [
     "Attestation",
-    "Calendar",
     "AttestedItem",
+    "Calendar",
     "ChangeRecord",
     "GoLive",
     "GoLiveIntegration",

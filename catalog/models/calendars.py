@@ -18,7 +18,9 @@ class Calendar(models.Model):
     key = models.SlugField(unique=True, max_length=100)
     name = models.CharField(max_length=200, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name: whose days these are.")
-    working_days = models.JSONField(default=default_working_days, blank=True, help_text="e.g. [mon, tue, wed, thu, fri]")
+    working_days = models.JSONField(
+        default=default_working_days, blank=True, help_text="e.g. [mon, tue, wed, thu, fri]"
+    )
     holidays = models.JSONField(default=list, blank=True, help_text="ISO dates")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -8,9 +8,9 @@ from functools import lru_cache
 
 from catalog.choices import Trigger
 from catalog.models import Integration
-from catalog.schedules import Schedule, typical_gap_minutes
 from catalog.models.findings import FindingCode, Severity
 from catalog.rules.finding import Facts, Finding, about, plural
+from catalog.schedules import Schedule, typical_gap_minutes
 
 REALTIME_CLAIM = re.compile(r"real[\s_-]?time", re.IGNORECASE)
 REALTIME_MAX_MINUTES = 5  # "real-time" that is slower than this is a poll, whatever the slide says
@@ -37,7 +37,7 @@ def declared_interval(integration: Integration, now: dt.datetime | None = None) 
 def schedule_of(integration: Integration) -> Schedule:
     """The cron schedule on its calendar's business days (freezes aside: they move a run now and
     then, not the usual gap)."""
-    calendar = integration.sync_calendar.business_calendar() if integration.sync_calendar_id else None
+    calendar = integration.sync_calendar.business_calendar() if integration.sync_calendar is not None else None
     return Schedule(cron=integration.sync_schedule, timezone=integration.sync_timezone, calendar=calendar)
 
 

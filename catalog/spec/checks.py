@@ -347,7 +347,7 @@ FREEZE_FIELDS = ("from", "to", "first_business_days", "last_business_days", "cal
 def cron(value: Any) -> str:
     """sync.schedule: a 5-field cron expression, as cronsim reads it."""
     if not isinstance(value, str):
-        raise Invalid("must be a cron expression of 5 fields in quotes, e.g. \"0 6 * * 1-5\"")
+        raise Invalid('must be a cron expression of 5 fields in quotes, e.g. "0 6 * * 1-5"')
     try:
         return schedules.check_cron(_printable(value, 100))
     except schedules.ScheduleError as error:

@@ -8,6 +8,7 @@ monitoring/health/pipeline.py applies these decisions to the stored state rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import statistics
 from collections.abc import Sequence
@@ -117,11 +118,13 @@ def evaluate(
     return Verdict(HealthState.UP, "last run succeeded")
 
 
+@functools.lru_cache(maxsize=1024)
 def expected_run(
     declared_interval_minutes: int | None, last_success_at: dt.datetime, schedule: Schedule | None
 ) -> ExpectedRun | None:
     """When the run after the last success is due: the interval after it, or with a schedule (a cron,
-    a calendar, freezes) the first time it allows; None when none is expected (never late)."""
+    a calendar, freezes) the first time it allows; None when none is expected (never late). Cached:
+    settling asks it twice per source (the verdict, then the next check)."""
     if schedule is None:
         if declared_interval_minutes is None:
             return None

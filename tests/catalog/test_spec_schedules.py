@@ -115,6 +115,7 @@ def test_export_then_import_changes_nothing(write_spec, tmp_path):
         "calendar": "finance-de",
     }
     assert exported["freeze"] == [{"from": "2027-01-01", "to": "2027-01-04", "reason": "year-end"}]
+    assert list(exported)[list(exported).index("sync") + 1] == "freeze"  # where spec-format.md writes it
     calendars = yaml.safe_load((tmp_path / "out" / "calendars.yaml").read_text())
     assert calendars["holidays"] == ["2026-12-25", "2027-01-01"]
     assert calendars["timezone"] == "Europe/Berlin"

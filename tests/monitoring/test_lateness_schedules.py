@@ -5,6 +5,7 @@ grow with the number of scheduled sources."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 FRIDAY = dt.datetime(2026, 12, 4, 6, 0, 5, tzinfo=dt.UTC)
 MONDAY_6AM = dt.datetime(2026, 12, 7, 6, 0, tzinfo=dt.UTC)
-WEEKDAYS = {"sync_schedule": "0 6 * * 1-5", "interval": None}
+WEEKDAYS: dict[str, Any] = {"sync_schedule": "0 6 * * 1-5", "interval": None}
 
 
 def succeed(integration, at=FRIDAY) -> None:

@@ -17,8 +17,8 @@ MONDAY_6AM = dt.datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 FINANCE = BusinessCalendar(key="finance", holidays=frozenset({dt.date(2026, 12, 25)}))
 
 
-def at(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def verdict(now: dt.datetime, schedule: Schedule, last_success: dt.datetime, **kwargs: Any) -> Any:
