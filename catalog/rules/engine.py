@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalog.choices import HealthKind, Lifecycle
 from catalog.health import HealthFacts, ObservedConnection, read_health, read_observed_connections
-from catalog.models import Calendar, Integration, Person, PlatformAccount, System
+from catalog.models import Integration, Person, PlatformAccount, System
 from catalog.models import Mapping as MappingRow
 from catalog.rules.estate import documented_refs, point_to_point_sprawl, undocumented_connections
 from catalog.rules.failures import resync_loses_sequence, silent_failures
@@ -75,15 +75,17 @@ def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets
 
 
 def load_estate() -> Estate:
-    """Six catalog queries plus one per health reader, whatever the size of the estate: small
+    """Five catalog queries plus one per health reader, whatever the size of the estate: small
     tables (people, systems, accounts) are read once and attached, rather than joined per row."""
     people = {p.pk: p for p in Person.objects.all()}
     systems = {s.pk: s for s in System.objects.all()}
     accounts = {a.pk: a for a in PlatformAccount.objects.all()}
-    calendars = {c.pk: c for c in Calendar.objects.all()}
     # Retired integrations raise nothing, so they are not loaded at all. A process still running
     # on a platform whose only spec is retired is therefore an undocumented connection.
-    integrations = list(Integration.objects.exclude(lifecycle=Lifecycle.RETIRED).order_by())
+    # Few integrations have a calendar: joined, not read as a table of its own.
+    integrations = list(
+        Integration.objects.exclude(lifecycle=Lifecycle.RETIRED).select_related("sync_calendar").order_by()
+    )
     for relation, targets in (
         ("source", systems),
         ("target", systems),
@@ -91,7 +93,6 @@ def load_estate() -> Estate:
         ("backup_owner", people),
         ("workaround_performed_by", people),
         ("health_account", accounts),
-        ("sync_calendar", calendars),
     ):
         _attach(Integration, integrations, relation, targets)
     _attach(System, systems.values(), "owner", people)
