@@ -95,3 +95,14 @@ def test_a_pass_over_cron_sources_takes_as_many_queries_for_many_as_for_few():
         assert len(many.captured_queries) == len(few.captured_queries)
     else:
         assert len(many.captured_queries) - len(few.captured_queries) == 12
+
+
+def test_the_health_page_shows_the_schedule_instead_of_an_interval():
+    from tests.monitoring.test_pages import client_as
+
+    calendar = Calendar.objects.create(key="finance")
+    make_integration("weekday-feed", sync_calendar=calendar, sync_timezone="Europe/Berlin", **WEEKDAYS)
+    body = client_as("ana@example.com").get("/integrations/weekday-feed/health/").content.decode()
+    assert "<code>0 6 * * 1-5</code>" in body
+    assert "schedule, Europe/Berlin, business days of finance (grace 30 min)" in body
+    assert "declared interval (grace" not in body

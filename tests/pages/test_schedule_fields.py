@@ -82,3 +82,15 @@ def test_a_system_freeze_is_saved_from_the_system_form(client):
     response = client.post("/systems/netsuite/edit/", form(freeze="[{from: 2027-01-01, to: 2027-01-04}]", owner=""))
     assert response.status_code == 302
     assert System.objects.get(key="netsuite").freeze == [{"from": "2027-01-01", "to": "2027-01-04"}]
+
+
+def test_the_integration_page_shows_the_schedule_and_freezes(owner):
+    Integration.objects.filter(key=KEY).update(
+        sync_schedule="0 6 * * 1-5",
+        sync_timezone="Europe/Berlin",
+        sync_calendar=Calendar.objects.get(),
+        freeze=[{"last_business_days": 2, "reason": "close"}, {"from": "2027-01-01", "to": "2027-01-04"}],
+    )
+    body = owner.get(f"/integrations/{KEY}/").content.decode()
+    assert "<code>0 6 * * 1-5</code> Europe/Berlin, business days of Finance Germany" in body
+    assert "last 2 business days of each month (close); 2027-01-01 to 2027-01-04" in body
