@@ -9,7 +9,9 @@ success is due; catalog/rules/sync.py asks `typical_gap_minutes` what "every" th
 Time zones and daylight saving follow Debian cron, as cronsim (Healthchecks' parser) does: a
 time the spring-forward change skips (02:30 in Europe/Berlin on the last Sunday of March) runs at
 the first minute that exists after it (03:00); a time the fall-back change repeats (02:30 on the
-last Sunday of October) runs once, at its first occurrence (summer time).
+last Sunday of October) runs once, at its first occurrence (summer time). Debian's cron(8) describes
+the rule ("Daylight Saving Time and other time changes"); cronsim's source follows it for 5-field
+expressions with a fixed minute and hour.
 """
 
 from __future__ import annotations
@@ -131,8 +133,9 @@ class Freeze:
         return False
 
     def zone_name(self) -> str:
-        """Business-day freezes are judged in their calendar's zone; explicit dates in the schedule's."""
-        return self.calendar.timezone if not self.start else ""
+        """Business-day freezes are judged in their calendar's zone; explicit dates, and business days
+        counted without a calendar, in the schedule's ("")."""
+        return self.calendar.timezone if not self.start and self.calendar.key else ""
 
     def describe(self) -> str:
         if self.start is not None and self.end is not None:

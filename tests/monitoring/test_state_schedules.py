@@ -227,3 +227,11 @@ def test_schedule_data_round_trips():
     schedule = Schedule(cron="0 6 * * 1-5", timezone="Europe/Berlin", calendar=FINANCE, freezes=(CLOSE,))
     assert Schedule.from_data(schedule.to_data()) == schedule
     assert Schedule.from_data({}) is None
+
+
+def test_business_days_counted_without_a_calendar_are_judged_in_the_schedule_zone():
+    # 00:30 in Berlin on Thursday 31 December (the last business day) is 23:30 UTC on the 30th: frozen.
+    last_day = Freeze(last_business_days=1)
+    schedule = Schedule(cron="30 0 * * *", timezone="Europe/Berlin", freezes=(last_day,))
+    expected = expected_after(schedule, at(2026, 12, 29, 23, 30, 5), None)
+    assert expected is not None and expected.at == at(2026, 12, 31, 23, 30)  # 00:30 on 1 January in Berlin
