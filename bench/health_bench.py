@@ -26,7 +26,8 @@ load generator; read from /proc): on two shared cores the rate is the CPU budget
 History: what recording one run costs a source with a week of one-minute successes.
 Lateness: --lateness-sources heartbeat sources (default 10,000) with cron schedules in time zones, on a
 business calendar with holidays, some under a month-end freeze; first at their real next checks (the
-due query's plan, EXPLAIN, must use the next_check_due_at index), then all made due and one beat pass of
+due query's plan, EXPLAIN, must use the next_check_due_at index; not judged in --quick, where the table is
+too small for a planner to use any index), then all made due and one beat pass of
 monitoring.health.lateness.evaluate_due over them: its queries and time, and the queries that find the
 due sources beside the target, one indexed query per pass.
 
@@ -824,8 +825,11 @@ def bench_lateness(count: int, verdicts: Verdicts) -> None:
     now = timezone.now()
     plan = due_query_plan(now)
     uses_index = "next_check_due_at" in plan and ("Index" in plan or "INDEX" in plan)
-    verdicts.check("lateness: the due sources are found through the next_check_due_at index (EXPLAIN)", uses_index)
-    if not uses_index:
+    label = "lateness: the due sources are found through the next_check_due_at index (EXPLAIN)"
+    if verdicts.quick:
+        # A planner reads a table of a few dozen rows whole, index or not: the plan means nothing here.
+        print(f"{label}: {'yes' if uses_index else 'no'} (not judged in --quick)")
+    elif not verdicts.check(label, uses_index):
         print(plan)
     sources = HealthSource.objects.filter(integration__key__startswith="cron-")
     sources.update(next_check_due_at=now)
