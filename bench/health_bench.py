@@ -4,7 +4,7 @@ second through gunicorn compared with a plain Django "OK" view.
     .venv/bin/python bench/health_bench.py [--quick] [--sources 5000] [--concurrency 2]
         [--database-url postgres://postgres@127.0.0.1:5432/plumbline_health_bench]
         [--redis-url redis://127.0.0.1:6379/13] [--pings 4000] [--rounds 3] [--clients 4]
-        [--skip-polls] [--skip-pings] [--skip-history]
+        [--skip-polls] [--skip-pings] [--skip-history] [--lateness-sources 10000] [--skip-lateness]
 
 Polls: N http sources point at a stand-in status page on 127.0.0.1 (each poll returns one new
 run and two already seen, so every poll upserts); all are made due and enqueued at once, and a
@@ -24,11 +24,17 @@ After each ping turn the worker drains the backlog; every ping accepted must the
 Each turn also reports the CPU it cost per request, by part (web server, applying worker, PostgreSQL,
 load generator; read from /proc): on two shared cores the rate is the CPU budget divided by that sum.
 History: what recording one run costs a source with a week of one-minute successes.
+Lateness: --lateness-sources heartbeat sources (default 10,000) with cron schedules in time zones, on a
+business calendar with holidays, some under a month-end freeze; first at their real next checks (the
+due query's plan, EXPLAIN, must use the next_check_due_at index; not judged in --quick, where the table is
+too small for a planner to use any index), then all made due and one beat pass of
+monitoring.health.lateness.evaluate_due over them: its queries and time, and the queries that find the
+due sources beside the target, one indexed query per pass.
 
 SQLite runs in a temporary PLUMBLINE_VAR_DIR; with --database-url the named PostgreSQL database
 is created for the run and dropped afterwards. Tasks go to a queue of their own on Redis.
 Checked at any size: no poll errors, every run stored once, every ping answered 200 and stored.
---quick: 20 sources, 40 pings, one round, a day of history; nothing timed is judged, and polls and
+--quick: 20 sources, 40 pings, one round, a day of history, 50 lateness sources; nothing timed is judged, and polls and
 pings are skipped (said so) when Redis does not answer. Exits 1 when a check fails or (outside
 --quick) a target is missed.
 """
@@ -68,6 +74,7 @@ from verdicts import Verdicts  # noqa: E402
 TARGET_POLLS_PER_SECOND = 200
 TARGET_PING_RATIO = 0.5
 TARGET_BUSY_P99_MS = 250
+TARGET_DUE_QUERIES_PER_PASS = 1
 PING_BODY = json.dumps({"records_in": 10, "records_out": 10, "message": "nightly batch"}).encode()
 
 
@@ -117,6 +124,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--skip-polls", action="store_true")
     parser.add_argument("--skip-pings", action="store_true")
     parser.add_argument("--skip-history", action="store_true")
+    parser.add_argument("--lateness-sources", type=int, help="cron sources of the lateness pass (default 10000, 50)")
+    parser.add_argument("--skip-lateness", action="store_true")
     args = parser.parse_args()
     quick = args.quick
     args.sources = args.sources or (20 if quick else 5000)
@@ -125,6 +134,7 @@ def parse_args() -> argparse.Namespace:
     args.rounds = args.rounds or (1 if quick else 3)
     args.gunicorn_workers = args.gunicorn_workers or (1 if quick else 2 * (os.cpu_count() or 1) + 1)
     args.history_minutes = 24 * 60 if quick else 7 * 24 * 60
+    args.lateness_sources = args.lateness_sources or (50 if quick else 10_000)
     return args
 
 
@@ -719,6 +729,133 @@ def bench_history(minutes: int, records: int) -> None:
     )
 
 
+# Schedules of the lateness bench's sources: (cron, time zone), taken in turn.
+LATENESS_SCHEDULES = (
+    ("0 6 * * 1-5", "Europe/Berlin"),
+    ("*/15 * * * *", "UTC"),
+    ("30 2 * * *", "Europe/Berlin"),
+    ("0 */4 * * *", "America/New_York"),
+    ("45 23 * * 1-5", "Asia/Tokyo"),
+)
+DUE_QUERY_MARK = 'ORDER BY "monitoring_healthsource"."next_check_due_at"'
+
+
+def build_cron_sources(count: int) -> None:
+    """`count` heartbeat integrations with cron schedules on a calendar (a fifth under a freeze), each
+    with a success some minutes to a day ago and its next check where settling puts it."""
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
+    from catalog.models import Calendar, Integration, System
+    from monitoring.health.sources import facts_of
+    from monitoring.health.specs import sync_sources
+    from monitoring.health.state import settle
+    from monitoring.models import HealthSource
+
+    calendar = Calendar.objects.create(key="bench-finance", timezone="Europe/Berlin", holidays=["2026-12-25"])
+    source, _ = System.objects.get_or_create(key="bench-cron-source")
+    target, _ = System.objects.get_or_create(key="bench-cron-target")
+    close = [{"last_business_days": 2, "calendar": calendar.key, "reason": "close"}]
+    Integration.objects.bulk_create(
+        (
+            Integration(
+                key=f"cron-{n:05d}",
+                source=source,
+                target=target,
+                sync_trigger="schedule",
+                sync_schedule=LATENESS_SCHEDULES[n % len(LATENESS_SCHEDULES)][0],
+                sync_timezone=LATENESS_SCHEDULES[n % len(LATENESS_SCHEDULES)][1],
+                sync_calendar=calendar,
+                freeze=close if n % 5 == 0 else [],
+                health_kind="heartbeat",
+                health_grace_minutes=30,
+            )
+            for n in range(count)
+        ),
+        batch_size=1000,
+    )
+    sync_sources()
+    now = timezone.now()
+    random.seed(14)
+    rows = list(HealthSource.objects.filter(integration__key__startswith="cron-").select_related("last_run"))
+    for row in rows:
+        row.last_success_at = now - dt.timedelta(minutes=random.randint(1, 24 * 60))
+        row.state = "up"
+        row.next_check_due_at = settle(facts_of(row), now).next_check_at
+    HealthSource.objects.bulk_update(rows, ["last_success_at", "state", "next_check_due_at"], batch_size=1000)
+
+
+def due_query_plan(now: Any) -> str:
+    """EXPLAIN of the query the lateness pass finds due sources with, at `now`."""
+    from django.db import connection
+
+    from monitoring.models import HealthSource
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE monitoring_healthsource")
+    due = HealthSource.objects.filter(next_check_due_at__lte=now).order_by("next_check_due_at")
+    return due.values_list("pk", flat=True).explain()
+
+
+class QueryCounter:
+    """A connection.execute_wrapper counting every query, and those that find due sources (the
+    pass may run more queries than Django's debug log keeps)."""
+
+    def __init__(self) -> None:
+        self.queries = self.due = 0
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.queries += 1
+        self.due += DUE_QUERY_MARK in sql
+        return execute(sql, params, many, context)
+
+
+def bench_lateness(count: int, verdicts: Verdicts) -> None:
+    """One beat pass over `count` cron sources: the due ones found by one indexed query, then settled."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from monitoring.health.lateness import evaluate_due
+    from monitoring.models import HealthSource
+
+    build_cron_sources(count)
+    now = timezone.now()
+    plan = due_query_plan(now)
+    uses_index = "next_check_due_at" in plan and ("Index" in plan or "INDEX" in plan)
+    label = "lateness: the due sources are found through the next_check_due_at index (EXPLAIN)"
+    if verdicts.quick:
+        # A planner reads a table of a few dozen rows whole, index or not: the plan means nothing here.
+        print(f"{label}: {'yes' if uses_index else 'no'} (not judged in --quick)")
+    elif not verdicts.check(label, uses_index):
+        print(plan)
+    sources = HealthSource.objects.filter(integration__key__startswith="cron-")
+    sources.update(next_check_due_at=now)
+    counted = QueryCounter()
+    with connection.execute_wrapper(counted):
+        started = time.perf_counter()
+        report = evaluate_due(now, limit=count)
+        seconds = time.perf_counter() - started
+    print(
+        f"lateness pass over {count:,} due cron sources: {counted.queries:,} queries in {seconds:.2f} s "
+        f"({seconds / max(count, 1) * 1000:.2f} ms a source), {len(report.flips):,} flips"
+    )
+    due_queries = counted.due
+    verdicts.figure(
+        "lateness pass: queries finding the due sources",
+        due_queries,
+        "==",
+        TARGET_DUE_QUERIES_PER_PASS,
+        "queries",
+        digits=0,
+    )
+    verdicts.check("lateness pass: every due source evaluated", report.evaluated == count, f"{report.evaluated:,}")
+    left = sources.filter(next_check_due_at__lte=now).count()
+    verdicts.check("lateness pass: none left due", left == 0, f"{left:,}")
+
+
 def redis_answers(url: str) -> bool:
     try:
         return bool(redis.Redis.from_url(url, socket_timeout=2).ping())
@@ -769,6 +906,8 @@ def main() -> int:
                 bench(args, env, verdicts)
         if not args.skip_history:
             bench_history(args.history_minutes, 5 if args.quick else 50)
+        if not args.skip_lateness:
+            bench_lateness(args.lateness_sources, verdicts)
         return verdicts.exit_code()
     finally:
         from django.db import connections

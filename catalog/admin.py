@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from catalog.forms import SpecForm
 from catalog.models import (
     Attestation,
+    Calendar,
     ChangeRecord,
     GoLive,
     GoLiveIntegration,
@@ -77,6 +78,12 @@ class SystemAdmin(SpecAdmin):
     autocomplete_fields = ["owner"]
     readonly_fields = ["major_version_changed_at"]
     inlines = [SystemVersionInline]
+
+
+@admin.register(Calendar)
+class CalendarAdmin(SpecAdmin):
+    list_display = ["key", "name", "timezone"]
+    search_fields = ["key", "name"]
 
 
 @admin.register(PlatformAccount)

@@ -41,7 +41,8 @@ def _frequency_present(integration: Integration) -> bool:
         return True
     if trigger == "event":
         return integration.max_latency_minutes is not None
-    return integration.interval_minutes is not None
+    # A cron schedule says how often as well as an interval does.
+    return integration.interval_minutes is not None or bool(integration.sync_schedule)
 
 
 def _error_handling_present(integration: Integration) -> bool:

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 
 from catalog import choices
 from catalog.completeness import PARTS
-from catalog.models import GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import Calendar, GoLive, Integration, Person, PlatformAccount, System
 from plumbline import storable
 
 # Parameters every list understands besides its filters.
@@ -219,6 +219,14 @@ class PersonFilterSet(StrictFilterSet):
 
     def search(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         return queryset.filter(Q(name__icontains=value) | Q(email__icontains=value) | Q(team__icontains=value))
+
+
+class CalendarFilterSet(StrictFilterSet):
+    ordering = StrictOrderingFilter(fields=(("key", "key"), ("name", "name")))
+
+    class Meta:
+        model = Calendar
+        fields: list[str] = []
 
 
 class PlatformAccountFilterSet(StrictFilterSet):

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import yaml
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from catalog.choices import HealthKind
 from catalog.filters import NEITHER
-from catalog.models import GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import Calendar, GoLive, Integration, Person, PlatformAccount, System
 from catalog.spec import edits
 from catalog.spec.checks import Invalid
 from catalog.spec.limits import GOLIVE_INTEGRATIONS_MAX, MB, UPLOAD_MAX_BYTES
@@ -51,6 +52,10 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "max_latency_minutes",
             "vendor_claim",
             "min_records_per_run",
+            "sync_schedule",
+            "sync_timezone",
+            "sync_calendar",
+            "freeze",
             "ordering_key",
             "idempotency_key",
         ),
@@ -101,6 +106,37 @@ class TextListField(forms.CharField):
         return [item.strip() for item in re.split(r"[,\n]", value or "") if item.strip()]
 
 
+class FreezeField(forms.CharField):
+    """Close freezes typed as the spec writes them: a YAML list of periods. The spec's own check
+    (through SpecForm) says what is wrong with one."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+    default_help_text = "YAML, e.g. [{from: 2027-01-01, to: 2027-01-04}, {last_business_days: 2, calendar: finance-de}]"
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return yaml.safe_dump(value, default_flow_style=True, sort_keys=False).strip() if value else ""
+        return value
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return value
+        if not (value or "").strip():
+            return []
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise forms.ValidationError("must be a YAML list of periods") from None
+        # Dates stay text, as the spec stores them.
+        return parsed if not isinstance(parsed, list) else [_dates_as_text(item) for item in parsed]
+
+
+def _dates_as_text(item: Any) -> Any:
+    if isinstance(item, dict):
+        return {name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in item.items()}
+    return item
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.email})" if obj.name else obj.email
@@ -130,6 +166,8 @@ class IntegrationForm(SpecForm):
     backup_owner = _person_field("Backup owner")
     workaround_performed_by = _person_field("Workaround performed by")
     health_account = _keyed_field(PlatformAccount, "Platform account")
+    sync_calendar = _keyed_field(Calendar, "Business calendar")
+    freeze = FreezeField(required=False, label="Freezes", help_text=FreezeField.default_help_text)
     data_objects = TextListField(required=False, label="Data objects", help_text="comma-separated")
     error_notify = TextListField(
         required=False,
@@ -154,6 +192,8 @@ class IntegrationForm(SpecForm):
             "min_records_per_run": "Minimum records per run",
             "reconciliation_tolerance_percent": "Tolerated shortfall (%)",
             "reconciliation_tolerance_records": "Tolerated shortfall (records)",
+            "sync_schedule": "Schedule (cron)",
+            "sync_timezone": "Time zone",
             "error_surface": "Failures surface as",
             "resync": "Resync after an outage",
             "documentation": "Documentation URL",
@@ -303,10 +343,11 @@ class SystemForm(SpecForm):
     """A system's spec fields; a version change is dated in its version history on save."""
 
     owner = _person_field("Owner")
+    freeze = FreezeField(required=False, label="Freezes", help_text=FreezeField.default_help_text)
 
     class Meta:
         model = System
-        fields = ["name", "category", "vendor", "version", "owner"]
+        fields = ["name", "category", "vendor", "version", "owner", "freeze"]
         help_texts = {"version": "A change of the major part makes the specs touching this system stale."}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

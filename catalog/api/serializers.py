@@ -26,7 +26,18 @@ from catalog.ownership import can_edit
 from catalog.spec import checks, documents
 from catalog.spec.edits import instance_keys
 from catalog.spec.importer import ImportFailed, SpecError, apply_entries, jsonable, parse_data
-from catalog.spec.schema import API_VERSION, GOLIVE, INTEGRATION, KINDS, PERSON, PLATFORM_ACCOUNT, SYSTEM, Field, Kind
+from catalog.spec.schema import (
+    API_VERSION,
+    CALENDAR,
+    GOLIVE,
+    INTEGRATION,
+    KINDS,
+    PERSON,
+    PLATFORM_ACCOUNT,
+    SYSTEM,
+    Field,
+    Kind,
+)
 
 from .history import FieldChange, changed_fields
 
@@ -86,7 +97,9 @@ def _value_field(kind: Kind, spec_field: Field) -> serializers.Field:
         return serializers.IntegerField(min_value=least, max_value=checks.MAX_INTEGER, **options)
     if isinstance(model_field, models.FloatField):
         return serializers.FloatField(min_value=0, max_value=checks.MAX_HOURS, **options)
-    if spec_field.path == "maintenance":  # System: recurring windows (docs/spec-format.md)
+    if spec_field.check is checks.freezes:
+        options["help_text"] = "Periods: {from, to} dates, or {first_business_days/last_business_days, calendar}."
+    if spec_field.path == "maintenance" or spec_field.check is checks.freezes:  # lists of mappings
         return serializers.ListField(child=serializers.DictField(), **options)
     if isinstance(model_field, models.JSONField):
         return serializers.ListField(child=serializers.CharField(), **options)
@@ -270,6 +283,13 @@ class SystemSerializer(SpecSerializer):
     select = ("owner",)
 
 
+class CalendarSerializer(SpecSerializer):
+    """A business calendar's spec document: working days and holidays."""
+
+    kind = CALENDAR
+    view_name = "api:calendar-detail"
+
+
 class PlatformAccountSerializer(SpecSerializer):
     """secret_env is the NAME of the environment variable holding the credential; no secret
     value is stored anywhere, so none can be returned."""
@@ -283,7 +303,15 @@ class IntegrationSerializer(SpecSerializer):
 
     kind = INTEGRATION
     view_name = "api:integration-detail"
-    select = ("source", "target", "owner", "backup_owner", "workaround_performed_by", "health_account")
+    select = (
+        "source",
+        "target",
+        "owner",
+        "backup_owner",
+        "workaround_performed_by",
+        "health_account",
+        "sync_calendar",
+    )
     prefetch = ("mappings",)
     computed_keys = ("url", "completeness")
 

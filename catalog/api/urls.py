@@ -23,6 +23,7 @@ router = DefaultRouter()
 router.include_format_suffixes = False
 router.register("people", views.PersonViewSet, basename="person")
 router.register("systems", views.SystemViewSet, basename="system")
+router.register("calendars", views.CalendarViewSet, basename="calendar")
 router.register("platform-accounts", views.PlatformAccountViewSet, basename="platform-account")
 router.register("integrations", views.IntegrationViewSet, basename="integration")
 router.register("golives", views.GoLiveViewSet, basename="golive")

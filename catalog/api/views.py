@@ -19,6 +19,7 @@ from catalog import filters
 from catalog.api.filters import StrictFilterBackend, refuse_unknown_parameters
 from catalog.api.permissions import WriteAdmin, WriteOwned
 from catalog.api.serializers import (
+    CalendarSerializer,
     ChangeRecordSerializer,
     GoLiveSerializer,
     IntegrationSerializer,
@@ -115,6 +116,11 @@ class SystemViewSet(SpecViewSet):
     serializer_class = SystemSerializer
     filterset_class = filters.SystemFilterSet
     permission_classes = [WriteOwned]
+
+
+class CalendarViewSet(SpecViewSet):
+    serializer_class = CalendarSerializer
+    filterset_class = filters.CalendarFilterSet
 
 
 class PlatformAccountViewSet(SpecViewSet):

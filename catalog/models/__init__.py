@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from catalog.models.calendars import Calendar
 from catalog.models.findings import StoredFinding, Waiver
 from catalog.models.golives import GoLive, GoLiveIntegration
 from catalog.models.history import ChangeRecord
@@ -14,6 +15,7 @@ from catalog.models.systems import PlatformAccount, System, SystemVersion
 __all__ = [
     "Attestation",
     "AttestedItem",
+    "Calendar",
     "ChangeRecord",
     "GoLive",
     "GoLiveIntegration",

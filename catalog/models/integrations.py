@@ -51,6 +51,14 @@ class Integration(models.Model):
     max_latency_minutes = models.PositiveIntegerField(null=True, blank=True)
     vendor_claim = models.CharField(max_length=200, blank=True)
     min_records_per_run = models.PositiveIntegerField(null=True, blank=True)
+    # A cron schedule in a time zone, on a calendar's business days (catalog/schedules.py).
+    sync_schedule = models.CharField(max_length=100, blank=True)
+    sync_timezone = models.CharField(max_length=64, default="UTC")
+    sync_calendar = models.ForeignKey(
+        "catalog.Calendar", null=True, blank=True, on_delete=models.PROTECT, related_name="integrations"
+    )
+    # Close freezes: periods it is expected not to run ({from, to} or {first/last_business_days, calendar}).
+    freeze = models.JSONField(default=list, blank=True)
     ordering_key = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=200, blank=True)
     # reconciliation: how far records out + failed may fall short of records in (RECORDS_DROPPED), and

@@ -23,6 +23,8 @@ class System(models.Model):
     owner = models.ForeignKey(
         "catalog.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="systems"
     )
+    # Close freezes of every integration touching it (as Integration.freeze).
+    freeze = models.JSONField(default=list, blank=True)
     # When the major part of `version` last changed: specs reviewed before it are stale.
     major_version_changed_at = models.DateTimeField(null=True, blank=True)
     # The spec's recurring maintenance windows (catalog/spec/maintenance.py); windows planned in the app

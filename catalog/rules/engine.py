@@ -85,7 +85,10 @@ def load_estate() -> Estate:
     accounts = {a.pk: a for a in PlatformAccount.objects.all()}
     # Retired integrations raise nothing, so they are not loaded at all. A process still running
     # on a platform whose only spec is retired is therefore an undocumented connection.
-    integrations = list(Integration.objects.exclude(lifecycle=Lifecycle.RETIRED).order_by())
+    # Few integrations have a calendar: joined, not read as a table of its own.
+    integrations = list(
+        Integration.objects.exclude(lifecycle=Lifecycle.RETIRED).select_related("sync_calendar").order_by()
+    )
     for relation, targets in (
         ("source", systems),
         ("target", systems),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from functools import lru_cache
 
 from catalog.choices import Trigger
 from catalog.models import Integration
 from catalog.models.findings import FindingCode, Severity
 from catalog.rules.finding import Facts, Finding, about, plural
+from catalog.schedules import Schedule, typical_gap_minutes
 
 REALTIME_CLAIM = re.compile(r"real[\s_-]?time", re.IGNORECASE)
 REALTIME_MAX_MINUTES = 5  # "real-time" that is slower than this is a poll, whatever the slide says
@@ -18,19 +21,41 @@ def claims_realtime(integration: Integration) -> bool:
     return bool(REALTIME_CLAIM.search(integration.vendor_claim or ""))
 
 
-def declared_interval(integration: Integration) -> int | None:
-    """The promised gap between syncs in minutes: max_latency_minutes for event triggers,
-    interval_minutes otherwise; None when the spec promises none (manual, or not written)."""
+def declared_interval(integration: Integration, now: dt.datetime | None = None) -> float | None:
+    """The promised gap between syncs in minutes: max_latency_minutes for event triggers, the
+    schedule's typical gap (the median between its next runs, from `now`) when it has a cron
+    schedule, interval_minutes otherwise; None when the spec promises none (manual, or not written)."""
     if integration.sync_trigger == Trigger.EVENT:
         return integration.max_latency_minutes
     if integration.sync_trigger == Trigger.MANUAL:
         return None
+    if integration.sync_schedule:
+        return schedule_gap(schedule_of(integration), (now or dt.datetime.now(dt.UTC)).date())
     return integration.interval_minutes
 
 
-def _declared_phrase(integration: Integration, minutes: int) -> str:
+def schedule_of(integration: Integration) -> Schedule:
+    """The cron schedule on its calendar's business days (freezes aside: they move a run now and
+    then, not the usual gap)."""
+    calendar = integration.sync_calendar.business_calendar() if integration.sync_calendar is not None else None
+    return Schedule(cron=integration.sync_schedule, timezone=integration.sync_timezone, calendar=calendar)
+
+
+@lru_cache(maxsize=1024)
+def schedule_gap(schedule: Schedule, day: dt.date) -> float | None:
+    """The typical gap of a schedule from the start of `day`: the same for every integration on
+    that schedule, so an estate of thousands computes it once per distinct schedule."""
+    return typical_gap_minutes(schedule, dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC))
+
+
+def _declared_phrase(integration: Integration, minutes: float) -> str:
     if integration.sync_trigger == Trigger.EVENT:
         return f"an event trigger with up to {plural(minutes, 'minute')} latency"
+    if integration.sync_schedule:
+        return (
+            f"the schedule {integration.sync_schedule} ({integration.sync_timezone}), "
+            f"typically every {plural(minutes, 'minute')}"
+        )
     trigger = integration.sync_trigger or "sync"
     return f"{trigger} every {plural(minutes, 'minute')}"
 
@@ -39,7 +64,7 @@ def realtime_claim_mismatch(integration: Integration, facts: Facts) -> Finding |
     if not claims_realtime(integration):
         return None
     reasons: list[str] = []
-    declared = declared_interval(integration)
+    declared = declared_interval(integration, facts.now)
     if integration.sync_trigger == Trigger.MANUAL:
         reasons.append("the spec declares a manual trigger")
     elif declared is not None and declared > REALTIME_MAX_MINUTES:
@@ -58,7 +83,7 @@ def realtime_claim_mismatch(integration: Integration, facts: Facts) -> Finding |
 
 
 def sync_slower_than_declared(integration: Integration, facts: Facts) -> Finding | None:
-    declared = declared_interval(integration)
+    declared = declared_interval(integration, facts.now)
     health = facts.health
     if not declared or health is None or health.observed_median_minutes is None:
         return None

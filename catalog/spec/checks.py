@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
+from catalog import schedules
 from catalog.spec.limits import TEXT_MAX
 from plumbline import storable
 
@@ -416,3 +417,116 @@ def notify_list(max_items: int) -> Check:
         return items
 
     return check
+
+
+# Schedules, calendars and close freezes (catalog/schedules.py).
+HOLIDAYS_MAX = 10_000
+FREEZES_MAX = 100
+FREEZE_FIELDS = ("from", "to", "first_business_days", "last_business_days", "calendar", "reason")
+
+
+def cron(value: Any) -> str:
+    """sync.schedule: a 5-field cron expression, as cronsim reads it."""
+    if not isinstance(value, str):
+        raise Invalid('must be a cron expression of 5 fields in quotes, e.g. "0 6 * * 1-5"')
+    try:
+        return schedules.check_cron(_printable(value, 100))
+    except schedules.ScheduleError as error:
+        raise Invalid(str(error)) from None
+
+
+def timezone(value: Any) -> str:
+    """An IANA time zone name (Europe/Berlin, UTC)."""
+    if not isinstance(value, str):
+        raise Invalid("must be an IANA time zone name such as Europe/Berlin")
+    try:
+        schedules.zone(_printable(value, 64))
+    except schedules.ScheduleError as error:
+        raise Invalid(str(error)) from None
+    return value
+
+
+def weekdays(value: Any) -> list[str]:
+    """A calendar's working_days: weekday names (mon..sun), none twice, in week order."""
+    if not isinstance(value, list) or not value:
+        raise Invalid(f"must be a list of weekdays ({', '.join(schedules.WEEKDAYS)})")
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or item.lower() not in schedules.WEEKDAYS:
+            raise Invalid(f"item {index + 1} ({shown(item)}) must be one of {', '.join(schedules.WEEKDAYS)}")
+    names = {item.lower() for item in value}
+    if len(names) != len(value):
+        raise Invalid("lists a weekday twice")
+    return [day for day in schedules.WEEKDAYS if day in names]
+
+
+def date_list(value: Any) -> list[str]:
+    """A calendar's holidays: dates, none twice, sorted; as ISO text, what a JSON column holds."""
+    if not isinstance(value, list):
+        raise Invalid("must be a list of dates (YYYY-MM-DD)")
+    if len(value) > HOLIDAYS_MAX:
+        raise Invalid(f"must list at most {HOLIDAYS_MAX:,} dates")
+    days: list[dt.date] = []
+    for index, item in enumerate(value):
+        try:
+            days.append(date(item))
+        except Invalid as error:
+            raise Invalid(str(error), at=f"[{index}]") from None
+    if len(set(days)) != len(days):
+        raise Invalid("lists a date twice")
+    return sorted(day.isoformat() for day in days)
+
+
+def freezes(value: Any) -> list[dict[str, Any]]:
+    """freeze on a System or Integration: periods with `from` and `to` dates, or
+    `first_business_days` / `last_business_days` of each month (with an optional `calendar` key);
+    each with an optional `reason`. Dates as ISO text, what a JSON column holds."""
+    if not isinstance(value, list):
+        raise Invalid("must be a list of periods (from/to dates, or first_business_days/last_business_days)")
+    if len(value) > FREEZES_MAX:
+        raise Invalid(f"must list at most {FREEZES_MAX} periods")
+    return [_freeze(item, f"[{index}]") for index, item in enumerate(value)]
+
+
+def _freeze(item: Any, at: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise Invalid("must be a mapping: from and to, or first_business_days / last_business_days", at=at)
+    for name in item:
+        if name not in FREEZE_FIELDS:
+            raise Invalid(f"unknown field (known: {', '.join(FREEZE_FIELDS)})", at=f"{at}.{str(name)[:100]}")
+    clean: dict[str, Any] = {}
+    dated = "from" in item or "to" in item
+    for name in ("from", "to"):
+        if dated:
+            if item.get(name) is None:
+                raise Invalid("is required with a dated freeze (from and to)", at=f"{at}.{name}")
+            try:
+                clean[name] = date(item[name]).isoformat()
+            except Invalid as error:
+                raise Invalid(str(error), at=f"{at}.{name}") from None
+    for name in ("first_business_days", "last_business_days"):
+        if item.get(name) is not None:
+            if dated:
+                raise Invalid("give from/to or business days, not both", at=f"{at}.{name}")
+            try:
+                clean[name] = integer(1)(item[name])
+            except Invalid as error:
+                raise Invalid(str(error), at=f"{at}.{name}") from None
+            if clean[name] > 23:
+                raise Invalid("must be at most 23 (the business days a month can have)", at=f"{at}.{name}")
+    if dated and clean["to"] < clean["from"]:
+        raise Invalid(f"must not be before from ({clean['from']})", at=f"{at}.to")
+    if not dated and not clean:
+        raise Invalid("needs from and to, or first_business_days / last_business_days", at=at)
+    if item.get("calendar") is not None:
+        if dated:
+            raise Invalid("is only read with business days", at=f"{at}.calendar")
+        try:
+            clean["calendar"] = key(item["calendar"])
+        except Invalid as error:
+            raise Invalid(str(error), at=f"{at}.calendar") from None
+    if item.get("reason") is not None:
+        try:
+            clean["reason"] = text(200)(item["reason"])
+        except Invalid as error:
+            raise Invalid(str(error), at=f"{at}.reason") from None
+    return clean

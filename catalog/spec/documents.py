@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import models
 
-from catalog.models import Integration, Mapping, Person, PlatformAccount, System
+from catalog.models import Calendar, Integration, Mapping, Person, PlatformAccount, System
 from catalog.spec.schema import API_VERSION, KINDS, CleanDocument, Kind
 
 # For each referenced kind: model primary key -> spec key.
@@ -19,6 +19,7 @@ RefPks = MappingABC[str, MappingABC[str, int]]
 
 REF_MODELS: dict[str, type[models.Model]] = {
     "Person": Person,
+    "Calendar": Calendar,
     "System": System,
     "PlatformAccount": PlatformAccount,
     "Integration": Integration,

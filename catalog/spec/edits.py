@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from catalog.completeness import refresh_completeness
-from catalog.models import ChangeRecord, GoLive, Integration, Person
+from catalog.models import Calendar, ChangeRecord, GoLive, Integration, Person
 from catalog.signals import specs_changed
 from catalog.spec import documents
 from catalog.spec.schema import KINDS, Kind, validate
@@ -58,8 +58,17 @@ def field_errors(obj: models.Model) -> dict[str, list[str]]:
     attr_of = {f.path: f.attr for f in kind.fields} | {"key": kind.key_attr}
     found: dict[str, list[str]] = defaultdict(list)
     for path, message in errors:
-        # "error_handling.notify[2]": an item of a list field is the list field's error.
-        found[attr_of.get(path) or attr_of.get(path.split("[", 1)[0], "__all__")].append(message)
+        if path in attr_of:
+            found[attr_of[path]].append(message)
+        elif (whole := path.split("[", 1)[0]) in attr_of:
+            # A part of a list field (freeze[0].to): said at the field, naming the part.
+            found[attr_of[whole]].append(f"{path}: {message}")
+        else:
+            found["__all__"].append(message)
+    if not errors and (named := {p.get("calendar") for p in doc.get("freeze", [])} - {None}):
+        # A freeze names its calendar by key inside the list: no relation checks it.
+        known = set(Calendar.objects.filter(key__in=named).values_list("key", flat=True))
+        found["freeze"] += [f"unknown calendar {key!r}" for key in sorted(named - known)]
     return dict(found)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from catalog.models import GoLive, Integration, Mapping, Person, PlatformAccount, System
+from catalog.models import Calendar, GoLive, Integration, Mapping, Person, PlatformAccount, System
 from catalog.spec import documents
 from catalog.spec.emitter import WIDTH, emit_document
 from catalog.spec.loader import RememberedTags
@@ -61,9 +61,10 @@ def pyyaml_dump_documents(docs: list[dict[str, Any]]) -> str:
 
 def iter_documents() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """(relative file name, documents) for the whole estate, with a handful of queries."""
-    keys = documents.ref_keys("Person", "System", "PlatformAccount", "Integration")
+    keys = documents.ref_keys("Person", "Calendar", "System", "PlatformAccount", "Integration")
     simple = (
         ("people.yaml", Person, "Person"),
+        ("calendars.yaml", Calendar, "Calendar"),
         ("systems.yaml", System, "System"),
         ("platform-accounts.yaml", PlatformAccount, "PlatformAccount"),
     )

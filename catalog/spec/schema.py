@@ -12,7 +12,7 @@ from typing import Any
 from django.db import models
 
 from catalog import choices
-from catalog.models import GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import Calendar, GoLive, Integration, Person, PlatformAccount, System
 from catalog.spec import checks
 from catalog.spec.checks import Check, Invalid
 from catalog.spec.limits import DATA_OBJECTS_MAX, GOLIVE_INTEGRATIONS_MAX, MAPPINGS_MAX, NOTIFY_MAX
@@ -104,6 +104,20 @@ SYSTEM = Kind(
         Field("version", "version", _text(50), default=""),
         _ref("owner", "owner", "Person"),
         Field("maintenance", "maintenance", maintenance_list, default=[]),
+        Field("freeze", "freeze", checks.freezes, default=[]),
+    ),
+)
+
+CALENDAR = Kind(
+    name="Calendar",
+    model=Calendar,
+    key_attr="key",
+    key_check=checks.key,
+    fields=(
+        Field("name", "name", _text(), default=""),
+        Field("timezone", "timezone", checks.timezone, default="UTC"),
+        Field("working_days", "working_days", checks.weekdays, default=["mon", "tue", "wed", "thu", "fri"]),
+        Field("holidays", "holidays", checks.date_list, default=[]),
     ),
 )
 
@@ -148,6 +162,10 @@ INTEGRATION = Kind(
         Field("sync.max_latency_minutes", "max_latency_minutes", checks.positive_integer),
         Field("sync.vendor_claim", "vendor_claim", _text(), default=""),
         Field("sync.min_records_per_run", "min_records_per_run", checks.non_negative_integer),
+        Field("sync.schedule", "sync_schedule", checks.cron, default=""),
+        Field("sync.timezone", "sync_timezone", checks.timezone, default="UTC"),
+        _ref("sync.calendar", "sync_calendar", "Calendar"),
+        Field("freeze", "freeze", checks.freezes, default=[]),
         Field("reconciliation.tolerance_percent", "reconciliation_tolerance_percent", checks.percent),
         Field("reconciliation.tolerance_records", "reconciliation_tolerance_records", checks.non_negative_integer),
         Field("ordering_key", "ordering_key", _text(), default=""),
@@ -203,9 +221,9 @@ GOLIVE = Kind(
 # The health block's keys only health.kind json reads.
 JSON_HEALTH_PATHS = tuple(f.path for f in INTEGRATION.fields if f.within)
 
-KINDS: dict[str, Kind] = {k.name: k for k in (PERSON, SYSTEM, PLATFORM_ACCOUNT, INTEGRATION, GOLIVE)}
+KINDS: dict[str, Kind] = {k.name: k for k in (PERSON, CALENDAR, SYSTEM, PLATFORM_ACCOUNT, INTEGRATION, GOLIVE)}
 # The order documents are written in, so references always point backwards.
-WRITE_ORDER: tuple[str, ...] = ("Person", "System", "PlatformAccount", "Integration", "GoLive")
+WRITE_ORDER: tuple[str, ...] = ("Person", "Calendar", "System", "PlatformAccount", "Integration", "GoLive")
 
 MAPPING_FIELDS: dict[str, Check] = {
     "source": _text(),
@@ -236,6 +254,11 @@ class CleanDocument:
             if f.ref and self.values.get(f.path) is not None
         ]
         found += [(f"integrations[{i}]", "Integration", k) for i, k in enumerate(self.integrations)]
+        found += [
+            (f"freeze[{i}].calendar", "Calendar", period["calendar"])
+            for i, period in enumerate(self.values.get("freeze", []))
+            if period.get("calendar")
+        ]
         return found
 
 

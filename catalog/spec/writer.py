@@ -116,7 +116,7 @@ class Writer:
             by_kind[entry.clean.kind.name].append(entry.clean)
             if entry.raw is not None and self.via == ChangeRecord.Via.IMPORT:
                 self.sources[(entry.clean.kind.name, entry.clean.key)] = entry.raw.source
-        keys = documents.ref_keys("Person", "System", "PlatformAccount", "Integration")
+        keys = documents.ref_keys("Person", "Calendar", "System", "PlatformAccount", "Integration")
         if not self.dry_run:
             for ref in documents.REF_MODELS:
                 self._load_pks(ref)

@@ -39,7 +39,15 @@ from catalog.views.history import history_of
 from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
-DETAIL_RELATED = ("source", "target", "owner", "backup_owner", "workaround_performed_by", "health_account")
+DETAIL_RELATED = (
+    "source",
+    "target",
+    "owner",
+    "backup_owner",
+    "workaround_performed_by",
+    "health_account",
+    "sync_calendar",
+)
 
 
 def _phase_two_note(integration: Integration) -> str:

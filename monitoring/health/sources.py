@@ -7,17 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 
-from catalog.choices import PULLED_HEALTH_KINDS, HealthKind, Lifecycle
-from catalog.models import Integration
+from catalog.choices import PULLED_HEALTH_KINDS, HealthKind, Lifecycle, Trigger
+from catalog.models import Calendar, Integration, System
+from catalog.schedules import WEEKDAY_CALENDAR, BusinessCalendar, Freeze, Schedule
 from monitoring import conf
 from monitoring.health.state import DEFAULT_GRACE_MINUTES, RunFacts, SourceFacts, declared_interval
 from monitoring.models import HealthSource, Run
 
-SPEC_FIELDS = ("kind", "interval_minutes", "grace_minutes", "min_records_per_run")
+SPEC_FIELDS = ("kind", "interval_minutes", "grace_minutes", "min_records_per_run", "schedule")
 
 
 class NotMonitored(Exception):
@@ -29,8 +31,67 @@ def is_monitored(integration: Integration) -> bool:
     return integration.health_kind != HealthKind.NONE and integration.lifecycle != Lifecycle.RETIRED
 
 
-def spec_values(integration: Integration) -> dict[str, Any]:
-    """What a health source copies from the spec."""
+@dataclass(frozen=True)
+class ScheduleBook:
+    """What an integration's schedule reads besides its own row: the calendars, and the freezes of
+    the systems it touches. Loaded once (two queries) for any number of integrations."""
+
+    calendars: dict[int, BusinessCalendar]
+    calendar_keys: dict[str, int]
+    system_freezes: dict[int, tuple[str, list[dict[str, Any]]]]
+
+    @classmethod
+    def load(cls) -> ScheduleBook:
+        calendars = {row.pk: row for row in Calendar.objects.order_by()}
+        frozen = {pk: (key, freeze) for pk, key, freeze in System.objects.order_by().values_list("pk", "key", "freeze")}
+        return cls(
+            {pk: calendar.business_calendar() for pk, calendar in calendars.items()},
+            {calendar.key: pk for pk, calendar in calendars.items()},
+            {pk: value for pk, value in frozen.items() if value[1]},
+        )
+
+    def freezes(self, periods: Sequence[dict[str, Any]], origin: str) -> list[Freeze]:
+        found = []
+        for period in periods:
+            calendar = self.calendars.get(self.calendar_keys.get(period.get("calendar", ""), 0), WEEKDAY_CALENDAR)
+            found.append(
+                Freeze(
+                    start=dt.date.fromisoformat(period["from"]) if period.get("from") else None,
+                    end=dt.date.fromisoformat(period["to"]) if period.get("to") else None,
+                    first_business_days=period.get("first_business_days", 0),
+                    last_business_days=period.get("last_business_days", 0),
+                    calendar=calendar,
+                    reason=period.get("reason", ""),
+                    origin=origin,
+                )
+            )
+        return found
+
+
+def schedule_data(integration: Integration, book: ScheduleBook) -> dict[str, Any]:
+    """The integration's schedule as a state row stores it ({} when it has none): its cron, its
+    calendar, and its own freezes and those of its source and target systems. A manual trigger
+    expects nothing, whatever else is written."""
+    if integration.sync_trigger == Trigger.MANUAL:
+        return {}
+    freezes = book.freezes(integration.freeze or [], f"integration {integration.key}" if integration.key else "")
+    for system_id in dict.fromkeys((integration.source_id, integration.target_id)):
+        if system_id in book.system_freezes:
+            key, periods = book.system_freezes[system_id]
+            freezes += book.freezes(periods, f"system {key}")
+    calendar_id = integration.sync_calendar_id
+    schedule = Schedule(
+        cron=integration.sync_schedule,
+        timezone=integration.sync_timezone or "UTC",
+        calendar=book.calendars.get(calendar_id) if calendar_id else None,
+        freezes=tuple(freezes),
+    )
+    return schedule.to_data()
+
+
+def spec_values(integration: Integration, book: ScheduleBook | None = None) -> dict[str, Any]:
+    """What a health source copies from the spec (`book`: the calendars and system freezes, loaded
+    here when not given)."""
     grace = integration.health_grace_minutes
     return {
         "kind": integration.health_kind,
@@ -39,6 +100,7 @@ def spec_values(integration: Integration) -> dict[str, Any]:
         ),
         "grace_minutes": DEFAULT_GRACE_MINUTES if grace is None else grace,
         "min_records_per_run": integration.min_records_per_run,
+        "schedule": schedule_data(integration, book or ScheduleBook.load()),
     }
 
 
@@ -112,4 +174,5 @@ def facts_of(source: HealthSource) -> SourceFacts:
         min_records_per_run=source.min_records_per_run,
         paused=source.paused,
         stopped=source.platform_stopped,
+        schedule=Schedule.from_data(source.schedule),
     )

@@ -17,7 +17,15 @@ from catalog.choices import PULLED_HEALTH_KINDS
 from catalog.models import Integration
 from catalog.rows import insert_rows
 from monitoring.health.pipeline import resettle
-from monitoring.health.sources import LOCKED, SPEC_FIELDS, is_monitored, next_poll_at, poll_every, spec_values
+from monitoring.health.sources import (
+    LOCKED,
+    SPEC_FIELDS,
+    ScheduleBook,
+    is_monitored,
+    next_poll_at,
+    poll_every,
+    spec_values,
+)
 from monitoring.models import HealthSource
 
 
@@ -38,6 +46,13 @@ INTEGRATION_FIELDS = (
     "interval_minutes",
     "max_latency_minutes",
     "min_records_per_run",
+    "key",
+    "sync_schedule",
+    "sync_timezone",
+    "sync_calendar_id",
+    "freeze",
+    "source_id",
+    "target_id",
 )
 NEW_SOURCE_COLUMNS = ("integration_id", *SPEC_FIELDS, "next_poll_at")
 
@@ -57,6 +72,7 @@ def sync_sources(keys: Iterable[str] | None = None, now: dt.datetime | None = No
     gone = []
     new: list[tuple[Any, ...]] = []
     every: dict[int | None, dt.timedelta] = {}
+    book = ScheduleBook.load()
     for row in integrations.values_list(*INTEGRATION_FIELDS, named=True):
         integration = cast(Integration, row)  # a row holding every field the two below read
         source = existing.get(row.id)
@@ -64,7 +80,7 @@ def sync_sources(keys: Iterable[str] | None = None, now: dt.datetime | None = No
             if source:
                 gone.append(source[0])
             continue
-        values = spec_values(integration)
+        values = spec_values(integration, book)
         if source is None:
             first_poll = None
             if values["kind"] in PULLED_HEALTH_KINDS:
@@ -102,6 +118,11 @@ def on_specs_changed(sender: object, report: Any = None, **kwargs: object) -> No
     if report is None:
         sync_sources()
         return
-    touched = [key for kind, key in (*report.created, *report.updated) if kind == "Integration"]
+    documents = [*report.created, *report.updated]
+    if any(kind in ("Calendar", "System") for kind, _ in documents):
+        # A calendar or a system's freezes change the schedule of every integration on them.
+        sync_sources()
+        return
+    touched = [key for kind, key in documents if kind == "Integration"]
     if touched:
         sync_sources(touched)

@@ -8,12 +8,14 @@ monitoring/health/pipeline.py applies these decisions to the stored state rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from catalog.choices import HealthState, Trigger
+from catalog.schedules import ExpectedRun, Schedule, expected_after
 from monitoring.models.choices import RunStatus
 
 # Flips into these states alert; a flip from one of them back to up is a recovery.
@@ -77,13 +79,16 @@ def evaluate(
     min_records_per_run: int | None = None,
     paused: bool = False,
     stopped: str = "",
+    schedule: Schedule | None = None,
 ) -> Verdict:
     """The health state of one integration at `now`.
 
     Precedence: paused, then stopped on its platform (down at once: the platform says so; `stopped`
     is its reason), then unknown (nothing seen yet), then failing (the latest finished run
     failed or is suspect; it stays failing until a run succeeds cleanly, lateness adds nothing
-    the owner has not been told), then down, late, up by time since the last success.
+    the owner has not been told), then down, late, up by time since the last success: late once
+    the run expected after it (the interval, or the schedule's next time on a business day outside
+    every freeze) has passed, down once grace has passed too.
     """
     if paused:
         return Verdict(HealthState.PAUSED, HealthState.PAUSED.label.lower())
@@ -96,17 +101,35 @@ def evaluate(
     if last_success_at is None:
         # Only a still-running run has been seen: no outcome yet.
         return Verdict(HealthState.UNKNOWN, "no finished run seen yet")
-    if declared_interval_minutes is not None:
-        late_at = last_success_at + dt.timedelta(minutes=declared_interval_minutes)
+    expected = expected_run(declared_interval_minutes, last_success_at, schedule)
+    if expected is not None:
+        late_at = expected.at
         down_at = late_at + dt.timedelta(minutes=grace_minutes)
         since = f"no successful run since {last_success_at:%Y-%m-%d %H:%M} UTC"
+        if schedule is not None and schedule.cron:
+            promise = f"{schedule.describe()}, expected {late_at:%Y-%m-%d %H:%M} UTC"
+        else:
+            promise = f"interval {declared_interval_minutes} min"
+        moved = f"; {expected.moved_by} moved the expected run" if expected.moved_by else ""
         if now > down_at:
-            return Verdict(
-                HealthState.DOWN, f"{since} (interval {declared_interval_minutes} min + grace {grace_minutes} min)"
-            )
+            return Verdict(HealthState.DOWN, f"{since} ({promise} + grace {grace_minutes} min{moved})")
         if now > late_at:
-            return Verdict(HealthState.LATE, f"{since} (interval {declared_interval_minutes} min)")
+            return Verdict(HealthState.LATE, f"{since} ({promise}{moved})")
     return Verdict(HealthState.UP, "last run succeeded")
+
+
+@functools.lru_cache(maxsize=1024)
+def expected_run(
+    declared_interval_minutes: int | None, last_success_at: dt.datetime, schedule: Schedule | None
+) -> ExpectedRun | None:
+    """When the run after the last success is due: the interval after it, or with a schedule (a cron,
+    a calendar, freezes) the first time it allows; None when none is expected (never late). Cached:
+    settling asks it twice per source (the verdict, then the next check)."""
+    if schedule is None:
+        if declared_interval_minutes is None:
+            return None
+        return ExpectedRun(last_success_at + dt.timedelta(minutes=declared_interval_minutes))
+    return expected_after(schedule, last_success_at, declared_interval_minutes)
 
 
 def next_check_at(
@@ -115,11 +138,15 @@ def next_check_at(
     declared_interval_minutes: int | None,
     grace_minutes: int,
     last_success_at: dt.datetime | None,
+    schedule: Schedule | None = None,
 ) -> dt.datetime | None:
     """The first instant after `now` at which `evaluate` can answer differently with no new run."""
-    if state not in (HealthState.UP, HealthState.LATE) or declared_interval_minutes is None or not last_success_at:
+    if state not in (HealthState.UP, HealthState.LATE) or not last_success_at:
         return None
-    late_at = last_success_at + dt.timedelta(minutes=declared_interval_minutes)
+    expected = expected_run(declared_interval_minutes, last_success_at, schedule)
+    if expected is None:
+        return None
+    late_at = expected.at
     for boundary in (late_at, late_at + dt.timedelta(minutes=grace_minutes)):
         if now <= boundary:
             return boundary + TICK
@@ -138,6 +165,7 @@ class SourceFacts:
     min_records_per_run: int | None = None
     paused: bool = False
     stopped: str = ""  # why the platform says the recipe/flow/app is stopped; "" when it runs
+    schedule: Schedule | None = None  # cron, calendar and freezes; None: the interval alone
 
 
 @dataclass(frozen=True)
@@ -169,8 +197,11 @@ def settle(facts: SourceFacts, now: dt.datetime) -> Transition:
         facts.min_records_per_run,
         facts.paused,
         facts.stopped,
+        facts.schedule,
     )
-    check_at = next_check_at(now, verdict.state, facts.interval_minutes, facts.grace_minutes, facts.last_success_at)
+    check_at = next_check_at(
+        now, verdict.state, facts.interval_minutes, facts.grace_minutes, facts.last_success_at, facts.schedule
+    )
     return Transition(facts.state, verdict, check_at)
 
 

@@ -20,6 +20,9 @@ class HealthSource(models.Model):
     interval_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Declared; none: never late.")
     grace_minutes = models.PositiveIntegerField(default=0)
     min_records_per_run = models.PositiveIntegerField(null=True, blank=True)
+    # The spec's schedule, calendar and freezes as plain data (catalog.schedules.Schedule.to_data),
+    # so settling reads nothing else; {}: the interval alone.
+    schedule = models.JSONField(default=dict, blank=True)
 
     state = models.CharField(max_length=10, choices=HealthState.choices, default=HealthState.UNKNOWN)
     state_changed_at = models.DateTimeField(null=True, blank=True)

@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from catalog.models import Integration, StoredFinding
+from catalog.models import Calendar, Integration, StoredFinding
 from catalog.rules.store import refresh_findings
 from monitoring.models import Run
 from plumbline.accounts.tokens import create_token
@@ -85,9 +85,11 @@ def seeded(estate: None) -> dict[str, str]:
     )
     finding = StoredFinding.objects.order_by("pk").first()
     assert finding is not None
+    Calendar.objects.create(key="finance-de", holidays=["2026-12-25"])
     return {
         "/api/v1/people/": OWNER_EMAIL,
         "/api/v1/systems/": "netsuite",
+        "/api/v1/calendars/": "finance-de",
         "/api/v1/platform-accounts/": "celigo-prod",
         "/api/v1/integrations/": OWN_INTEGRATION,
         "/api/v1/golives/": "netsuite-go-live",
@@ -160,7 +162,7 @@ def test_the_api_answers_as_its_schema_says(
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result.err()  # the schema itself must be valid
         operations.append(result.ok())
-    assert len(operations) == 40  # 5 spec-document kinds x 7, findings and runs x 2, integrations' reviewed
+    assert len(operations) == 47  # 6 spec-document kinds x 7, findings and runs x 2, integrations' reviewed
     # Deletions last, so every other operation still finds the seeded documents (and their runs).
     operations.sort(key=lambda operation: operation.method.upper() == "DELETE")
     failures = []

@@ -27,6 +27,7 @@ def integration_form(**overrides):
         "phase": "go-live",
         "error_notify": "[]",
         "health_kind": "none",
+        "sync_timezone": "UTC",  # what the add form shows, as a browser posts it
         "mappings-TOTAL_FORMS": "1",
         "mappings-INITIAL_FORMS": "0",
         "mappings-0-position": "0",

@@ -77,3 +77,31 @@ def test_sync_slowness_of_event_trigger_is_measured_against_max_latency():
     item = integration(sync_trigger="event", interval_minutes=None, max_latency_minutes=10)
     assert only("SYNC_SLOWER_THAN_DECLARED", item, facts(health=health(observed_median_minutes=16.0))) is not None
     assert only("SYNC_SLOWER_THAN_DECLARED", item, facts(health=health(observed_median_minutes=15.0))) is None
+
+
+# With a cron schedule, the declared gap is the schedule's typical gap (the median of its next runs).
+
+
+def test_a_weekday_schedule_observed_daily_is_not_slower():
+    scheduled = integration(sync_schedule="0 6 * * 1-5", interval_minutes=None)
+    given = facts(health=health(observed_median_minutes=1440.0))
+    assert only("SYNC_SLOWER_THAN_DECLARED", scheduled, given) is None
+
+
+def test_an_hourly_schedule_observed_every_three_hours_is_slower_and_names_the_schedule():
+    scheduled = integration(sync_schedule="0 * * * *", sync_timezone="Europe/Berlin", interval_minutes=None)
+    finding = only("SYNC_SLOWER_THAN_DECLARED", scheduled, facts(health=health(observed_median_minutes=180.0)))
+    assert finding is not None
+    assert "3.0x slower" in finding.message
+    assert "the schedule 0 * * * * (Europe/Berlin), typically every 60 minutes" in finding.message
+
+
+def test_the_schedule_wins_over_a_stale_interval():
+    scheduled = integration(sync_schedule="0 6 * * *", interval_minutes=15)
+    given = facts(health=health(observed_median_minutes=1440.0))
+    assert only("SYNC_SLOWER_THAN_DECLARED", scheduled, given) is None
+
+
+def test_a_realtime_claim_against_an_hourly_schedule_is_a_mismatch():
+    finding = only("REALTIME_CLAIM_MISMATCH", claim(sync_schedule="*/30 * * * *", interval_minutes=None))
+    assert finding is not None and "typically every 30 minutes" in finding.message
