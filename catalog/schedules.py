@@ -232,13 +232,20 @@ class ExpectedRun:
     moved_by: str = ""
 
 
-def day_blocked(schedule: Schedule, at: dt.datetime) -> str:
-    """Why no run is expected at `at`: a freeze, a holiday, or a day the calendar does not work;
-    "" when a run may be expected then."""
+def freeze_at(schedule: Schedule, at: dt.datetime) -> str:
+    """The freeze `at` falls in, described ("the freeze of netsuite ... (month-end close)"); "" when none."""
     for freeze in schedule.freezes:
         day = at.astimezone(zone(freeze.zone_name() or schedule.timezone)).date()
         if freeze.covers(day):
             return freeze.describe()
+    return ""
+
+
+def day_blocked(schedule: Schedule, at: dt.datetime) -> str:
+    """Why no run is expected at `at`: a freeze, a holiday, or a day the calendar does not work;
+    "" when a run may be expected then."""
+    if frozen := freeze_at(schedule, at):
+        return frozen
     if schedule.calendar is not None:
         calendar = schedule.calendar
         day = at.astimezone(zone(calendar.timezone)).date()

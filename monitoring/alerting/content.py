@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from catalog.choices import HealthState, Lifecycle
 from catalog.models import Integration, System
+from catalog.schedules import Schedule, freeze_at
 from monitoring import conf
 from monitoring.models import FailedRecord, Flip, HealthSource, Run
 
@@ -46,6 +47,7 @@ class Facts:
     open_records: dict[int, int] = field(default_factory=dict)  # open failed records, by integration id
     first_records: dict[int, list[Details]] = field(default_factory=dict)  # the first of them
     dependents: dict[int, list[str]] = field(default_factory=dict)  # running readers, by system id
+    schedules: dict[int, Schedule] = field(default_factory=dict)  # those with a schedule, by integration id
 
     @classmethod
     def load(cls, integrations: Iterable[Integration]) -> Facts:
@@ -53,10 +55,12 @@ class Facts:
         facts = cls(dependents=_dependents(integrations))
         sources = HealthSource.objects.filter(integration_id__in=[i.pk for i in integrations])
         for source in sources.select_related("last_run").only(
-            "integration_id", "open_failed_records", *(f"last_run__{name}" for name in RUN_FIELDS)
+            "integration_id", "open_failed_records", "schedule", *(f"last_run__{name}" for name in RUN_FIELDS)
         ):
             facts.runs[source.integration_id] = source.last_run
             facts.open_records[source.integration_id] = source.open_failed_records
+            if schedule := Schedule.from_data(source.schedule):
+                facts.schedules[source.integration_id] = schedule
         with_records = [pk for pk, count in facts.open_records.items() if count]
         if with_records:
             rank = Window(RowNumber(), partition_by=[F("integration_id")], order_by=[F("position").asc()])
@@ -116,6 +120,7 @@ def _about(flip: Flip, integration: Integration, facts: Facts, paged: bool) -> D
         "blast_radius_system": target.display_name if target else "",
         "dependents": readers[:DEPENDENTS_NAMED],
         "dedup_key": dedup_key(flip, integration) if paged else "",
+        "freeze": freeze_at(schedule, flip.at) if (schedule := facts.schedules.get(integration.pk)) else "",
     }
 
 
@@ -173,6 +178,13 @@ def blast_radius_line(about: Details) -> str:
     )
 
 
+def freeze_line(about: Details) -> str:
+    """A flip during a close freeze is told as usual, marked: the integration is not expected to run then."""
+    if not about.get("freeze"):
+        return ""
+    return f"During {about['freeze']}: no run is expected then; check whether the freeze explains this before acting."
+
+
 def run_line(about: Details) -> str:
     run = about["run"]
     if run is None:
@@ -195,6 +207,8 @@ def text(details: Details, recipient: str) -> str:
         if about["to_state"] == HealthState.UP:
             continue
         lines.append(f"What to do about {about['name']}:")
+        if frozen := freeze_line(about):
+            lines.append(f"  {frozen}")
         lines.append(f"  {run_line(about)}")
         if records := record_lines(about):
             lines.append("  First failed records:")

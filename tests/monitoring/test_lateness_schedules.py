@@ -16,7 +16,7 @@ from monitoring.health.lateness import evaluate_due
 from monitoring.health.pipeline import record_poll
 from monitoring.health.specs import on_specs_changed
 from monitoring.health.state import TICK
-from monitoring.models import Flip, HealthSource
+from monitoring.models import Alert, Flip, HealthSource
 from monitoring.platforms.contract import PollResult, RunObservation
 from tests.monitoring.conftest import make_integration, source_of
 
@@ -50,6 +50,23 @@ def test_a_system_freeze_reaches_its_integrations_and_says_so_in_the_flip():
     assert source_of(integration).next_check_due_at == MONDAY_6AM + dt.timedelta(days=2) + TICK
     report = evaluate_due(MONDAY_6AM + dt.timedelta(days=2, minutes=31))
     assert "the freeze of system erp 2026-12-07..2026-12-08 (close) moved the expected run" in report.flips[0].reason
+
+
+def test_a_failure_during_a_close_freeze_alerts_marked_with_the_freeze_and_one_after_it_unmarked():
+    system = System.objects.create(key="erp", freeze=[{"from": "2026-12-07", "to": "2026-12-08", "reason": "close"}])
+    integration = make_integration("weekday-feed", target=system.key, **WEEKDAYS)
+    succeed(integration)
+    for run, at in (("r-in", MONDAY_6AM), ("r-ok", MONDAY_6AM + dt.timedelta(hours=1))):
+        status = "failed" if run == "r-in" else "success"
+        record_poll(integration, PollResult(runs=[RunObservation(run, status, finished_at=at)]), now=at)
+    after = MONDAY_6AM + dt.timedelta(days=2)
+    record_poll(integration, PollResult(runs=[RunObservation("r-after", "failed", finished_at=after)]), now=after)
+    during, recovered, later = Alert.objects.filter(recipient="ana@example.com").order_by("id")
+    marked = "During the freeze of system erp 2026-12-07..2026-12-08 (close): no run is expected then"
+    assert marked in during.body
+    assert during.details["integrations"][0]["freeze"].startswith("the freeze of system erp")
+    assert "During the freeze" not in later.body and later.details["integrations"][0]["freeze"] == ""
+    assert "failing" in during.subject.lower() and "recovered" in recovered.subject.lower()
 
 
 def test_a_calendar_holiday_added_later_moves_the_next_check(django_capture_on_commit_callbacks):

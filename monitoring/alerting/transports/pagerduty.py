@@ -46,6 +46,8 @@ def _event(about: content.Details, routing_key: str, others: list[str]) -> dict[
         "also_told": others,
         "health_page": about["health_url"],
     }
+    if frozen := content.freeze_line(about):
+        details["close_freeze"] = frozen
     links = [
         {"href": url, "text": text}
         for text, url in (("Health page", about["health_url"]), ("Runbook", about["runbook"]))

@@ -46,6 +46,8 @@ def _section(about: content.Details) -> dict[str, Any]:
     if about["owner"]:
         lines.append(f"Owner: {escape(about['owner'])}")
     if about["to_state"] != HealthState.UP:
+        if frozen := content.freeze_line(about):
+            lines.append(f"*{escape(frozen)}*")
         lines.append(escape(content.run_line(about)))
         lines += [f"• {escape(line)}" for line in content.record_lines(about)]
         runbook = about["runbook"]

@@ -33,6 +33,8 @@ def _about(about: content.Details) -> list[dict[str, Any]]:
         {"title": "Owner", "value": about["owner"] or "none named"},
     ]
     if about["to_state"] != HealthState.UP:
+        if frozen := content.freeze_line(about):
+            facts.append({"title": "Close freeze", "value": frozen})
         facts += [
             {"title": "Run", "value": content.run_line(about)},
             {"title": "Runbook", "value": about["runbook"] or "none in the spec (documentation)"},
