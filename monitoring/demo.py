@@ -32,10 +32,17 @@ class Story:
     stopped_hours: int = 0
     failing: bool = False
     slowdown: float = 1.0
+    dropping: bool = False  # its latest run moved fewer records than it took in (RECORDS_DROPPED)
+
+
+# Told by name: the one whose spec tolerates a 1% shortfall and whose last run lost 5%.
+DROPPING = {"netsuite-gl-to-snowflake"}
 
 
 # Chosen by key so the same integrations tell the same story on every machine.
 def story_of(key: str) -> Story:
+    if key in DROPPING:
+        return Story(dropping=True)
     pick = zlib.crc32(key.encode()) % 7
     return {3: Story(stopped_hours=6), 5: Story(failing=True), 6: Story(slowdown=1.8)}.get(pick, Story())
 
@@ -54,6 +61,7 @@ def history(integration: Integration, story: Story, now: dt.datetime) -> PollRes
         run_id = f"demo-{slot}"
         count = 20 + zlib.crc32(f"{integration.key}{slot}".encode()) % 80
         is_failure = story.failing and slot >= last - 1
+        dropped = count // 20 if story.dropping and slot == last else 0  # 5%, against a 1% tolerance
         runs.append(
             RunObservation(
                 external_id=run_id,
@@ -61,7 +69,7 @@ def history(integration: Integration, story: Story, now: dt.datetime) -> PollRes
                 started_at=at - dt.timedelta(seconds=40),
                 finished_at=at,
                 records_in=count,
-                records_out=count - 2 if is_failure else count,
+                records_out=count - 2 if is_failure else count - dropped,
                 records_failed=2 if is_failure else 0,
                 message="2 records rejected by the target" if is_failure else "",
             )

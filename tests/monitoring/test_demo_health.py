@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
-from catalog.models import GoLive
+from catalog.models import GoLive, System
 from catalog.models.findings import StoredFinding, Waiver
 from monitoring.demo import seed_demo_health
 from monitoring.health.readers import undocumented
@@ -26,6 +26,16 @@ def test_demo_history_shows_up_down_and_failing_and_repeats_nothing():
     runs = Run.objects.count()
     seed_demo_health(NOW)
     assert Run.objects.count() == runs
+
+
+def test_the_demo_shows_a_scheduled_feed_a_recurring_window_and_records_dropped():
+    call_command("seed_demo", "--today", "2026-11-26", verbosity=0)
+    seed_demo_health(NOW)
+    dropped = StoredFinding.objects.get(code="RECORDS_DROPPED")
+    assert dropped.subject_key == "netsuite-gl-to-snowflake"
+    scheduled = HealthSource.objects.get(integration__key="jpmorgan-statements-to-netsuite")
+    assert scheduled.schedule["cron"] == "0 6 * * 1-5" and scheduled.schedule["calendar"]["key"] == "us-finance"
+    assert System.objects.get(key="netsuite-oneworld").maintenance[0]["rrule"] == "FREQ=WEEKLY;BYDAY=SA"
 
 
 def test_the_demo_shows_undocumented_connections_failed_records_and_a_waiver():
