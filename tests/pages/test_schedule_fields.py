@@ -94,3 +94,6 @@ def test_the_integration_page_shows_the_schedule_and_freezes(owner):
     body = owner.get(f"/integrations/{KEY}/").content.decode()
     assert "<code>0 6 * * 1-5</code> Europe/Berlin, business days of Finance Germany" in body
     assert "last 2 business days of each month (close); 2027-01-01 to 2027-01-04" in body
+    # First screen: the health card's "Runs" says the schedule, not an interval.
+    runs = body.split('id="interval-answer">', 1)[1].split("</dd>", 1)[0]
+    assert runs.startswith("on schedule <code>0 6 * * 1-5</code> Europe/Berlin, business days of Finance Germany")
