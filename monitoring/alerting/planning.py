@@ -113,10 +113,10 @@ def plan_alerts(flips: Sequence[Flip], now: dt.datetime) -> int:
             {f.integration_id for f in flips}
         )
         suppressed = _suppressed(flips, integrations)
-        inactive = _inactive_emails(integrations.values())
+        inactive = inactive_people(integrations.values())
         live = [f for f in flips if f.pk not in suppressed]
         candidates = [
-            RollupCandidate(f.pk, f.evaluation, _systems(integrations[f.integration_id]))
+            RollupCandidate(f.pk, f.evaluation, systems_of(integrations[f.integration_id]))
             for f in live
             if f.evaluation is not None and f.to_state == HealthState.DOWN
         ]
@@ -140,7 +140,7 @@ def plan_alerts(flips: Sequence[Flip], now: dt.datetime) -> int:
         return created
 
 
-def _systems(integration: Integration) -> frozenset[int]:
+def systems_of(integration: Integration) -> frozenset[int]:
     return frozenset(pk for pk in (integration.source_id, integration.target_id) if pk)
 
 
@@ -150,12 +150,13 @@ def _suppressed(flips: Sequence[Flip], integrations: dict[int, Integration]) -> 
     windows = windows_of(systems.values(), min(f.at for f in flips), max(f.at for f in flips))
     reasons = {}
     for flip in flips:
-        if held := in_maintenance(windows, sorted(_systems(integrations[flip.integration_id])), flip.at):
+        if held := in_maintenance(windows, sorted(systems_of(integrations[flip.integration_id])), flip.at):
             reasons[flip.pk] = held.window.why
     return reasons
 
 
-def _inactive_emails(integrations: Iterable[Integration]) -> set[str]:
+def inactive_people(integrations: Iterable[Integration]) -> set[str]:
+    """The emails in these integrations' notify lists that belong to people who have left."""
     emails = {str(e).strip() for i in integrations for e in (i.error_notify or []) if "@" in str(e)}
     return set(Person.objects.filter(Q(email__in=emails) & Q(active=False)).values_list("email", flat=True))
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalog.models import Integration
 from monitoring.alerting.maintenance import HELD_PREFIX, in_maintenance, windows_of
-from monitoring.alerting.planning import _inactive_emails, _systems, create_alerts
+from monitoring.alerting.planning import create_alerts, inactive_people, systems_of
 from monitoring.health.state import ALERTING_STATES
 from monitoring.models import Flip
 
@@ -40,10 +40,10 @@ def release_held(now: dt.datetime | None = None) -> int:
     )
     systems = {s.pk: s for i in integrations.values() for s in (i.source, i.target) if s is not None}
     windows = windows_of(systems.values(), now, now)
-    inactive = _inactive_emails(integrations.values())
+    inactive = inactive_people(integrations.values())
     created = 0
     for flip in held:
-        if in_maintenance(windows, sorted(_systems(integrations[flip.integration_id])), now):
+        if in_maintenance(windows, sorted(systems_of(integrations[flip.integration_id])), now):
             continue  # still held
         reason = (flip.suppressed_reason[: 300 - len(RELEASED)] + RELEASED)[:300]
         with transaction.atomic():
