@@ -71,6 +71,20 @@ class HealthFacts:
 
 
 @dataclass(frozen=True)
+class FailuresSince:
+    """What went wrong with one integration since a moment (a go-live): failed runs, flips to down
+    or failing, and failed records recorded since then that are still open."""
+
+    failed_runs: int = 0
+    flips_down: int = 0
+    open_failed_records: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.failed_runs or self.flips_down or self.open_failed_records)
+
+
+@dataclass(frozen=True)
 class ObservedConnection:
     """A running process/recipe/flow or heartbeat that no spec describes."""
 
@@ -97,6 +111,7 @@ class HealthReason:
 HealthReader = Callable[[Sequence[int]], dict[int, HealthFacts]]
 ReasonReader = Callable[[int], HealthReason | None]
 ObservedReader = Callable[[], list[ObservedConnection]]
+FailuresReader = Callable[[Sequence[int], dt.datetime], dict[int, FailuresSince]]
 PathOf = Callable[[str], str]
 # Integrations (a queryset) annotated with health_state and health_rank, in the same query.
 HealthAnnotator = Callable[[QuerySet[Any]], QuerySet[Any]]
@@ -104,6 +119,7 @@ HealthAnnotator = Callable[[QuerySet[Any]], QuerySet[Any]]
 _health_reader: HealthReader | None = None
 _reason_reader: ReasonReader | None = None
 _observed_reader: ObservedReader | None = None
+_failures_reader: FailuresReader | None = None
 _ping_path: PathOf | None = None
 _health_page_path: PathOf | None = None
 _health_annotator: HealthAnnotator | None = None
@@ -122,6 +138,11 @@ def register_reason_reader(reader: ReasonReader) -> None:
 def register_observed_reader(reader: ObservedReader) -> None:
     global _observed_reader
     _observed_reader = reader
+
+
+def register_failures_reader(reader: FailuresReader) -> None:
+    global _failures_reader
+    _failures_reader = reader
 
 
 def register_pages(*, ping: PathOf, health_page: PathOf) -> None:
@@ -180,3 +201,9 @@ def read_health_reason(integration_id: int) -> HealthReason | None:
 
 def read_observed_connections() -> list[ObservedConnection]:
     return _observed_reader() if _observed_reader else []
+
+
+def read_failures_since(integration_ids: Sequence[int], since: dt.datetime) -> dict[int, FailuresSince]:
+    """Failures since `since` by integration id (ids with none are left out); a fixed number of
+    queries, however many integrations."""
+    return _failures_reader(integration_ids, since) if _failures_reader and integration_ids else {}

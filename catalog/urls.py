@@ -4,6 +4,7 @@ from django.urls import path
 
 from catalog.views import dashboard, documents
 from catalog.views.findings import findings_list, waive_finding
+from catalog.views.golive_review import golive_review, golive_review_sign_off
 from catalog.views.golives import golive_attest, golive_detail, golive_list, golive_sign_off
 from catalog.views.graph import graph_download, graph_page
 from catalog.views.integration_edit import integration_edit, integration_new
@@ -46,6 +47,8 @@ urlpatterns = [
     path("golives/<slug:key>/", golive_detail, name="golive-detail"),
     path("golives/<slug:key>/attest/", golive_attest, name="golive-attest"),
     path("golives/<slug:key>/sign-off/", golive_sign_off, name="golive-sign-off"),
+    path("golives/<slug:key>/review/", golive_review, name="golive-review"),
+    path("golives/<slug:key>/review/sign-off/", golive_review_sign_off, name="golive-review-sign-off"),
     path("reminders/", reminder_list, name="reminder-list"),
     path("review/<str:token>/", review, name="review"),
     path("search/", search, name="search"),

@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 PLUMBLINE_REVIEW_DAYS = int(env_str("PLUMBLINE_REVIEW_DAYS", "180"))
+# Days after a signed-off go-live's date that its post-go-live review falls due (GOLIVE_REVIEW_DUE from that day).
+PLUMBLINE_GOLIVE_REVIEW_DAYS = int(env_str("PLUMBLINE_GOLIVE_REVIEW_DAYS", "90"))
 PLUMBLINE_OUTBOUND_ALLOW = env_list("PLUMBLINE_OUTBOUND_ALLOW")
 # Calls to a platform account keep to the vendor's documented rate (monitoring/platforms/throttle.py).
 # The spec files are the source of truth: documents last written by an import are read-only in the browser and

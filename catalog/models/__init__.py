@@ -8,7 +8,7 @@ from catalog.models.golives import GoLive, GoLiveIntegration
 from catalog.models.history import ChangeRecord
 from catalog.models.integrations import Integration, Mapping
 from catalog.models.people import Person
-from catalog.models.readiness import Attestation, AttestedItem, SignOff
+from catalog.models.readiness import Attestation, AttestedItem, ReviewSignOff, SignOff
 from catalog.models.reminders import Reminder, ReviewSnooze
 from catalog.models.systems import PlatformAccount, System, SystemVersion
 
@@ -24,6 +24,7 @@ __all__ = [
     "Person",
     "PlatformAccount",
     "Reminder",
+    "ReviewSignOff",
     "ReviewSnooze",
     "SignOff",
     "StoredFinding",

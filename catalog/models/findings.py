@@ -29,6 +29,7 @@ class FindingCode(models.TextChoices):
     POINT_TO_POINT_SPRAWL = "POINT_TO_POINT_SPRAWL", "Point-to-point sprawl"
     RECORDS_DROPPED = "RECORDS_DROPPED", "Records dropped"
     RECONCILIATION_GAP = "RECONCILIATION_GAP", "Reconciliation gap"
+    GOLIVE_REVIEW_DUE = "GOLIVE_REVIEW_DUE", "Go-live review due"
 
 
 # What each code means in plain words, for people who do not read codes: shown first on every
@@ -54,6 +55,7 @@ FINDING_TITLES: dict[str, str] = {
     FindingCode.POINT_TO_POINT_SPRAWL: "Too many one-off connections",
     FindingCode.RECORDS_DROPPED: "The last run lost records on the way",
     FindingCode.RECONCILIATION_GAP: "Source and target counts do not agree",
+    FindingCode.GOLIVE_REVIEW_DUE: "The post-go-live review is due and not signed",
 }
 
 
@@ -77,6 +79,7 @@ class SubjectType(models.TextChoices):
     PERSON = "person", "Person"
     CONNECTION = "connection", "Connection"
     ESTATE = "estate", "Estate"
+    GOLIVE = "golive", "Go-live"
 
 
 class StoredFinding(models.Model):

@@ -56,3 +56,24 @@ class SignOff(models.Model):
 
     def __str__(self) -> str:
         return f"sign-off {self.golive_id} by {self.signed_by_email}"
+
+
+class ReviewSignOff(models.Model):
+    """The approver's (or an admin's) post-go-live review: signed N days after a signed-off go-live,
+    with the figures the review showed when it was signed. Rows are the history, as for SignOff."""
+
+    golive = models.ForeignKey("catalog.GoLive", on_delete=models.CASCADE, related_name="review_signoffs")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_by_email = models.CharField(max_length=254)
+    signed_at = models.DateTimeField()
+    notes = models.TextField(blank=True)
+    # What the review listed when signed: deferred, workarounds, failures, spec_changes (counts).
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"review {self.golive_id} by {self.signed_by_email}"

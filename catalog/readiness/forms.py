@@ -57,3 +57,13 @@ class SignOffForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required while anything blocks; kept with the sign-off.",
     )
+
+
+class ReviewSignOffForm(forms.Form):
+    notes = forms.CharField(
+        label="Review notes",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What was agreed about what is left: kept with the review and the figures it was signed on.",
+    )

@@ -4,19 +4,28 @@ Each is a new row (who, when), so the record's history is never rewritten."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from catalog.models import Attestation, GoLive, Integration, SignOff
+from catalog.models import Attestation, GoLive, Integration, ReviewSignOff, SignOff
 from catalog.ownership import can_edit
 from catalog.readiness.checklist import Readiness
+from catalog.readiness.review import GoLiveReview
+from catalog.rules.store import refresh_findings
 from plumbline.accounts.roles import email_of, is_admin
+
+logger = logging.getLogger(__name__)
 
 
 class SignOffRefused(Exception):
     """Sign-off while something blocks, without a reason to override."""
+
+
+class ReviewRefused(Exception):
+    """A post-go-live review of a go-live nobody has signed off."""
 
 
 def may_attest(user: Any, integration: Integration) -> bool:
@@ -81,3 +90,33 @@ def sign_off(
         blockers=list(readiness.blockers),
         override_reason=reason,
     )
+
+
+def sign_review(
+    golive: GoLive, user: Any, review: GoLiveReview, *, notes: str = "", now: dt.datetime | None = None
+) -> ReviewSignOff:
+    """Record the post-go-live review with the figures it showed. The same people sign it as sign
+    the go-live off; there is nothing to review before the go-live is signed off. Findings are
+    refreshed at once, so GOLIVE_REVIEW_DUE goes away with the signature."""
+    if not may_sign_off(user, golive):
+        raise PermissionDenied("Only the go-live's approver or an admin may sign its review.")
+    if review.signoff is None:
+        raise ReviewRefused("The go-live is not signed off yet: there is nothing to review.")
+    signature = ReviewSignOff.objects.create(
+        golive=golive,
+        signed_by=user,
+        signed_by_email=email_of(user),
+        signed_at=now or timezone.now(),
+        notes=notes.strip(),
+        figures=review.figures(),
+    )
+    refresh_findings_safely()
+    return signature
+
+
+def refresh_findings_safely() -> None:
+    # The signature has been written; a failing refresh must not undo it (the nightly task refreshes again).
+    try:
+        refresh_findings()
+    except Exception:
+        logger.exception("refreshing findings after a review sign-off failed")

@@ -6,8 +6,8 @@ WORKAROUND_EXCEEDS_BUILD), sync.py (REALTIME_CLAIM_MISMATCH, SYNC_SLOWER_THAN_DE
 failures.py (SILENT_FAILURES, RESYNC_LOSES_SEQUENCE), maintenance.py
 (CONNECTOR_MAINTENANCE_UNOWNED, API_RETIREMENT_DUE), observed.py (UNMONITORED, HEALTH_DOWN,
 HEALTH_FAILING, FAILED_RECORDS_OPEN), reconciliation.py (RECORDS_DROPPED, RECONCILIATION_GAP),
-estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL). engine.py runs them all; store.py keeps
-the results and applies waivers.
+estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL), golive.py (GOLIVE_REVIEW_DUE).
+engine.py runs them all; store.py keeps the results and applies waivers.
 
 Severities (where DESIGN.md is silent, chosen here):
   SPEC_INCOMPLETE                warning
@@ -35,6 +35,10 @@ Severities (where DESIGN.md is silent, chosen here):
   RECONCILIATION_GAP             the latest finished run's status document reports a target_count
                                  differing from its source_count beyond that tolerance; severity as
                                  RECORDS_DROPPED
+  GOLIVE_REVIEW_DUE              a signed-off go-live (subject_type golive, key the go-live's key) whose
+                                 review is not signed since its latest sign-off, from its date +
+                                 PLUMBLINE_GOLIVE_REVIEW_DAYS (default 90: raised on day 90, not day
+                                 89); warning, critical from 30 days past that due day
 
 Lifecycles (engine.RULES): retired integrations raise nothing. Deprecated ones still run, so
 they raise only OWNER_INACTIVE, API_RETIREMENT_DUE and the observed rules

@@ -8,16 +8,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import ForeignKey, Model
+from django.db.models import Exists, ForeignKey, Model, OuterRef, Subquery
 from django.utils import timezone
 
 from catalog.choices import HealthKind, Lifecycle
 from catalog.health import HealthFacts, ObservedConnection, read_health, read_observed_connections
-from catalog.models import Integration, Person, PlatformAccount, System
+from catalog.models import GoLive, Integration, Person, PlatformAccount, ReviewSignOff, SignOff, System
 from catalog.models import Mapping as MappingRow
 from catalog.rules.estate import documented_refs, point_to_point_sprawl, undocumented_connections
 from catalog.rules.failures import resync_loses_sequence, silent_failures
 from catalog.rules.finding import Facts, Finding, sort_findings
+from catalog.rules.golive import GoLiveReviewFacts, golive_review_due
 from catalog.rules.maintenance import api_retirement_due, connector_maintenance_unowned
 from catalog.rules.observed import failed_records_open, health_down, health_failing, unmonitored
 from catalog.rules.ownership import owner_inactive, single_person_dependency, system_owner_inactive
@@ -66,6 +67,7 @@ class Estate:
     complete_mapping_ids: set[int] = field(default_factory=set)
     health: dict[int, HealthFacts] = field(default_factory=dict)
     observed: list[ObservedConnection] = field(default_factory=list)
+    golives: list[GoLiveReviewFacts] = field(default_factory=list)
 
 
 def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets: Mapping[int, Model]) -> None:
@@ -78,7 +80,7 @@ def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets
 
 
 def load_estate() -> Estate:
-    """Five catalog queries plus one per health reader, whatever the size of the estate: small
+    """Six catalog queries plus one per health reader, whatever the size of the estate: small
     tables (people, systems, accounts) are read once and attached, rather than joined per row."""
     people = {p.pk: p for p in Person.objects.all()}
     systems = {s.pk: s for s in System.objects.all()}
@@ -107,7 +109,23 @@ def load_estate() -> Estate:
         i.pk for i in integrations if i.lifecycle in RUNNING and (i.health_kind or HealthKind.NONE) != HealthKind.NONE
     ]
     health = read_health(watched) if watched else {}
-    return Estate(integrations, inactive_owner, complete_mapping_ids, health, read_observed_connections())
+    return Estate(
+        integrations, inactive_owner, complete_mapping_ids, health, read_observed_connections(), load_golive_reviews()
+    )
+
+
+def load_golive_reviews() -> list[GoLiveReviewFacts]:
+    """Signed-off go-lives with their latest sign-off and latest review: one query."""
+    newest = ("-signed_at", "-id")
+    latest_signoff = SignOff.objects.filter(golive=OuterRef("pk")).order_by(*newest).values("signed_at")
+    latest_review = ReviewSignOff.objects.filter(golive=OuterRef("pk")).order_by(*newest).values("signed_at")
+    rows = (
+        GoLive.objects.filter(Exists(SignOff.objects.filter(golive=OuterRef("pk"))), date__isnull=False)
+        .annotate(signed_off_at=Subquery(latest_signoff[:1]), reviewed_at=Subquery(latest_review[:1]))
+        .order_by("key")
+        .values_list("key", "name", "date", "approver__email", "signed_off_at", "reviewed_at")
+    )
+    return [GoLiveReviewFacts(*row) for row in rows]
 
 
 RULES_BY_LIFECYCLE: dict[str, tuple[IntegrationRule, ...]] = {
@@ -124,8 +142,13 @@ def evaluate_integration(integration: Integration, facts: Facts) -> list[Finding
     return findings
 
 
-def evaluate(estate: Estate, *, now: dt.datetime, review_days: int) -> list[Finding]:
-    """Pure: the sorted findings of a loaded estate as of `now`."""
+def evaluate(
+    estate: Estate, *, now: dt.datetime, review_days: int, golive_review_days: int | None = None
+) -> list[Finding]:
+    """Pure: the sorted findings of a loaded estate as of `now`; golive_review_days defaults to
+    PLUMBLINE_GOLIVE_REVIEW_DAYS."""
+    if golive_review_days is None:
+        golive_review_days = settings.PLUMBLINE_GOLIVE_REVIEW_DAYS
     today = timezone.localdate(now)
     findings: list[Finding] = []
     for integration in estate.integrations:
@@ -143,6 +166,9 @@ def evaluate(estate: Estate, *, now: dt.datetime, review_days: int) -> list[Find
     findings += undocumented_connections(estate.observed, documented_refs(estate.integrations))
     if (sprawl := point_to_point_sprawl(estate.integrations)) is not None:
         findings.append(sprawl)
+    for golive in estate.golives:
+        if (finding := golive_review_due(golive, today, golive_review_days)) is not None:
+            findings.append(finding)
     return sort_findings(findings)
 
 

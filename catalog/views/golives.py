@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,14 +22,16 @@ from django.views.decorators.http import require_POST
 from catalog.filters import whole_number
 from catalog.models import Attestation, GoLive, Integration, SignOff
 from catalog.ownership import person_of
+from catalog.readiness.actions import submit_attestation, submit_sign_off
 from catalog.readiness.checklist import IntegrationReadiness, ItemResult, Readiness
 from catalog.readiness.export import CSV_HEADER, csv_rows
 from catalog.readiness.forms import AttestationForm, SignOffForm
 from catalog.readiness.load import readiness_by_golive
 from catalog.readiness.overdue import overdue_by
-from catalog.readiness.records import SignOffRefused, attest, may_attest, may_sign_off, sign_off
+from catalog.readiness.records import may_attest, may_sign_off
 from catalog.rules.export import write_csv
 from catalog.rules.finding import plural
+from catalog.rules.golive import review_due_on
 from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
@@ -242,6 +244,7 @@ def _page(
     can_sign = may_sign_off(request.user, golive)
     history, signoff = _history(golive)
     today = timezone.localdate()
+    review = golive.review_signoffs.order_by("-signed_at", "-id").first() if signoff else None
     context: dict[str, Any] = {
         "golive": golive,
         "readiness": readiness,
@@ -258,6 +261,8 @@ def _page(
         "signoff_form": (signoff_form or SignOffForm()) if can_sign else None,
         "history": history,
         "signoff": signoff,
+        "review_due_on": review_due_on(golive.date, settings.PLUMBLINE_GOLIVE_REVIEW_DAYS) if signoff else None,
+        "review_signed": review if signoff and review and review.signed_at >= signoff.signed_at else None,
         "today": today,
     }
     return render(request, "catalog/golive_detail.html", context, status=status)
@@ -268,23 +273,10 @@ def _page(
 def golive_attest(request: HttpRequest, key: str) -> HttpResponse:
     golive = _golive(key)
     readiness = _readiness(golive)
-    attestable = [row.integration for row in readiness.integrations if may_attest(request.user, row.integration)]
-    if not attestable:
-        raise PermissionDenied("Only an owner of an integration in this go-live, or an admin, may attest for it.")
-    form = AttestationForm(request.POST, integrations=attestable)
-    if not form.is_valid():
+    attestation, form = submit_attestation(golive, readiness, request.user, request.POST)
+    if attestation is None:
         return _page(request, golive, readiness, attest_form=form, status=400)
-    integration = form.chosen_integration
-    attestation = attest(
-        golive,
-        integration,
-        request.user,
-        item=form.cleaned_data["item"],
-        performed_by=form.cleaned_data["performed_by"],
-        performed_on=form.cleaned_data["performed_on"],
-        evidence_url=form.cleaned_data["evidence_url"],
-    )
-    messages.success(request, f"Recorded: {attestation.get_item_display()} for {integration.display_name}.")
+    messages.success(request, f"Recorded: {attestation.get_item_display()} for {attestation.integration.display_name}.")
     return redirect("golive-detail", key=golive.key)
 
 
@@ -292,17 +284,10 @@ def golive_attest(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def golive_sign_off(request: HttpRequest, key: str) -> HttpResponse:
     golive = _golive(key)
-    if not may_sign_off(request.user, golive):
-        raise PermissionDenied("Only the go-live's approver or an admin may sign it off.")
     readiness = _readiness(golive)
-    form = SignOffForm(request.POST)
-    if form.is_valid():
-        try:
-            signoff = sign_off(golive, request.user, readiness, override_reason=form.cleaned_data["override_reason"])
-        except SignOffRefused as refused:
-            form.add_error("override_reason", str(refused))
-        else:
-            how = " with the blockers overridden" if signoff.blockers else ""
-            messages.success(request, f"{golive} signed off at {signoff.readiness_percent}%{how}.")
-            return redirect("golive-detail", key=golive.key)
-    return _page(request, golive, readiness, signoff_form=form, status=400)
+    signoff, form = submit_sign_off(golive, readiness, request.user, request.POST)
+    if signoff is None:
+        return _page(request, golive, readiness, signoff_form=form, status=400)
+    how = " with the blockers overridden" if signoff.blockers else ""
+    messages.success(request, f"{golive} signed off at {signoff.readiness_percent}%{how}.")
+    return redirect("golive-detail", key=golive.key)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 
 from catalog import health
+from catalog.choices import HealthState
 from catalog.health import UNMONITORED_RANK, WORST_FIRST
 from catalog.models import Integration
 from monitoring.ingest.pending import apply_before_reading
-from monitoring.models import Flip, HealthSource, ObservedConnection
+from monitoring.models import FailedRecord, Flip, HealthSource, ObservedConnection, Run
+from monitoring.models.choices import RunStatus
 
 
 def ping_path(ping_uuid: str) -> str:
@@ -131,3 +135,21 @@ def annotate_integrations(integrations: QuerySet[Any]) -> QuerySet[Any]:
     still pending are applied first, as before every read of health."""
     apply_before_reading()
     return integrations.annotate(health_state=F("health_source__state"), health_rank=rank_of("health_source__state"))
+
+
+def read_failures_since(integration_ids: Sequence[int], since: dt.datetime) -> dict[int, health.FailuresSince]:
+    """Failed runs (not test runs), flips to down or failing, and still-open failed records since
+    `since`, per integration: three grouped queries."""
+    ids = list(integration_ids)
+
+    def counted(queryset: QuerySet[Any]) -> Counter[int]:
+        rows = queryset.filter(integration_id__in=ids).values("integration_id").annotate(n=Count("id")).order_by()
+        return Counter({row["integration_id"]: row["n"] for row in rows})
+
+    runs = counted(Run.objects.filter(status=RunStatus.FAILED, test=False, run_at__gte=since))
+    flips = counted(Flip.objects.filter(to_state__in=(HealthState.DOWN, HealthState.FAILING), at__gte=since))
+    records = counted(FailedRecord.objects.filter(resolved_at__isnull=True, recorded_at__gte=since))
+    return {
+        pk: health.FailuresSince(failed_runs=runs[pk], flips_down=flips[pk], open_failed_records=records[pk])
+        for pk in sorted(set(runs) | set(flips) | set(records))
+    }
