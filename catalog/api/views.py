@@ -17,6 +17,7 @@ from rest_framework.serializers import BaseSerializer
 
 from catalog import filters
 from catalog.api.filters import StrictFilterBackend, refuse_unknown_parameters
+from catalog.api.golives import GoLiveRecordActions
 from catalog.api.permissions import WriteAdmin, WriteOwned
 from catalog.api.serializers import (
     CalendarSerializer,
@@ -144,6 +145,6 @@ class IntegrationViewSet(SpecViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=integration.pk)).data)
 
 
-class GoLiveViewSet(SpecViewSet):
+class GoLiveViewSet(GoLiveRecordActions, SpecViewSet):
     serializer_class = GoLiveSerializer
     filterset_class = filters.GoLiveFilterSet
