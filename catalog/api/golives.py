@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -155,7 +156,7 @@ class ReviewSerializer(serializers.Serializer):
 # ---- request serializers (for the schema: the forms validate) ----
 
 
-class AttestationRequestSerializer(serializers.Serializer):
+class NewAttestationSerializer(serializers.Serializer):
     integration = serializers.CharField(help_text="Key of an integration in scope you may attest for.")
     item = serializers.ChoiceField(choices=AttestedItem.choices)
     performed_by = serializers.CharField(max_length=200)
@@ -163,13 +164,13 @@ class AttestationRequestSerializer(serializers.Serializer):
     evidence_url = serializers.URLField(max_length=500, help_text="http or https.")
 
 
-class SignOffRequestSerializer(serializers.Serializer):
+class NewSignOffSerializer(serializers.Serializer):
     override_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=2000, help_text="Required while anything blocks."
     )
 
 
-class ReviewSignOffRequestSerializer(serializers.Serializer):
+class NewReviewSignOffSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
 
@@ -259,9 +260,13 @@ def form_data(request: Request, form_class: type[forms.Form]) -> Mapping[str, An
 
 
 def refused(form: forms.Form) -> ValidationError:
+    """The form's errors as the API's 400: messages by field, non_field_errors for the rest."""
     errors = form.errors.get_json_data()
     return ValidationError(
-        {name or "non_field_errors": [e["message"] for e in found] for name, found in errors.items()}
+        {
+            "non_field_errors" if name == NON_FIELD_ERRORS else name: [error["message"] for error in found]
+            for name, found in errors.items()
+        }
     )
 
 
@@ -289,12 +294,25 @@ class GoLiveRecordActions:
         document = readiness_document(golive, _readiness(golive), _latest_signoff(golive))
         return Response(ReadinessSerializer(document).data)
 
-    @extend_schema(methods=["GET"], request=None, responses=AttestationSerializer(many=True), filters=False)
-    @extend_schema(methods=["POST"], request=AttestationRequestSerializer, responses={201: AttestationSerializer})
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses=AttestationSerializer(many=True),
+        filters=False,
+        description="Every attestation recorded for this go-live, newest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=NewAttestationSerializer,
+        responses={201: AttestationSerializer},
+        description=(
+            "Record an attestation, as the page's form does: an owner or backup owner of the integration, "
+            "or an admin; the day not in the future; the evidence an http(s) link."
+        ),
+    )
     @action(detail=True, methods=["get", "post"], permission_classes=[WriteByRule], filter_backends=[])
     def attestations(self, request: Request, key: str) -> Response:
-        """GET: every attestation recorded, newest first. POST: record one (an owner or backup owner of
-        the integration, or an admin; the day not in the future; the evidence an http(s) link)."""
+        """List the attestations, or record one."""
         refuse_unknown_parameters(request)
         golive = self.get_object()
         if request.method == "GET":
@@ -309,7 +327,7 @@ class GoLiveRecordActions:
             raise refused(form)
         return Response(AttestationSerializer(attestation).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SignOffRequestSerializer, responses={201: SignOffSerializer}, filters=False)
+    @extend_schema(request=NewSignOffSerializer, responses={201: SignOffSerializer}, filters=False)
     @action(detail=True, methods=["post"], url_path="sign-off", permission_classes=[WriteByRule], filter_backends=[])
     def sign_off(self, request: Request, key: str) -> Response:
         """The approver or an admin signs the go-live off; while anything blocks, override_reason is required."""
@@ -329,7 +347,7 @@ class GoLiveRecordActions:
         refuse_unknown_parameters(request)
         return Response(ReviewSerializer(review_document(load_review(self.get_object()))).data)
 
-    @extend_schema(request=ReviewSignOffRequestSerializer, responses={201: ReviewSignOffSerializer}, filters=False)
+    @extend_schema(request=NewReviewSignOffSerializer, responses={201: ReviewSignOffSerializer}, filters=False)
     @action(
         detail=True,
         methods=["post"],

@@ -3,11 +3,13 @@ writing. A refusal has the right status and changes nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
-from catalog.models import ChangeRecord
+from catalog.models import Attestation, ChangeRecord, GoLive, ReviewSignOff, SignOff
 from tests.api.conftest import (
     BACKED_UP_INTEGRATION,
     OTHER_INTEGRATION,
@@ -192,3 +194,55 @@ def test_platform_accounts_never_carry_a_secret_value(estate, api, monkeypatch):
     body = api("admin").get("/api/v1/platform-accounts/celigo-prod/").content.decode()
     assert "PLUMBLINE_CRED_CELIGO_PROD" in body
     assert "s3cr3t-value" not in body
+
+
+# The go-live record (readiness, attestations, sign-off, review): reads for every role; writes by the
+# pages' rules: attest an integration you own (or as admin), sign off and sign the review as the
+# approver or an admin (the approver's own path is in test_golive_records.py).
+GOLIVE = "/api/v1/golives/netsuite-go-live"
+RECORD_WRITES: dict[str, tuple[dict[str, Any], set[str]]] = {
+    "attestations/": (
+        {
+            "integration": OWN_INTEGRATION,
+            "item": "resync-rehearsal",
+            "performed_by": "Ana Lopez",
+            "performed_on": "2026-01-05",
+            "evidence_url": "https://tickets.example.com/OPS-9",
+        },
+        {"owner", "owner_token", "admin"},
+    ),
+    "sign-off/": ({"override_reason": "Board approved"}, {"admin"}),
+    "review/sign-off/": ({"notes": "Reviewed"}, {"admin"}),
+}
+
+
+def record_counts() -> tuple[int, int, int]:
+    return Attestation.objects.count(), SignOff.objects.count(), ReviewSignOff.objects.count()
+
+
+@pytest.mark.parametrize("path", ["readiness/", "attestations/", "review/"])
+@pytest.mark.parametrize("actor", ACTORS)
+def test_golive_record_reads(estate, api, actor, path):
+    response = api(actor).get(f"{GOLIVE}/{path}")
+    assert response.status_code == (200 if actor in READERS else refusal(actor)), response.content
+
+
+@pytest.mark.parametrize("path", RECORD_WRITES)
+@pytest.mark.parametrize("actor", ACTORS)
+def test_golive_record_writes(estate, api, actor, path):
+    if path == "review/sign-off/":  # there is a review only after a sign-off
+        SignOff.objects.create(
+            golive=GoLive.objects.get(key="netsuite-go-live"),
+            signed_by_email="raj.patel@example.com",
+            signed_at=timezone.now() - dt.timedelta(days=1),
+            readiness_percent=50,
+        )
+    body, allowed = RECORD_WRITES[path]
+    before = record_counts()
+    response = api(actor).post(f"{GOLIVE}/{path}", body, format="json")
+    if actor in allowed:
+        assert response.status_code == 201, response.content
+        assert sum(record_counts()) == sum(before) + 1
+    else:
+        assert response.status_code == refusal(actor), response.content
+        assert record_counts() == before
