@@ -14,9 +14,11 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from catalog.models import ChangeRecord
+from catalog.models import ChangeRecord, GoLive, SignOff
 from catalog.models.findings import FindingCode, SubjectType, Waiver
+from catalog.readiness.load import readiness_by_golive
 from catalog.spec.importer import ImportReport, import_sources
 
 SPEC_DIR = Path(__file__).resolve().parent / "specs"
@@ -67,6 +69,7 @@ def seed(today: dt.date) -> ImportReport:
         report = import_sources(demo)
         _mark_created(report.created, after_id=last_id)
         _seed_waivers(today)
+        _seed_signoffs(today)
     return report
 
 
@@ -89,6 +92,34 @@ def _seed_waivers(today: dt.date) -> None:
             subject_type=SubjectType.INTEGRATION,
             subject_key=key,
             defaults={"reason": reason, "expires_on": today + dt.timedelta(days=days)},
+        )
+
+
+# The go-live the demo company signed off the day before it went live, overriding what still blocked:
+# long past its post-go-live review, so the demo shows GOLIVE_REVIEW_DUE and the review page.
+SIGNOFFS = [
+    (
+        "netsuite-oneworld-go-live",
+        "Cut-over approved by the steering committee; the open items move to the phase-two register.",
+    ),
+]
+
+
+def _seed_signoffs(today: dt.date) -> None:
+    """The demo's sign-offs, once each: seeding again keeps the first."""
+    for key, reason in SIGNOFFS:
+        golive = GoLive.objects.select_related("approver").get(key=key)
+        if golive.signoffs.exists() or golive.date is None or golive.approver is None:
+            continue
+        readiness = readiness_by_golive([golive.pk], today)[golive.pk]
+        signed_at = dt.datetime.combine(golive.date - dt.timedelta(days=1), dt.time(17))
+        SignOff.objects.create(
+            golive=golive,
+            signed_by_email=golive.approver.email,
+            signed_at=timezone.make_aware(signed_at),
+            readiness_percent=readiness.percent,
+            blockers=list(readiness.blockers),
+            override_reason=reason if readiness.is_blocked else "",
         )
 
 

@@ -17,7 +17,18 @@ from django.utils import timezone
 from catalog.choices import HEALTH_KINDS, Category, ConnectorType, HealthKind, Lifecycle, Phase, Platform
 from catalog.completeness import PARTS
 from catalog.demo.estate import DEMO_NOTE
-from catalog.models import Calendar, ChangeRecord, GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import (
+    Calendar,
+    ChangeRecord,
+    GoLive,
+    Integration,
+    Person,
+    PlatformAccount,
+    SignOff,
+    StoredFinding,
+    System,
+)
+from catalog.rules.store import refresh_findings
 from catalog.spec.exporter import export_to
 from catalog.spec.importer import import_paths
 
@@ -394,3 +405,19 @@ def test_some_live_integrations_are_unmonitored(seeded):
         "svb-statements-to-netsuite",
         "workday-employees-to-expensify",
     }
+
+
+def test_the_past_go_live_was_signed_off_and_its_review_is_due(seeded, today):
+    signoff = SignOff.objects.get()
+    assert signoff.golive.key == "netsuite-oneworld-go-live"
+    assert signoff.signed_at.date() == today - dt.timedelta(days=431)
+    assert signoff.blockers and signoff.override_reason
+    refresh_findings()
+    finding = StoredFinding.objects.get(code="GOLIVE_REVIEW_DUE")
+    assert (finding.subject_type, finding.subject_key, finding.severity) == (
+        "golive",
+        "netsuite-oneworld-go-live",
+        "critical",
+    )
+    seed()
+    assert SignOff.objects.count() == 1  # seeding again signs nothing twice
