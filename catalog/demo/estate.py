@@ -100,7 +100,7 @@ def _seed_waivers(today: dt.date) -> None:
 SIGNOFFS = [
     (
         "netsuite-oneworld-go-live",
-        "Cut-over approved by the steering committee; the open items move to the phase-two register.",
+        "Cut-over approved by the steering committee; the open items move to the phase-two register",
     ),
 ]
 

@@ -26,6 +26,7 @@ from catalog.rules.golive import days_overdue, review_due_on, review_pending
 # The spec changes listed on the page and in the API (the total is always given).
 SPEC_CHANGES_SHOWN = 50
 NOT_LIVE = frozenset({Lifecycle.PLANNED, Lifecycle.BUILDING})
+KIND_WORDS = {"Integration": "integration", "GoLive": "go-live"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ class SpecChange:
     key: str
     action: str
     history_url: str
+
+    @property
+    def document(self) -> str:
+        """How the page names the document: "integration chargebee-invoices-to-netsuite"."""
+        return f"{KIND_WORDS.get(self.kind, self.kind)} {self.key}"
 
 
 def deferred_items(scope: Sequence[Integration]) -> tuple[DeferredItem, ...]:

@@ -55,7 +55,7 @@ def golive_review_due(golive: GoLiveReviewFacts, today: dt.date, review_days: in
         return None
     severity = Severity.CRITICAL if overdue >= CRITICAL_AFTER_DAYS else Severity.WARNING
     assert golive.date is not None
-    when = "today" if overdue == 0 else f"{plural(overdue, 'day')} ago, on {due_on.isoformat()}"
+    when = "today" if overdue == 0 else f"on {due_on.isoformat()} ({plural(overdue, 'day')} ago)"
     return Finding(
         FindingCode.GOLIVE_REVIEW_DUE,
         severity,
