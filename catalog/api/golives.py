@@ -256,6 +256,10 @@ def form_data(request: Request, form_class: type[forms.Form]) -> Mapping[str, An
     if unknown:
         listed = ", ".join(sorted(known))
         raise ValidationError({name: [f"unknown field (known: {listed})"] for name in unknown})
+    # The forms read text, as a page posts it: a number or a list is refused here, not half-parsed.
+    not_text = sorted(str(name) for name, value in data.items() if not isinstance(value, str))
+    if not_text:
+        raise ValidationError({name: ["must be a string"] for name in not_text})
     return data
 
 

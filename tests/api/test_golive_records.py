@@ -118,6 +118,14 @@ def test_attestation_refuses_an_unknown_field(estate, api):
     assert not Attestation.objects.exists()
 
 
+@pytest.mark.parametrize("value", [20260105, ["2026-01-05"], None, {"day": 5}])
+def test_attestation_values_must_be_text(estate, api, value):
+    response = api("admin").post(f"{BASE}/attestations/", attestation(performed_on=value), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"performed_on": ["must be a string"]}
+    assert not Attestation.objects.exists()
+
+
 def test_attestation_body_must_be_an_object(estate, api):
     response = api("admin").post(f"{BASE}/attestations/", [attestation()], format="json")
     assert response.status_code == 400
