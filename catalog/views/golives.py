@@ -31,7 +31,7 @@ from catalog.readiness.overdue import overdue_by
 from catalog.readiness.records import may_attest, may_sign_off
 from catalog.rules.export import write_csv
 from catalog.rules.finding import plural
-from catalog.rules.golive import review_due_on
+from catalog.rules.golive import review_due_on, review_pending
 from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
@@ -245,6 +245,8 @@ def _page(
     history, signoff = _history(golive)
     today = timezone.localdate()
     review = golive.review_signoffs.order_by("-signed_at", "-id").first() if signoff else None
+    if signoff and review and review_pending(signoff.signed_at, review.signed_at):
+        review = None  # signed before the latest sign-off: a new review is due
     context: dict[str, Any] = {
         "golive": golive,
         "readiness": readiness,
@@ -262,7 +264,7 @@ def _page(
         "history": history,
         "signoff": signoff,
         "review_due_on": review_due_on(golive.date, settings.PLUMBLINE_GOLIVE_REVIEW_DAYS) if signoff else None,
-        "review_signed": review if signoff and review and review.signed_at >= signoff.signed_at else None,
+        "review_signed": review,
         "today": today,
     }
     return render(request, "catalog/golive_detail.html", context, status=status)

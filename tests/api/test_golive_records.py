@@ -22,6 +22,7 @@ from tests.catalog.test_golive_review_support import (
     deferred_integration,
     fail,
     signed_golive,
+    start_of,
     workaround_integration,
 )
 from tests.catalog.test_readiness_support import APPROVER
@@ -179,7 +180,7 @@ def reviewed_estate(db, users) -> None:
     golive = signed_golive(100)
     deferred_integration(golive)
     workaround = workaround_integration(golive)
-    fail(workaround, timezone.make_aware(dt.datetime.combine(golive.date, dt.time.min)))
+    fail(workaround, start_of(golive))
     change_spec(workaround, timezone.now())
     make_user(APPROVER, "viewer")
 

@@ -20,6 +20,7 @@ from tests.catalog.test_golive_review_support import (
     deferred_integration,
     fail,
     signed_golive,
+    start_of,
     workaround_integration,
 )
 from tests.catalog.test_readiness_support import users
@@ -51,8 +52,7 @@ def full_review():
     golive = signed_golive(100)
     deferred_integration(golive)
     workaround = workaround_integration(golive)
-    since = timezone.make_aware(dt.datetime.combine(golive.date, dt.time.min))
-    fail(workaround, since)
+    fail(workaround, start_of(golive))
     change_spec(workaround, at_noon(golive.date) + dt.timedelta(days=3))
     change_spec(workaround, at_noon(golive.date) - dt.timedelta(days=3))  # before sign-off: not listed
     return golive

@@ -18,6 +18,12 @@ def at_noon(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
+def start_of(golive: GoLive) -> dt.datetime:
+    """Midnight at the start of the go-live's date: where the review counts failures from."""
+    assert golive.date is not None
+    return timezone.make_aware(dt.datetime.combine(golive.date, dt.time.min))
+
+
 def signed_golive(days_ago: int, count: int = 1, *, key: str = KEY, signed: bool = True) -> GoLive:
     """A ready go-live dated `days_ago` days before today, signed off at noon on its date."""
     golive = ready_golive(count, key=key)
