@@ -22,6 +22,7 @@ from catalog.models import (
     Person,
     PlatformAccount,
     Reminder,
+    ReviewSignOff,
     ReviewSnooze,
     SignOff,
     StoredFinding,
@@ -174,6 +175,12 @@ class ReminderAdmin(EvidenceAdmin):
 @admin.register(SignOff)
 class SignOffAdmin(EvidenceAdmin):
     list_display = ["golive", "signed_by_email", "signed_at", "readiness_percent", "override_reason"]
+    list_select_related = ["golive"]
+
+
+@admin.register(ReviewSignOff)
+class ReviewSignOffAdmin(EvidenceAdmin):
+    list_display = ["golive", "signed_by_email", "signed_at", "notes"]
     list_select_related = ["golive"]
 
 

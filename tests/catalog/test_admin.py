@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from catalog.models import ChangeRecord, Integration, PlatformAccount, System
+from catalog.models import ChangeRecord, GoLive, Integration, PlatformAccount, ReviewSignOff, System
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +91,14 @@ def test_admin_refuses_a_platform_account_naming_a_variable_plumbline_reads(admi
     response = admin_client.post("/admin/catalog/platformaccount/add/", {**form, "secret_env": "PLUMBLINE_CRED_CELIGO"})
     assert response.status_code == 302
     assert PlatformAccount.objects.get().secret_env == "PLUMBLINE_CRED_CELIGO"
+
+
+def test_review_signatures_are_evidence_the_admin_lists_but_cannot_edit(admin_client):
+    golive = GoLive.objects.create(key="erp-go-live")
+    signature = ReviewSignOff.objects.create(
+        golive=golive, signed_by_email="cfo@example.com", signed_at="2026-04-01T09:00Z", notes="All agreed"
+    )
+    listing = admin_client.get("/admin/catalog/reviewsignoff/")
+    assert listing.status_code == 200 and "cfo@example.com" in listing.content.decode()
+    assert admin_client.get(f"/admin/catalog/reviewsignoff/{signature.pk}/delete/").status_code == 403
+    assert admin_client.get("/admin/catalog/reviewsignoff/add/").status_code == 403
