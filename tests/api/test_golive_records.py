@@ -267,3 +267,15 @@ def test_queries_do_not_grow_with_the_scope(db, api, endpoint):
     client = api("admin")
     small = queries(client, f"/api/v1/golives/small/{endpoint}/")
     assert queries(client, f"/api/v1/golives/large/{endpoint}/") == small <= 15
+
+
+def test_findings_api_lists_the_review_due_about_the_golive(reviewed_estate, api):
+    refresh_findings()
+    body = api("viewer").get("/api/v1/findings/?subject_type=golive").json()
+    [finding] = body["results"]
+    assert (finding["code"], finding["subject_type"], finding["subject_key"]) == (
+        "GOLIVE_REVIEW_DUE",
+        "golive",
+        "netsuite-go-live",
+    )
+    assert finding["owner"] == APPROVER and finding["severity"] == "warning"
