@@ -37,7 +37,11 @@ def _page(
 @read_only
 @role_required
 def golive_review(request: HttpRequest, key: str) -> HttpResponse:
-    return _page(request, load_review(_golive(key)))
+    golive = _golive(key)
+    if unknown := sorted(request.GET):
+        errors = [f"Unknown parameter {name!r}: this page takes none." for name in unknown]
+        return render(request, "catalog/golive_review.html", {"golive": golive, "errors": errors}, status=400)
+    return _page(request, load_review(golive))
 
 
 @role_required

@@ -190,6 +190,12 @@ def test_notes_too_long_are_refused(client_for, full_review):
     assert not ReviewSignOff.objects.exists()
 
 
+def test_review_page_refuses_an_unknown_parameter(client_for, full_review):
+    response = client_for("viewer").get(f"{URL}?show=all")
+    assert response.status_code == 400
+    assert "Unknown parameter &#x27;show&#x27;: this page takes none." in response.content.decode()
+
+
 def test_review_page_takes_no_post(client_for, full_review):
     assert client_for("admin").post(URL).status_code == 405
 
