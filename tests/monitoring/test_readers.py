@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +15,7 @@ from monitoring.health.pipeline import record_poll
 from monitoring.ingest.discovery import discover_platforms
 from monitoring.models import ObservedConnection
 from monitoring.platforms.contract import PollResult, RunObservation
+from tests.catalog.test_golive_review_support import fail
 from tests.monitoring.conftest import T0, make_integration
 from tests.monitoring.standins import CeligoStandIn
 
@@ -36,6 +39,22 @@ def test_health_of_many_integrations_is_read_in_one_query(db):
         last_run=health.RunCounts("r-1", T0),  # joined in the same query, for the reconciliation findings
     )
     assert facts[feeds[1].pk].state == "unknown"
+
+
+def test_failures_since_a_moment_are_counted_per_integration_in_three_queries(db):
+    """What the post-go-live review reads: failed runs (not test runs), flips to down or failing,
+    and failed records recorded since then that are still open."""
+    feeds = [make_integration(f"feed-{n}") for n in range(12)]
+    since = T0 - dt.timedelta(days=1)
+    for feed in feeds[:2]:
+        fail(feed, since, runs=2, flips=1, records=3)
+    with CaptureQueriesContext(connection) as queries:
+        found = health.read_failures_since([f.pk for f in feeds], since)
+    assert len(queries) == 3
+    assert found == {
+        feed.pk: health.FailuresSince(failed_runs=2, flips_down=1, open_failed_records=3) for feed in feeds[:2]
+    }
+    assert health.read_failures_since([], since) == {}
 
 
 def test_discovered_processes_no_spec_points_at_are_undocumented(db):
