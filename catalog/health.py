@@ -94,7 +94,29 @@ class HealthReason:
     paused: bool = False
 
 
+@dataclass(frozen=True)
+class HealthTotals:
+    """The estate's health in counts, for the daily snapshot: integrations by state, and the
+    failed records still open across the estate."""
+
+    by_state: dict[str, int]
+    open_failed_records: int = 0
+
+
+@dataclass(frozen=True)
+class FlipFact:
+    """One change of an integration's health state, for the weekly email."""
+
+    integration_key: str
+    integration_name: str
+    from_state: str
+    to_state: str
+    at: dt.datetime
+
+
 HealthReader = Callable[[Sequence[int]], dict[int, HealthFacts]]
+TotalsReader = Callable[[], HealthTotals]
+FlipsReader = Callable[[dt.datetime, dt.datetime], list[FlipFact]]
 ReasonReader = Callable[[int], HealthReason | None]
 ObservedReader = Callable[[], list[ObservedConnection]]
 PathOf = Callable[[str], str]
@@ -107,6 +129,8 @@ _observed_reader: ObservedReader | None = None
 _ping_path: PathOf | None = None
 _health_page_path: PathOf | None = None
 _health_annotator: HealthAnnotator | None = None
+_totals_reader: TotalsReader | None = None
+_flips_reader: FlipsReader | None = None
 
 
 def register_health_reader(reader: HealthReader) -> None:
@@ -129,6 +153,12 @@ def register_pages(*, ping: PathOf, health_page: PathOf) -> None:
     integration's health page by key (catalog never spells another app's URLs itself)."""
     global _ping_path, _health_page_path
     _ping_path, _health_page_path = ping, health_page
+
+
+def register_trend_readers(*, totals: TotalsReader, flips: FlipsReader) -> None:
+    """What the estate's trend reads of health: the totals of a snapshot and a week's flips."""
+    global _totals_reader, _flips_reader
+    _totals_reader, _flips_reader = totals, flips
 
 
 def register_health_annotator(annotate: HealthAnnotator) -> None:
@@ -180,3 +210,14 @@ def read_health_reason(integration_id: int) -> HealthReason | None:
 
 def read_observed_connections() -> list[ObservedConnection]:
     return _observed_reader() if _observed_reader else []
+
+
+def read_health_totals() -> HealthTotals:
+    """Integrations by health state and the open failed records, counted in the database (two
+    aggregate queries whatever the estate's size); nothing with monitoring not installed."""
+    return _totals_reader() if _totals_reader else HealthTotals(by_state={})
+
+
+def read_flips(since: dt.datetime, until: dt.datetime) -> list[FlipFact]:
+    """Every flip at or after `since` and before `until`, oldest first; one query."""
+    return _flips_reader(since, until) if _flips_reader else []

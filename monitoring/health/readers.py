@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.urls import reverse
 
 from catalog import health
+from catalog.choices import HealthKind
 from catalog.health import UNMONITORED_RANK, WORST_FIRST
 from catalog.models import Integration
 from monitoring.ingest.pending import apply_before_reading
@@ -131,3 +133,23 @@ def annotate_integrations(integrations: QuerySet[Any]) -> QuerySet[Any]:
     still pending are applied first, as before every read of health."""
     apply_before_reading()
     return integrations.annotate(health_state=F("health_source__state"), health_rank=rank_of("health_source__state"))
+
+
+def read_health_totals() -> health.HealthTotals:
+    """catalog.health.read_health_totals: the monitored state rows (the health board's) counted by
+    state, and their open failed records summed; two aggregate queries."""
+    apply_before_reading()
+    monitored = HealthSource.objects.exclude(kind=HealthKind.NONE).order_by()
+    by_state = dict(monitored.values_list("state").annotate(n=Count("id")))
+    failed = monitored.aggregate(n=Sum("open_failed_records"))["n"] or 0
+    return health.HealthTotals(by_state=by_state, open_failed_records=failed)
+
+
+def read_flips(since: dt.datetime, until: dt.datetime) -> list[health.FlipFact]:
+    """catalog.health.read_flips: the flips in [since, until), oldest first, with the integration's key."""
+    flips = (
+        Flip.objects.filter(at__gte=since, at__lt=until)
+        .order_by("at", "id")
+        .values_list("integration__key", "integration__name", "from_state", "to_state", "at")
+    )
+    return [health.FlipFact(key, name or key, before, after, at) for key, name, before, after, at in flips]
