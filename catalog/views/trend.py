@@ -28,7 +28,8 @@ def subscription_context(user: Any) -> dict[str, Any]:
 def weekly_email(request: HttpRequest) -> HttpResponse:
     """Turn the weekly email on (`subscribed=on`) or off (`off`) for the logged-in user, only them."""
     wanted = CHOICES.get(request.POST.get("subscribed", ""))
-    user_id: int = request.user.pk  # role_required: a logged-in user
+    user_id = request.user.pk
+    assert user_id is not None  # role_required let only a logged-in user in
     if wanted is None:
         return HttpResponseBadRequest("subscribed: must be on or off.", content_type="text/plain; charset=utf-8")
     if wanted:
