@@ -18,6 +18,8 @@ from catalog.trend.snapshot import estate_figures
 WORSE_BEFORE = 1.8
 # Completeness was this share of today's, 90 days ago.
 LESS_COMPLETE_BEFORE = 0.7
+# And this many more, 90 days ago, whatever today's count (a demo estate with no outage today had some then).
+EXTRA_BEFORE = {"findings_critical": 4, "health_down": 3, "health_failing": 2}
 COUNTS = ("findings_critical", "findings_warning", "findings_info", "health_down", "health_failing")
 
 
@@ -28,7 +30,7 @@ def figures_on(today: dict[str, Any], days_ago: int) -> dict[str, Any]:
     worse = (1 + (WORSE_BEFORE - 1) * back) * wobble
     figures = dict(today, breakdown={})
     for name in COUNTS:
-        figures[name] = round(today[name] * worse + (2 * back if name == "findings_critical" else 0))
+        figures[name] = round(today[name] * worse + EXTRA_BEFORE.get(name, 0) * back * wobble)
     figures["open_failed_records"] = round(today["open_failed_records"] * worse + 40 * back * wobble)
     figures["workaround_hours_per_month"] = round(today["workaround_hours_per_month"] * (1 + 0.5 * back), 1)
     figures["workaround_hours_to_date"] = max(0.0, round(today["workaround_hours_to_date"] - 1.5 * days_ago, 1))

@@ -70,7 +70,9 @@ def change_words(first: float, last: float, unit: str, since: dt.date) -> str:
     if last == first:
         return f"no change since {day}"
     direction = "up" if last > first else "down"
-    return f"{direction} {shown(abs(last - first), unit)} since {day}"
+    # A change of a percentage is in points: 60% to 90% is "up 30 points", not "up 30%".
+    amount = f"{number(abs(last - first))} points" if unit == "%" else shown(abs(last - first), unit)
+    return f"{direction} {amount} since {day}"
 
 
 def draw(values: Sequence[tuple[dt.date, float]], start: dt.date) -> tuple[list[tuple[float, float]], float, float]:
