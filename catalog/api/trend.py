@@ -23,13 +23,16 @@ from catalog.trend.snapshot import FIGURES
 MAX_DAYS = 730
 
 
+class WholeDaysFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
 class TrendFilterSet(StrictFilterSet):
     # Not paged: at most MAX_DAYS rows, so paging parameters are unknown here too.
     extra_parameters: ClassVar[frozenset[str]] = frozenset({"format"})
 
-    days = django_filters.Filter(
+    days = WholeDaysFilter(
         method="keep",
-        field_class=forms.IntegerField,
         min_value=1,
         max_value=MAX_DAYS,
         label=f"The last N days, today included (default {WINDOW_DAYS}, at most {MAX_DAYS}).",
