@@ -13,8 +13,15 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, StoredFinding, Waiver, WeeklyEmail
-from catalog.models import WeeklySubscription
+from catalog.models import (
+    ChangeRecord,
+    GoLive,
+    GoLiveIntegration,
+    StoredFinding,
+    Waiver,
+    WeeklyEmail,
+    WeeklySubscription,
+)
 from catalog.trend.weekly import send_weekly_changes, week_of
 from monitoring.models import Flip
 from plumbline.accounts.roles import assign_role
@@ -57,7 +64,7 @@ def week(db, settings):
     settings.PLUMBLINE_BASE_URL = BASE
     orders = ready_integration("orders", name="Orders to NetSuite")
     refunds = ready_integration("refunds")
-    invoices = ready_integration("invoices")
+    ready_integration("invoices")
     critical("HEALTH_DOWN", "orders", LAST_WEEK, "Orders to NetSuite has stopped <running>.")
     critical("API_RETIREMENT_DUE", "refunds", LAST_WEEK)
     Waiver.objects.create(
@@ -235,14 +242,14 @@ def test_me_turns_the_weekly_email_on_and_off_for_its_own_user(csrf_client):
 
 
 def test_the_switch_needs_its_csrf_token(csrf_client):
-    client, user = csrf_client
+    client, _user = csrf_client
     assert client.post("/me/weekly-email/", {"subscribed": "on"}).status_code == 403
     assert not WeeklySubscription.objects.exists()
 
 
 @pytest.mark.parametrize("value", ["", "yes", "ON", "1"])
 def test_the_switch_refuses_anything_but_on_or_off(csrf_client, value):
-    client, user = csrf_client
+    client, _user = csrf_client
     token = csrf_token(client)
     response = client.post("/me/weekly-email/", {"subscribed": value, "csrfmiddlewaretoken": token})
     assert response.status_code == 400
