@@ -213,8 +213,8 @@ def read_observed_connections() -> list[ObservedConnection]:
 
 
 def read_health_totals() -> HealthTotals:
-    """Integrations by health state and the open failed records, counted in the database (two
-    aggregate queries whatever the estate's size); nothing with monitoring not installed."""
+    """Integrations by health state and the open failed records, counted in the database (one
+    grouped query whatever the estate's size); nothing with monitoring not installed."""
     return _totals_reader() if _totals_reader else HealthTotals(by_state={})
 
 

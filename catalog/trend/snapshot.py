@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
@@ -99,8 +100,11 @@ def take_snapshot(*, now: dt.datetime | None = None) -> SnapshotReport:
     """Store today's figures (replacing today's row if there is one) and prune the old rows."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    store_snapshot(today, now, estate_figures(today))
-    return SnapshotReport(today.isoformat(), prune(today))
+    figures = estate_figures(today)
+    with transaction.atomic():
+        store_snapshot(today, now, figures)
+        pruned = prune(today)
+    return SnapshotReport(today.isoformat(), pruned)
 
 
 def store_snapshot(day: dt.date, taken_at: dt.datetime, figures: dict[str, Any]) -> None:

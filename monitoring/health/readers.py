@@ -137,11 +137,19 @@ def annotate_integrations(integrations: QuerySet[Any]) -> QuerySet[Any]:
 
 def read_health_totals() -> health.HealthTotals:
     """catalog.health.read_health_totals: the monitored state rows (the health board's) counted by
-    state, and their open failed records summed; two aggregate queries."""
+    state, with their open failed records summed; one grouped query."""
     apply_before_reading()
-    monitored = HealthSource.objects.exclude(kind=HealthKind.NONE).order_by()
-    by_state = dict(monitored.values_list("state").annotate(n=Count("id")))
-    failed = monitored.aggregate(n=Sum("open_failed_records"))["n"] or 0
+    rows = (
+        HealthSource.objects.exclude(kind=HealthKind.NONE)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"), failed=Sum("open_failed_records"))
+    )
+    by_state: dict[str, int] = {}
+    failed = 0
+    for state, n, open_failed in rows:
+        by_state[state] = n
+        failed += open_failed or 0
     return health.HealthTotals(by_state=by_state, open_failed_records=failed)
 
 
