@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
+from catalog.choices import HealthState
 from catalog.health import read_health_totals
 from catalog.models import EstateSnapshot, Integration, StoredFinding
 from catalog.models.findings import Severity
@@ -71,8 +72,8 @@ def estate_figures(today: dt.date) -> dict[str, Any]:
         "findings_critical": by_severity[Severity.CRITICAL],
         "findings_warning": by_severity[Severity.WARNING],
         "findings_info": by_severity[Severity.INFO],
-        "health_down": health.by_state.get("down", 0),
-        "health_failing": health.by_state.get("failing", 0),
+        "health_down": health.by_state.get(HealthState.DOWN, 0),
+        "health_failing": health.by_state.get(HealthState.FAILING, 0),
         "completeness_average": specs["average"] or 0.0,
         "complete": specs["complete"],
         "workaround_hours_per_month": deferred["hours_per_month"],
