@@ -139,25 +139,36 @@ def golive_lines(base: str, today: dt.date) -> list[Line]:
     return lines
 
 
-def reviewed_lines(base: str, since: dt.datetime, until: dt.datetime) -> list[Line]:
-    """Integrations whose review date moved in the week (the history says who), one line each."""
+def reviewed_on(record: ChangeRecord) -> dt.date | None:
+    """The review date a change set, or None when it left the date alone (or holds none that reads)."""
+    after: dict[str, Any] = record.after or {}
+    before: dict[str, Any] = record.before or {}
+    if not after.get("reviewed_at") or after.get("reviewed_at") == before.get("reviewed_at"):
+        return None
+    try:
+        return dt.date.fromisoformat(str(after["reviewed_at"]))
+    except ValueError:
+        return None
+
+
+def reviewed_lines(base: str, start: dt.date, end: dt.date) -> list[Line]:
+    """Integrations reviewed in the week: a change in the week's history that set a review date
+    within the week (confirming on the page, the review link, the API or an import), one line each.
+    Importing a spec reviewed months ago is not a review this week."""
     records = (
-        ChangeRecord.objects.filter(kind="Integration", at__gte=since, at__lt=until)
+        ChangeRecord.objects.filter(kind="Integration", at__gte=local_midnight(start), at__lt=local_midnight(end))
         .exclude(action=ChangeRecord.Action.DELETE)
         .select_related("actor")
         .order_by("at", "id")
     )
     seen: dict[str, Line] = {}
     for record in records:
-        after: dict[str, Any] = record.after or {}
-        before: dict[str, Any] = record.before or {}
-        if not after.get("reviewed_at") or after.get("reviewed_at") == before.get("reviewed_at"):
+        day = reviewed_on(record)
+        if day is None or not start <= day < end:
             continue
-        who = (record.actor.email or record.actor.get_username()) if record.actor else record.via
-        name = after.get("name") or record.key
-        seen[record.key] = Line(
-            f"{name} reviewed", _url(base, "integration-detail", record.key), f"by {who} on {after['reviewed_at']}"
-        )
+        who = f"by {record.actor.email or record.actor.get_username()}" if record.actor else f"through the {record.via}"
+        name = (record.after or {}).get("name") or record.key
+        seen[record.key] = Line(f"{name} reviewed", _url(base, "integration-detail", record.key), f"{who} on {day}")
     return list(seen.values())
 
 
@@ -172,7 +183,7 @@ def what_changed(today: dt.date) -> WeekReport:
         critical=new_critical(base, since, until, today),
         flips=flip_lines(base, read_flips(since, until)),
         golives=golive_lines(base, today),
-        reviewed=reviewed_lines(base, since, until),
+        reviewed=reviewed_lines(base, start, end),
     )
 
 

@@ -82,6 +82,7 @@ def week(db, settings):
     Flip.objects.create(integration=refunds, from_state="up", to_state="down", at=BEFORE)
     ChangeRecord.objects.create(
         at=LAST_WEEK,
+        actor=lead("reviewer@example.com", subscribed=False),
         via="page",
         kind="Integration",
         key="invoices",
@@ -97,6 +98,16 @@ def week(db, settings):
         action="update",
         before={"key": "refunds", "owner": "a"},
         after={"key": "refunds", "owner": "b"},
+    )
+    # Importing a spec last reviewed in May is no review last week.
+    ChangeRecord.objects.create(
+        at=LAST_WEEK,
+        via="import",
+        kind="Integration",
+        key="refunds",
+        action="create",
+        before=None,
+        after={"key": "refunds", "name": "Refunds", "reviewed_at": "2026-05-01"},
     )
     golive = GoLive.objects.create(key="wave-two", name="Wave two", date=dt.date(2026, 12, 10))
     GoLiveIntegration.objects.create(golive=golive, integration=orders, position=0)
@@ -128,7 +139,8 @@ def test_the_email_says_what_changed_last_week_with_absolute_links(week):
     assert f"{BASE}/integrations/orders/health/" in text
     assert "- Wave two on 2026-12-10: " in text and "% ready (in 10 days;" in text
     assert f"{BASE}/golives/wave-two/" in text and "long-ago" not in text
-    assert "Specs reviewed (1)\n- Invoices reviewed by page on 2026-11-25" in text
+    assert "Specs reviewed (1)\n- Invoices reviewed by reviewer@example.com on 2026-11-25" in text
+    assert "Refunds" not in text
     assert f"turn it off on {BASE}/me/" in text
     html = message.alternatives[0][0]
     assert "stopped &lt;running&gt;" in html and "<running>" not in html
