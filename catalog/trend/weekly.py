@@ -27,8 +27,16 @@ from django.utils.http import urlencode
 
 from catalog.choices import HealthState
 from catalog.health import FlipFact, health_page_path, read_flips
-from catalog.models import ChangeRecord, GoLive, SignOff, StoredFinding, WeeklyEmail, WeeklySubscription
-from catalog.models.findings import Severity, SubjectType
+from catalog.models import (
+    ChangeRecord,
+    GoLive,
+    Integration,
+    SignOff,
+    StoredFinding,
+    WeeklyEmail,
+    WeeklySubscription,
+)
+from catalog.models.findings import Severity, SubjectType, finding_title
 from catalog.readiness.load import readiness_by_golive
 from catalog.reminders import conf
 from catalog.rules.finding import plural
@@ -94,13 +102,17 @@ def new_critical(base: str, since: dt.datetime, until: dt.datetime, today: dt.da
     found = StoredFinding.objects.filter(
         severity=Severity.CRITICAL, first_seen_at__gte=since, first_seen_at__lt=until
     ).exclude(pk__in=waived_findings(today).values("pk"))
+    findings = list(found.order_by("first_seen_at", "code", "subject_key"))
+    keys = {f.subject_key for f in findings if f.subject_type == SubjectType.INTEGRATION}
+    names = dict(Integration.objects.filter(key__in=keys).values_list("key", "name")) if keys else {}
     lines = []
-    for finding in found.order_by("first_seen_at", "code", "subject_key"):
+    for finding in findings:
         if finding.subject_type == SubjectType.INTEGRATION and finding.subject_key:
             url = _url(base, "integration-detail", finding.subject_key)
         else:
             url = _url(base, "findings", query={"code": finding.code})
-        lines.append(Line(f"{finding.code} on {finding.subject_key or 'the estate'}", url, finding.message))
+        subject = names.get(finding.subject_key) or finding.subject_key or "The estate"
+        lines.append(Line(f"{subject}: {finding_title(finding.code)} ({finding.code})", url, finding.message))
     return lines
 
 

@@ -129,7 +129,10 @@ def test_the_email_says_what_changed_last_week_with_absolute_links(week):
     assert message.to == ["lead@example.com"]
     assert message.subject == "Plumbline, week of 23 Nov: 1 new critical finding, 2 health flips, 1 spec reviewed"
     text = message.body
-    assert "New critical findings (1)\n- HEALTH_DOWN on orders: Orders to NetSuite has stopped <running>." in text
+    assert (
+        "New critical findings (1)\n"
+        "- Orders to NetSuite: It has stopped running (HEALTH_DOWN): Orders to NetSuite has stopped <running>."
+    ) in text
     assert f"{BASE}/integrations/orders/" in text
     assert "API_RETIREMENT_DUE" not in text  # waived
     assert "SILENT_FAILURES" not in text and "HEALTH_FAILING" not in text  # the week before, this week
