@@ -15,8 +15,8 @@ from catalog.rules.finding import number
 
 # The dashboard shows the last 90 days.
 WINDOW_DAYS = 90
-# The drawing's box, in SVG user units (the CSS scales it to the column's width).
-WIDTH, HEIGHT, PAD = 200.0, 48.0, 3.0
+# The drawing's box, in SVG user units: about a chart's width on a wide screen (the CSS scales it).
+WIDTH, HEIGHT, PAD = 360.0, 48.0, 3.0
 
 
 @dataclass(frozen=True)

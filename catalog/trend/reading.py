@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from catalog.health import health_board_path
 from catalog.models import EstateSnapshot
 from catalog.models.findings import Severity
-from catalog.trend.chart import WINDOW_DAYS, Chart, charts
+from catalog.trend.chart import HEIGHT, WIDTH, WINDOW_DAYS, Chart, charts
 
 
 def window(today: dt.date, days: int, since: dt.date | None = None) -> QuerySet[EstateSnapshot]:
@@ -41,6 +41,7 @@ class Trend:
     charts: list[Chart]
     snapshots: int  # how many snapshots the window holds
     days: int = WINDOW_DAYS
+    view_box: str = f"0 0 {WIDTH:g} {HEIGHT:g}"
 
 
 def dashboard_trend(today: dt.date) -> Trend:

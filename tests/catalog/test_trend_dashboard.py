@@ -58,7 +58,7 @@ def test_dashboard_draws_six_trend_lines_from_the_snapshots(viewer):
     assert "down 9 since" in critical and "trend-change better" in critical
     points = re.search(r'<polyline points="([^"]+)"', critical).group(1).split()
     assert len(points) == 3
-    assert points[0].startswith("3.0,") and points[-1] == "197.0,45.0"
+    assert points[0].startswith("3.0,") and points[-1] == f"{WIDTH - PAD},{HEIGHT - PAD}"
     assert '<desc id="trend-critical-desc">Critical findings: 3 now, down 9 since' in critical
     completeness = re.search(r'id="trend-completeness">.*?</li>', page, re.S).group(0)
     assert '<span class="trend-latest">90%</span>' in completeness and "up 40 points" in completeness
