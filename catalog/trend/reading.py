@@ -15,11 +15,9 @@ from catalog.models.findings import Severity
 from catalog.trend.chart import HEIGHT, WIDTH, WINDOW_DAYS, Chart, charts
 
 
-def window(today: dt.date, days: int, since: dt.date | None = None) -> QuerySet[EstateSnapshot]:
-    """The snapshots of the last `days` days up to today (and from `since`, when given), oldest first."""
+def window(today: dt.date, days: int) -> QuerySet[EstateSnapshot]:
+    """The snapshots of the last `days` days, today included, oldest first."""
     first = today - dt.timedelta(days=days - 1)
-    if since is not None and since > first:
-        first = since
     return EstateSnapshot.objects.filter(taken_on__gte=first, taken_on__lte=today).order_by("taken_on")
 
 
