@@ -25,6 +25,8 @@ from database import setup_django  # noqa: E402  (bench/database.py)
 from verdicts import Verdicts  # noqa: E402
 
 TARGET_SECONDS = 2.0
+SNAPSHOT_TARGET_SECONDS = 1.0  # the daily estate snapshot of the whole estate
+SNAPSHOT_MAX_QUERIES = 12  # a fixed number of aggregate queries, whatever the estate's size
 SIZES = {"full": (1_000, 10_000, 500, 200), "quick": (20, 50, 10, 10)}  # small, big, systems, people
 
 
@@ -127,6 +129,34 @@ def time_refresh(findings: int, verdicts: Verdicts) -> None:
     )
 
 
+def time_snapshot(count: int, verdicts: Verdicts) -> None:
+    """The daily estate snapshot (catalog/trend/snapshot.py) of the whole estate, taken twice: the
+    second updates the day's row. Judged: the time, and a query count that stays fixed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import EstateSnapshot
+    from catalog.trend.snapshot import take_snapshot
+
+    timings = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            take_snapshot()
+            timings.append(time.perf_counter() - started)
+    snapshot = EstateSnapshot.objects.get()
+    print(
+        f"estate snapshot: {snapshot.integrations:,} integrations, {snapshot.findings_critical:,} critical and "
+        f"{snapshot.findings_warning:,} warning findings, {len(captured)} queries"
+    )
+    verdicts.check("one snapshot row after two", EstateSnapshot.objects.count() == 1, str(snapshot.taken_on))
+    verdicts.check("snapshot counts every integration", snapshot.integrations == count, f"{snapshot.integrations:,}")
+    verdicts.figure(f"snapshot {count:,} integrations", min(timings), "<", SNAPSHOT_TARGET_SECONDS, "s", digits=3)
+    verdicts.check(
+        "snapshot queries", len(captured) <= SNAPSHOT_MAX_QUERIES, f"{len(captured)} (at most {SNAPSHOT_MAX_QUERIES})"
+    )
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     small, big, system_count, people_count = SIZES["quick" if quick else "full"]
@@ -156,6 +186,7 @@ def main() -> int:
         time_refresh(findings, verdicts)
         verdicts.figure(f"evaluate {big:,} integrations", took, "<", TARGET_SECONDS, "s", digits=3)
         verdicts.figure(f"queries at {big:,} integrations beside {small:,}", big_queries, "==", small_queries, digits=0)
+        time_snapshot(big, verdicts)
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         return verdicts.exit_code()
     finally:

@@ -108,7 +108,29 @@ class HealthReason:
     paused: bool = False
 
 
+@dataclass(frozen=True)
+class HealthTotals:
+    """The estate's health in counts, for the daily snapshot: integrations by state, and the
+    failed records still open across the estate."""
+
+    by_state: dict[str, int]
+    open_failed_records: int = 0
+
+
+@dataclass(frozen=True)
+class FlipFact:
+    """One change of an integration's health state, for the weekly email."""
+
+    integration_key: str
+    integration_name: str
+    from_state: str
+    to_state: str
+    at: dt.datetime
+
+
 HealthReader = Callable[[Sequence[int]], dict[int, HealthFacts]]
+TotalsReader = Callable[[], HealthTotals]
+FlipsReader = Callable[[dt.datetime, dt.datetime], list[FlipFact]]
 ReasonReader = Callable[[int], HealthReason | None]
 ObservedReader = Callable[[], list[ObservedConnection]]
 FailuresReader = Callable[[Sequence[int], dt.datetime], dict[int, FailuresSince]]
@@ -123,6 +145,8 @@ _failures_reader: FailuresReader | None = None
 _ping_path: PathOf | None = None
 _health_page_path: PathOf | None = None
 _health_annotator: HealthAnnotator | None = None
+_totals_reader: TotalsReader | None = None
+_flips_reader: FlipsReader | None = None
 
 
 def register_health_reader(reader: HealthReader) -> None:
@@ -150,6 +174,12 @@ def register_pages(*, ping: PathOf, health_page: PathOf) -> None:
     integration's health page by key (catalog never spells another app's URLs itself)."""
     global _ping_path, _health_page_path
     _ping_path, _health_page_path = ping, health_page
+
+
+def register_trend_readers(*, totals: TotalsReader, flips: FlipsReader) -> None:
+    """What the estate's trend reads of health: the totals of a snapshot and a week's flips."""
+    global _totals_reader, _flips_reader
+    _totals_reader, _flips_reader = totals, flips
 
 
 def register_health_annotator(annotate: HealthAnnotator) -> None:
@@ -207,3 +237,12 @@ def read_failures_since(integration_ids: Sequence[int], since: dt.datetime) -> d
     """Failures since `since` by integration id (ids with none are left out); a fixed number of
     queries, however many integrations."""
     return _failures_reader(integration_ids, since) if _failures_reader and integration_ids else {}
+def read_health_totals() -> HealthTotals:
+    """Integrations by health state and the open failed records, counted in the database (one
+    grouped query whatever the estate's size); nothing with monitoring not installed."""
+    return _totals_reader() if _totals_reader else HealthTotals(by_state={})
+
+
+def read_flips(since: dt.datetime, until: dt.datetime) -> list[FlipFact]:
+    """Every flip at or after `since` and before `until`, oldest first; one query."""
+    return _flips_reader(since, until) if _flips_reader else []

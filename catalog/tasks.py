@@ -38,3 +38,19 @@ def draw_graph_task(filter_fields: dict[str, Any], key: str, fmt: str) -> str:
     from catalog.graph.drawing import draw_in_worker
 
     return draw_in_worker(filter_fields, key, fmt)
+
+
+@shared_task(name="catalog.snapshot_estate")
+def snapshot_estate_task() -> dict[str, object]:
+    """Daily, after the nightly findings refresh: today's estate snapshot (one row a day), old ones pruned."""
+    from catalog.trend.snapshot import take_snapshot
+
+    return take_snapshot().as_dict()
+
+
+@shared_task(name="catalog.send_weekly_changes")
+def send_weekly_changes_task() -> dict[str, object]:
+    """Monday: last week's "what changed" email to each subscriber not yet sent it."""
+    from catalog.trend.weekly import send_weekly_changes
+
+    return send_weekly_changes().as_dict()

@@ -15,6 +15,7 @@ from catalog.views.reminders import reminder_list, review
 from catalog.views.search import search
 from catalog.views.system_edit import system_edit
 from catalog.views.systems import system_detail, system_list
+from catalog.views.trend import weekly_email
 from catalog.views.upload import upload
 
 urlpatterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("people/<str:email>/edit/", documents.person_edit, name="person-edit"),
     path("people/<str:email>/", person_detail, name="person-detail"),
     path("me/", me, name="me"),
+    path("me/weekly-email/", weekly_email, name="me-weekly-email"),
     path("upload/", upload, name="upload"),
     path("findings/", findings_list, name="findings"),
     path("findings/<int:pk>/waive/", waive_finding, name="finding-waive"),

@@ -217,6 +217,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # After the nightly findings refresh, so the day's snapshot counts fresh findings; prunes old ones.
+    "snapshot-estate-daily": {
+        "task": "catalog.snapshot_estate",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Monday morning: last week's "what changed" to each subscriber, once.
+    "send-weekly-changes": {
+        "task": "catalog.send_weekly_changes",
+        "schedule": crontab(hour=7, minute=0, day_of_week=1),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -247,6 +257,8 @@ SPECTACULAR_SETTINGS = {
 PLUMBLINE_REVIEW_DAYS = int(env_str("PLUMBLINE_REVIEW_DAYS", "180"))
 # Days after a signed-off go-live's date that its post-go-live review falls due (GOLIVE_REVIEW_DUE from that day).
 PLUMBLINE_GOLIVE_REVIEW_DAYS = int(env_str("PLUMBLINE_GOLIVE_REVIEW_DAYS", "90"))
+# How many days of daily estate snapshots are kept (the dashboard's trend lines, /api/v1/trend/): two years.
+PLUMBLINE_TREND_DAYS = int(env_str("PLUMBLINE_TREND_DAYS", "730"))
 PLUMBLINE_OUTBOUND_ALLOW = env_list("PLUMBLINE_OUTBOUND_ALLOW")
 # Calls to a platform account keep to the vendor's documented rate (monitoring/platforms/throttle.py).
 # The spec files are the source of truth: documents last written by an import are read-only in the browser and

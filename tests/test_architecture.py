@@ -105,6 +105,8 @@ HOMONYMS = {
     ("catalog/filters.py", "unknown"): "what Django's NullBooleanSelect sends for neither yes nor no",
     ("monitoring/views/health.py", "paused"): "the HealthSource field name, in update_fields",
     ("monitoring/ingest/plain_pings.py", "paused"): "the HealthSource field name, in the columns it reads",
+    ("catalog/trend/chart.py", "up"): "a trend line's direction: up 27 points",
+    ("catalog/trend/chart.py", "down"): "a trend line's direction: down 9",
 }
 
 

@@ -15,6 +15,7 @@ from rest_framework.routers import DefaultRouter
 from catalog.api import docs, views
 from catalog.api.findings import FindingViewSet
 from catalog.api.permissions import ReadAnyRole
+from catalog.api.trend import TrendView
 
 app_name = "api"
 
@@ -39,5 +40,6 @@ schema_view = SpectacularAPIView.as_view(
 urlpatterns = [
     path("schema/", schema_view, name="schema"),
     path("docs/", docs.api_docs, name="docs"),
+    path("trend/", TrendView.as_view(), name="trend"),
     path("", include(router.urls)),
 ]

@@ -11,12 +11,14 @@ from catalog.models.people import Person
 from catalog.models.readiness import Attestation, AttestedItem, ReviewSignOff, SignOff
 from catalog.models.reminders import Reminder, ReviewSnooze
 from catalog.models.systems import PlatformAccount, System, SystemVersion
+from catalog.models.trend import EstateSnapshot, WeeklyEmail, WeeklySubscription
 
 __all__ = [
     "Attestation",
     "AttestedItem",
     "Calendar",
     "ChangeRecord",
+    "EstateSnapshot",
     "GoLive",
     "GoLiveIntegration",
     "Integration",
@@ -31,4 +33,6 @@ __all__ = [
     "System",
     "SystemVersion",
     "Waiver",
+    "WeeklyEmail",
+    "WeeklySubscription",
 ]

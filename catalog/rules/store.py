@@ -137,6 +137,16 @@ def with_waivers(queryset: QuerySet[StoredFinding], today: dt.date) -> QuerySet[
     )
 
 
+def waived_findings(today: dt.date) -> QuerySet[StoredFinding]:
+    """The findings a waiver in force covers, found from the waivers' side (few waivers, many
+    findings): what the dashboard and the daily snapshot subtract from counts of every finding."""
+    in_force = Waiver.objects.filter(expires_on__gt=today)
+    exact = in_force.filter(
+        code=OuterRef("code"), subject_type=OuterRef("subject_type"), subject_key=OuterRef("subject_key")
+    )
+    return StoredFinding.objects.filter(subject_key__in=in_force.values("subject_key")).filter(Exists(exact))
+
+
 def ordered(queryset: QuerySet[StoredFinding], first: Sequence[Any] = ()) -> QuerySet[StoredFinding]:
     """Severity descending, code, subject: the CLI's order; `first` (fields or expressions) sorts ahead."""
     return queryset.order_by(*first, SEVERITY_ORDER.desc(), "code", "subject_type", "subject_key")

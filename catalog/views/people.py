@@ -18,6 +18,7 @@ from catalog.views import listing
 from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
 from catalog.views.systems import integration_count
+from catalog.views.trend import subscription_context
 from plumbline.accounts.roles import ADMIN, OWNER, VIEWER, role_of, role_required
 from plumbline.http import read_only
 
@@ -108,6 +109,7 @@ def me(request: HttpRequest) -> HttpResponse:
     role = role_of(request.user) or VIEWER
     context: dict[str, Any] = person_context(person) if person is not None else {"person": None}
     context.update(role=role, abilities=ROLE_ABILITIES[role], is_admin=role == ADMIN, is_owner=role == OWNER)
+    context.update(subscription_context(request.user))
     if person is not None:
         context["reminders"] = list(Reminder.objects.filter(person=person).order_by("-period_start")[:5])
         context["snoozes"] = list(

@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.urls import reverse
 
 from catalog import health
-from catalog.choices import HealthState
+from catalog.choices import HealthKind, HealthState
 from catalog.health import UNMONITORED_RANK, WORST_FIRST
 from catalog.models import Integration
 from monitoring.ingest.pending import apply_before_reading
@@ -153,3 +153,29 @@ def read_failures_since(integration_ids: Sequence[int], since: dt.datetime) -> d
         pk: health.FailuresSince(failed_runs=runs[pk], flips_down=flips[pk], open_failed_records=records[pk])
         for pk in sorted(set(runs) | set(flips) | set(records))
     }
+def read_health_totals() -> health.HealthTotals:
+    """catalog.health.read_health_totals: the monitored state rows (the health board's) counted by
+    state, with their open failed records summed; one grouped query."""
+    apply_before_reading()
+    rows = (
+        HealthSource.objects.exclude(kind=HealthKind.NONE)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"), failed=Sum("open_failed_records"))
+    )
+    by_state: dict[str, int] = {}
+    failed = 0
+    for state, n, open_failed in rows:
+        by_state[state] = n
+        failed += open_failed or 0
+    return health.HealthTotals(by_state=by_state, open_failed_records=failed)
+
+
+def read_flips(since: dt.datetime, until: dt.datetime) -> list[health.FlipFact]:
+    """catalog.health.read_flips: the flips in [since, until), oldest first, with the integration's key."""
+    flips = (
+        Flip.objects.filter(at__gte=since, at__lt=until)
+        .order_by("at", "id")
+        .values_list("integration__key", "integration__name", "from_state", "to_state", "at")
+    )
+    return [health.FlipFact(key, name or key, before, after, at) for key, name, before, after, at in flips]

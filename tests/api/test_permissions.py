@@ -74,6 +74,15 @@ def test_reads(estate, api, actor, endpoint):
 
 
 @pytest.mark.parametrize("actor", ACTORS)
+def test_the_trend_is_read_by_any_role_and_never_written(estate, api, actor):
+    client = api(actor)
+    assert client.get("/api/v1/trend/").status_code == (200 if actor in READERS else refusal(actor))
+    for method in ("post", "put", "patch", "delete"):
+        # ReadAnyRole allows reading only: every write is refused, before the method is looked at.
+        assert getattr(client, method)("/api/v1/trend/", {}, format="json").status_code == refusal(actor), method
+
+
+@pytest.mark.parametrize("actor", ACTORS)
 def test_schema_and_root_need_a_role(estate, api, actor):
     client = api(actor)
     for url in ("/api/v1/", "/api/v1/schema/"):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from catalog.demo import estate
+from catalog.demo.trend import seed_trend
 from catalog.spec.importer import ImportFailed
 
 
@@ -34,4 +35,5 @@ class Command(BaseCommand):
             raise CommandError(f"the demo estate has {len(failed.errors)} error(s); nothing was imported") from None
         except estate.DemoConflict as conflict:
             raise CommandError(f"{conflict}; nothing was imported") from None
+        seed_trend(day)  # after the import's commit, so today's snapshot counts its findings
         self.stdout.write(f"Demo estate as of {day.isoformat()}: {report.summary()}")
