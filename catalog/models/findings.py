@@ -29,6 +29,8 @@ class FindingCode(models.TextChoices):
     POINT_TO_POINT_SPRAWL = "POINT_TO_POINT_SPRAWL", "Point-to-point sprawl"
     RECORDS_DROPPED = "RECORDS_DROPPED", "Records dropped"
     RECONCILIATION_GAP = "RECONCILIATION_GAP", "Reconciliation gap"
+    NO_MASTER = "NO_MASTER", "No master"
+    CONFLICTING_WRITERS = "CONFLICTING_WRITERS", "Conflicting writers"
 
 
 # What each code means in plain words, for people who do not read codes: shown first on every
@@ -54,6 +56,8 @@ FINDING_TITLES: dict[str, str] = {
     FindingCode.POINT_TO_POINT_SPRAWL: "Too many one-off connections",
     FindingCode.RECORDS_DROPPED: "The last run lost records on the way",
     FindingCode.RECONCILIATION_GAP: "Source and target counts do not agree",
+    FindingCode.NO_MASTER: "Several systems hold it and none is its master",
+    FindingCode.CONFLICTING_WRITERS: "Two sources write it into the same system",
 }
 
 
@@ -77,6 +81,7 @@ class SubjectType(models.TextChoices):
     PERSON = "person", "Person"
     CONNECTION = "connection", "Connection"
     ESTATE = "estate", "Estate"
+    DATA_OBJECT = "data_object", "Data object"
 
 
 class StoredFinding(models.Model):

@@ -13,8 +13,11 @@ from django.utils import timezone
 
 from catalog.choices import HealthKind, Lifecycle
 from catalog.health import HealthFacts, ObservedConnection, read_health, read_observed_connections
-from catalog.models import Integration, Person, PlatformAccount, System
+from catalog.data_objects import carriages
+from catalog.models import DataObject, Integration, Person, PlatformAccount, System
 from catalog.models import Mapping as MappingRow
+from catalog.models.integrations import attach_sequence_declarations
+from catalog.rules.data_objects import conflicting_writers, no_master
 from catalog.rules.estate import documented_refs, point_to_point_sprawl, undocumented_connections
 from catalog.rules.failures import resync_loses_sequence, silent_failures
 from catalog.rules.finding import Facts, Finding, sort_findings
@@ -66,6 +69,7 @@ class Estate:
     complete_mapping_ids: set[int] = field(default_factory=set)
     health: dict[int, HealthFacts] = field(default_factory=dict)
     observed: list[ObservedConnection] = field(default_factory=list)
+    data_objects: dict[str, DataObject] = field(default_factory=dict)  # by key, masters and owners attached
 
 
 def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets: Mapping[int, Model]) -> None:
@@ -78,7 +82,7 @@ def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets
 
 
 def load_estate() -> Estate:
-    """Five catalog queries plus one per health reader, whatever the size of the estate: small
+    """Six catalog queries plus one per health reader, whatever the size of the estate: small
     tables (people, systems, accounts) are read once and attached, rather than joined per row."""
     people = {p.pk: p for p in Person.objects.all()}
     systems = {s.pk: s for s in System.objects.all()}
@@ -99,6 +103,10 @@ def load_estate() -> Estate:
     ):
         _attach(Integration, integrations, relation, targets)
     _attach(System, systems.values(), "owner", people)
+    data_objects = {d.key: d for d in DataObject.objects.order_by()}
+    _attach(DataObject, data_objects.values(), "master", systems)
+    _attach(DataObject, data_objects.values(), "owner", people)
+    attach_sequence_declarations(integrations, {key: d.sequence_sensitive for key, d in data_objects.items()})
     complete_mapping_ids = set(
         MappingRow.objects.filter(source__gt="", target__gt="").values_list("integration_id", flat=True).distinct()
     )
@@ -107,7 +115,7 @@ def load_estate() -> Estate:
         i.pk for i in integrations if i.lifecycle in RUNNING and (i.health_kind or HealthKind.NONE) != HealthKind.NONE
     ]
     health = read_health(watched) if watched else {}
-    return Estate(integrations, inactive_owner, complete_mapping_ids, health, read_observed_connections())
+    return Estate(integrations, inactive_owner, complete_mapping_ids, health, read_observed_connections(), data_objects)
 
 
 RULES_BY_LIFECYCLE: dict[str, tuple[IntegrationRule, ...]] = {
@@ -143,6 +151,10 @@ def evaluate(estate: Estate, *, now: dt.datetime, review_days: int) -> list[Find
     findings += undocumented_connections(estate.observed, documented_refs(estate.integrations))
     if (sprawl := point_to_point_sprawl(estate.integrations)) is not None:
         findings.append(sprawl)
+    declared = {key: d.sequence_sensitive for key, d in estate.data_objects.items()}
+    for key, carriage in carriages(estate.integrations).items():
+        document = estate.data_objects.get(key)
+        findings += [f for f in (no_master(carriage, document), conflicting_writers(carriage, document, declared)) if f]
     return sort_findings(findings)
 
 
