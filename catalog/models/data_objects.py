@@ -50,4 +50,4 @@ def read_sequence_sensitivity() -> dict[str, bool]:
 def objects_sequence_sensitive(objects: Iterable[str], declared: SequenceDeclarations) -> bool:
     """Whether data carrying these objects is sequence-sensitive: a DataObject document decides
     for its key; an object without one falls back to the built-in list (choices.py)."""
-    return any(declared[o] if o in declared else o in SEQUENCE_SENSITIVE_OBJECTS for o in objects)
+    return any(declared.get(o, o in SEQUENCE_SENSITIVE_OBJECTS) for o in objects)

@@ -11,8 +11,11 @@ from catalog.rules.finding import Finding, listing
 MASTERLESS_FROM = 2  # written into this many systems, an object needs a declared master
 
 
-def _owner(document: DataObject | None) -> str | None:
-    return document.owner.email if document is not None and document.owner is not None else None
+def _finding(
+    code: str, severity: str, carriage: Carriage, document: DataObject | None, message: str, remedy: str
+) -> Finding:
+    owner = document.owner.email if document is not None and document.owner is not None else None
+    return Finding(code, severity, SubjectType.DATA_OBJECT, carriage.key, message, remedy, owner)
 
 
 def no_master(carriage: Carriage, document: DataObject | None) -> Finding | None:

@@ -12,8 +12,8 @@ from django.db.models import ForeignKey, Model
 from django.utils import timezone
 
 from catalog.choices import HealthKind, Lifecycle
-from catalog.health import HealthFacts, ObservedConnection, read_health, read_observed_connections
 from catalog.data_objects import carriages
+from catalog.health import HealthFacts, ObservedConnection, read_health, read_observed_connections
 from catalog.models import DataObject, Integration, Person, PlatformAccount, System
 from catalog.models import Mapping as MappingRow
 from catalog.models.integrations import attach_sequence_declarations
