@@ -32,15 +32,7 @@ def no_master(carriage: Carriage, document: DataObject | None) -> Finding | None
         f"Declare the system of record in a DataObject document (kind: DataObject, key: {carriage.key}, "
         "master: <system>), and make the other systems receive it from there."
     )
-    return Finding(
-        FindingCode.NO_MASTER,
-        Severity.WARNING,
-        SubjectType.DATA_OBJECT,
-        carriage.key,
-        message,
-        remedy,
-        _owner(document),
-    )
+    return _finding(FindingCode.NO_MASTER, Severity.WARNING, carriage, document, message, remedy)
 
 
 def _writer(write: Write) -> str:
@@ -78,12 +70,4 @@ def conflicting_writers(
         + (f" ({master.display_name})" if master is not None else " (declare one in a DataObject document)")
         + ", or narrow their data_objects to what they really write."
     )
-    return Finding(
-        FindingCode.CONFLICTING_WRITERS,
-        severity,
-        SubjectType.DATA_OBJECT,
-        carriage.key,
-        message,
-        remedy,
-        _owner(document),
-    )
+    return _finding(FindingCode.CONFLICTING_WRITERS, severity, carriage, document, message, remedy)
