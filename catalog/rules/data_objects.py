@@ -29,8 +29,8 @@ def no_master(carriage: Carriage, document: DataObject | None) -> Finding | None
         "its master: nobody can say which copy is right when they disagree."
     )
     remedy = (
-        f"Declare the system of record in a DataObject document (kind: DataObject, key: {carriage.key}, "
-        "master: <system>), and make the other systems receive it from there."
+        f"Declare which system is the system of record (the master) of {carriage.key} in its data object "
+        "document, and make the other systems receive it from there."
     )
     return _finding(FindingCode.NO_MASTER, Severity.WARNING, carriage, document, message, remedy)
 
@@ -57,7 +57,7 @@ def conflicting_writers(
         for writes in conflicts.values()
     ]
     why = []
-    if into_master:
+    if master is not None and into_master:
         why.append(f"{master.display_name} is its declared master, yet other systems write it")
     if sensitive:
         why.append("its order matters, and two writers interleave")
@@ -66,8 +66,8 @@ def conflicting_writers(
         f" {because[:1].upper()}{because[1:]}." if because else ""
     )
     remedy = (
-        "Make one source write it into each system: route the others through the master"
-        + (f" ({master.display_name})" if master is not None else " (declare one in a DataObject document)")
-        + ", or narrow their data_objects to what they really write."
+        "Make one source write it into each system: route the others through its master"
+        + (f" ({master.display_name})" if master is not None else " (declare one in its data object document)")
+        + ", or take it off the list of data objects of an integration that does not really write it."
     )
     return _finding(FindingCode.CONFLICTING_WRITERS, severity, carriage, document, message, remedy)

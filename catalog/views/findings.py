@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.filters import whole_number
-from catalog.models import Integration, Person, StoredFinding, System, Waiver
+from catalog.models import DataObject, Integration, Person, StoredFinding, System, Waiver
 from catalog.models.findings import FindingCode, Severity, SubjectType, finding_title
 from catalog.rules.export import write_csv
 from catalog.rules.filters import WAIVED_CHOICES, StoredFindingFilterSet, parameter_errors, without_blanks
@@ -193,13 +193,19 @@ def _rows(queryset: QuerySet[StoredFinding], ids: Any) -> list[StoredFinding]:
 
 
 def _subject_names(findings: list[StoredFinding]) -> dict[tuple[str, str], str]:
-    """(subject type, key) -> the name people know it by, for integrations and systems on the page."""
-    keys: dict[str, set[str]] = {SubjectType.INTEGRATION: set(), SubjectType.SYSTEM: set()}
+    """(subject type, key) -> the name people know it by, for the integrations, systems and data objects
+    on the page."""
+    models = (
+        (SubjectType.INTEGRATION, Integration),
+        (SubjectType.SYSTEM, System),
+        (SubjectType.DATA_OBJECT, DataObject),
+    )
+    keys: dict[str, set[str]] = {subject_type: set() for subject_type, _ in models}
     for finding in findings:
         if finding.subject_type in keys:
             keys[finding.subject_type].add(finding.subject_key)
     names: dict[tuple[str, str], str] = {}
-    for subject_type, model in ((SubjectType.INTEGRATION, Integration), (SubjectType.SYSTEM, System)):
+    for subject_type, model in models:
         if keys[subject_type]:
             for key, name in model.objects.filter(key__in=keys[subject_type]).values_list("key", "name"):
                 names[(subject_type, key)] = name or key

@@ -48,7 +48,7 @@ def test_an_object_written_into_two_systems_without_a_master_is_no_master():
     finding = found["NO_MASTER"]
     assert (finding.severity, finding.subject_type, finding.subject_key) == ("warning", "data_object", "customer")
     assert "2 systems (HubSpot and NetSuite)" in finding.message
-    assert "master:" in finding.remedy
+    assert "system of record (the master) of customer" in finding.remedy
 
 
 def test_an_object_written_into_two_systems_with_a_declared_master_raises_nothing():
@@ -81,7 +81,7 @@ def test_two_integrations_into_one_system_from_different_sources_conflict():
     finding = findings(*two, doc=document(SALESFORCE))["CONFLICTING_WRITERS"]
     assert finding.severity == "warning"
     assert "NetSuite gets it from Salesforce (sf-to-ns) and Shopify (shop-to-ns)" in finding.message
-    assert "route the others through the master (Salesforce)" in finding.remedy
+    assert "route the others through its master (Salesforce)" in finding.remedy
 
 
 def test_conflicting_writers_of_a_sequence_sensitive_object_are_critical():
