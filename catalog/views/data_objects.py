@@ -13,11 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 from catalog.data_objects import Carriage, Write, carriages
-from catalog.graph.drawing import PageDrawing, page_drawing
-from catalog.graph.view import GraphFilter
 from catalog.models import DataObject, Integration, StoredFinding, System
 from catalog.models.data_objects import objects_sequence_sensitive
 from catalog.models.findings import Severity, SubjectType
@@ -130,7 +127,6 @@ def data_object_detail(request: HttpRequest, key: str) -> HttpResponse:
     if document is None and carriage is None:
         raise Http404(f"No data object “{key}”: no document declares it and no integration carries it.")
     row = ObjectRow(key, document, carriage or Carriage(key), list(_findings([key])))
-    drawing = page_drawing(GraphFilter(object=key)) if row.carriage.integrations else None
     context = {
         "row": row,
         "document": document,
@@ -138,8 +134,9 @@ def data_object_detail(request: HttpRequest, key: str) -> HttpResponse:
         "critical_count": sum(f.severity == Severity.CRITICAL for f in row.open_findings),
         "history": history_of("DataObject", key),
         "graph_url": graph_url(key),
-        # Safe: render.safe_svg rebuilt it from an allowlist of SVG elements and attributes.
-        "svg": mark_safe(drawing.svg) if isinstance(drawing, PageDrawing) else None,  # noqa: S308
+        # The drawing is its own request (the graph's SVG download, cached like the graph page's):
+        # drawing it here would double this page's queries.
+        "graph_svg_url": f"{reverse('graph-download', args=['svg'])}?{urlencode({'object': key})}",
         "can_edit": can_edit(request.user, document) if document is not None else can_edit(request.user),
     }
     return render(request, "catalog/data_object_detail.html", context)
