@@ -127,7 +127,8 @@ def test_the_list_shows_declared_and_derived_objects_with_masters_and_findings(v
     assert rows["sales-order no document"] == "none declared | — | 1 | NetSuite | none"
     # Bidirectional: both ends are written into, and no master is declared.
     assert rows["contact no document"] == (
-        "none declared | — | 1 | HubSpot &lt;Marketing&gt; , Salesforce | Several systems hold it and none is its master"
+        "none declared | — | 1 | HubSpot &lt;Marketing&gt; , Salesforce | "
+        "Several systems hold it and none is its master"
     )
     assert "3 data objects: 1 declared" in page
 
