@@ -28,13 +28,16 @@ class Carriage:
     key: str
     integrations: list[Integration] = field(default_factory=list)  # every one carrying it, by key
     writes: list[Write] = field(default_factory=list)  # of the non-retired ones
+    _into: dict[str, list[Write]] | None = field(default=None, repr=False, compare=False)
 
     def written_into(self) -> dict[str, list[Write]]:
-        """System key -> the writes into it, systems by key."""
-        found: dict[str, list[Write]] = defaultdict(list)
-        for write in self.writes:
-            found[write.into.key].append(write)
-        return dict(sorted(found.items()))
+        """System key -> the writes into it, systems by key (worked out once: both rules ask)."""
+        if self._into is None:
+            found: dict[str, list[Write]] = defaultdict(list)
+            for write in self.writes:
+                found[write.into.key].append(write)
+            self._into = dict(sorted(found.items()))
+        return self._into
 
     def conflicts(self) -> dict[str, list[Write]]:
         """System key -> its writes, for each system two integrations write from different sources."""

@@ -71,6 +71,11 @@ class ObjectRow:
         ]
 
     @property
+    def master_written(self) -> bool:
+        """Whether some integration writes it into its own master."""
+        return any(into.is_master for into in self.written_into)
+
+    @property
     def open_findings(self) -> list[StoredFinding]:
         return [f for f in self.findings if not getattr(f, "waived", False)]
 

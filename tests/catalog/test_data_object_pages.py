@@ -146,6 +146,7 @@ def test_the_detail_page_answers_master_writers_findings_and_history(viewer):
     assert 'href="/graph/?object=customer"' in page
     assert '<img src="/graph/estate.svg?object=customer"' in page
     assert "Change history" in page and "Created with" in page
+    assert "Nothing writes it into its master, Salesforce: the master originates it." in page
 
 
 def test_a_bidirectional_carrier_is_shown_writing_both_ends(viewer):
