@@ -164,3 +164,49 @@ def test_data_objects_add_one_query_whatever_the_size(monkeypatch):
     large, large_found = data_object_query_count(40)
     assert small_found and large_found > small_found
     assert large == small <= 6
+
+
+@pytest.mark.django_db
+def test_the_readiness_checklist_follows_a_declared_sequence_sensitive_object():
+    from django.utils import timezone
+
+    from catalog.readiness.load import readiness_by_golive
+    from tests.catalog.test_readiness_support import ready_golive
+
+    golive = ready_golive(1)
+    Integration.objects.update(data_objects=["customer"], resync="current-state")
+
+    def status() -> str:
+        [row] = readiness_by_golive([golive.pk], timezone.localdate())[golive.pk].integrations
+        return row.item("resync-sequence").status
+
+    before = status()
+    DataObject.objects.create(key="customer", sequence_sensitive=True)
+    assert (before, status()) == ("n/a", "fail")
+
+
+@pytest.mark.django_db
+def test_the_findings_command_and_api_speak_of_data_objects(monkeypatch):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    from catalog.rules.store import refresh_findings
+    from tests.api.conftest import make_user
+
+    silence_monitoring(monkeypatch)
+    salesforce, shopify, netsuite = (System.objects.create(key=k, name=k.title()) for k in ("sf", "shop", "ns"))
+    Integration.objects.create(key="sf-to-ns", source=salesforce, target=netsuite, data_objects=["customer"])
+    Integration.objects.create(key="shop-to-shop", source=netsuite, target=shopify, data_objects=["customer"])
+    out = StringIO()
+    call_command("findings", "--format", "json", stdout=out)
+    assert {"code": "NO_MASTER", "subject_type": "data_object", "subject_key": "customer"}.items() <= next(
+        f for f in json.loads(out.getvalue()) if f["code"] == "NO_MASTER"
+    ).items()
+    refresh_findings()
+    client = APIClient()
+    client.force_login(make_user("viewer@example.com", "viewer"))
+    rows = client.get("/api/v1/findings/?subject_type=data_object").json()["results"]
+    assert [(r["code"], r["subject_key"]) for r in rows] == [("NO_MASTER", "customer")]
