@@ -265,3 +265,15 @@ def test_the_pages_make_the_same_queries_at_two_sizes(viewer, path):
     assert large == small <= 15
     if path == "/data-objects/":
         assert "obj-39" in page
+
+
+def test_the_django_admin_checks_and_records_a_data_object():
+    admin = client_as("admin")
+    get_user_model().objects.filter(email="admin@example.com").update(is_staff=True, is_superuser=True)
+    bad = admin.post("/admin/catalog/dataobject/add/", {"key": "Not A Slug", "name": "x"})
+    assert bad.status_code == 200 and not DataObject.objects.filter(name="x").exists()
+    response = admin.post(
+        "/admin/catalog/dataobject/add/", {"key": "vendor", "name": "Vendor", "master": "", "owner": ""}
+    )
+    assert response.status_code == 302
+    assert ChangeRecord.objects.filter(kind="DataObject", key="vendor", via="admin", action="create").exists()
