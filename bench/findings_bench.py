@@ -2,7 +2,8 @@
 
 Run from the project root: `.venv/bin/python bench/findings_bench.py [--quick] [--keep]`. It builds a
 throwaway SQLite database in a temporary folder (never the configured one), measures at 1,000
-integrations and again at 10,000 (over 500 systems) to show the query count does not grow, and
+integrations and again at 10,000 (over 500 systems, each integration carrying two of 36 data objects,
+most with a declared master) to show the query count does not grow, and
 times a stored-findings refresh too. Targets: evaluation under 2 s at 10,000, and the same number of
 queries at 1,000 as at 10,000. Checked at any size: the first refresh stores every finding and the
 steady one changes none. --quick: 20 then 50 integrations, nothing judged but the checks.
@@ -28,6 +29,32 @@ TARGET_SECONDS = 2.0
 SNAPSHOT_TARGET_SECONDS = 1.0  # the daily estate snapshot of the whole estate
 SNAPSHOT_MAX_QUERIES = 12  # a fixed number of aggregate queries, whatever the estate's size
 SIZES = {"full": (1_000, 10_000, 500, 200), "quick": (20, 50, 10, 10)}  # small, big, systems, people
+# Data objects every integration carries two of (one of the first three, one of the rest): a DataObject
+# document for each, a master on all but every fifth, so NO_MASTER and CONFLICTING_WRITERS both fire.
+OBJECTS = [
+    "customer",
+    "vendor",
+    "item",
+    "invoice",
+    "payment",
+    "journal-entry",
+    "employee",
+    *(f"object-{n:02d}" for n in range(29)),
+]
+
+
+def declare_objects(systems: list) -> None:
+    from catalog.models import DataObject
+
+    DataObject.objects.bulk_create(
+        DataObject(
+            key=key,
+            name=key.replace("-", " ").capitalize(),
+            master=systems[n % len(systems)] if n % 5 else None,
+            sequence_sensitive=n % 3 == 0,
+        )
+        for n, key in enumerate(OBJECTS)
+    )
 
 
 def build(start: int, stop: int, people: list, systems: list) -> None:
@@ -44,7 +71,10 @@ def build(start: int, stop: int, people: list, systems: list) -> None:
                 name=f"Integration {n}",
                 source=systems[n % len(systems)],
                 target=systems[(n * 7 + 1) % len(systems)],
-                data_objects=["invoice", "payment"] if n % 2 else ["customer"],
+                # A common object and one of the rest; a bidirectional sixth writes its source too, so a
+                # system gets an object from two sources (the ends of a one-way pair follow from n).
+                direction="bidirectional" if n % 6 == 0 else "one-way",
+                data_objects=[OBJECTS[n % 3], OBJECTS[3 + n % (len(OBJECTS) - 3)]],
                 lifecycle=["live", "live", "live", "planned", "building", "deprecated", "retired"][n % 7],
                 phase="phase-two" if deferred else "go-live",
                 connector_type=["ipaas", "custom-api", "file-transfer", "native", "manual"][n % 5],
@@ -104,6 +134,16 @@ def measure(label: str) -> tuple[float, int, int]:
         f"(CPU {cpu:.3f} s), {queries} queries"
     )
     return best, queries, len(findings)
+
+
+def data_object_findings() -> tuple[bool, str]:
+    """Both data-object codes are raised (the bench would time nothing of them otherwise)."""
+    from collections import Counter
+
+    from catalog.rules import evaluate_estate
+
+    codes = Counter(f.code for f in evaluate_estate() if f.subject_type == "data_object")
+    return codes["NO_MASTER"] > 0 and codes["CONFLICTING_WRITERS"] > 0, ", ".join(f"{n} {c}" for c, n in codes.items())
 
 
 def time_refresh(findings: int, verdicts: Verdicts) -> None:
@@ -178,11 +218,13 @@ def main() -> int:
                 for n in range(system_count)
             ]
         )
+        declare_objects(systems)
         build(0, small, people, systems)
         _, small_queries, _ = measure("evaluate_estate")
         build(small, big, people, systems)
         took, big_queries, findings = measure("evaluate_estate")
         verdicts.check(f"findings at {big:,} integrations", findings > 0, f"{findings:,} raised")
+        verdicts.check(f"data-object findings at {big:,} integrations", *data_object_findings())
         time_refresh(findings, verdicts)
         verdicts.figure(f"evaluate {big:,} integrations", took, "<", TARGET_SECONDS, "s", digits=3)
         verdicts.figure(f"queries at {big:,} integrations beside {small:,}", big_queries, "==", small_queries, digits=0)

@@ -15,6 +15,7 @@ from catalog.models import (
     Attestation,
     Calendar,
     ChangeRecord,
+    DataObject,
     GoLive,
     GoLiveIntegration,
     Integration,
@@ -85,6 +86,15 @@ class SystemAdmin(SpecAdmin):
 class CalendarAdmin(SpecAdmin):
     list_display = ["key", "name", "timezone"]
     search_fields = ["key", "name"]
+
+
+@admin.register(DataObject)
+class DataObjectAdmin(SpecAdmin):
+    list_display = ["key", "name", "master", "owner", "sequence_sensitive"]
+    list_filter = ["sequence_sensitive"]
+    search_fields = ["key", "name"]
+    list_select_related = ["master", "owner"]
+    autocomplete_fields = ["master", "owner"]
 
 
 @admin.register(PlatformAccount)

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 
 from catalog import choices
 from catalog.completeness import PARTS
-from catalog.models import Calendar, GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import Calendar, DataObject, GoLive, Integration, Person, PlatformAccount, System
 from plumbline import storable
 
 # Parameters every list understands besides its filters.
@@ -204,6 +204,22 @@ class SystemFilterSet(StrictFilterSet):
 
     def search(self, queryset: QuerySet[System], name: str, value: str) -> QuerySet[System]:
         return queryset.filter(Q(name__icontains=value) | Q(key__icontains=value) | Q(vendor__icontains=value))
+
+
+class DataObjectFilterSet(StrictFilterSet):
+    q = filters.CharFilter(method="search", label="Search")
+    master = _system("master", "Master (system key)")
+    owner = _person("owner", "Owner (email)")
+    has_master = StrictBooleanFilter(field_name="master", lookup_expr="isnull", exclude=True, label="Has a master")
+    sequence_sensitive = StrictBooleanFilter()
+    ordering = StrictOrderingFilter(fields=(("key", "key"), ("name", "name")))
+
+    class Meta:
+        model = DataObject
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[DataObject], name: str, value: str) -> QuerySet[DataObject]:
+        return queryset.filter(Q(name__icontains=value) | Q(key__icontains=value))
 
 
 class PersonFilterSet(StrictFilterSet):

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from catalog.choices import HealthKind
 from catalog.filters import NEITHER
-from catalog.models import Calendar, GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import Calendar, DataObject, GoLive, Integration, Person, PlatformAccount, System
 from catalog.spec import edits
 from catalog.spec.checks import Invalid
 from catalog.spec.limits import GOLIVE_INTEGRATIONS_MAX, MB, UPLOAD_MAX_BYTES
@@ -360,6 +360,28 @@ class NewSystemForm(SystemForm):
 
     class Meta(SystemForm.Meta):
         fields = ["key", *SystemForm.Meta.fields]
+
+
+class DataObjectForm(SpecForm):
+    """A data object: which system masters it and who answers for it; the key is what integrations'
+    data_objects lists name."""
+
+    master = _keyed_field(System, "Master (system of record)")
+    owner = _person_field("Owner")
+
+    class Meta:
+        model = DataObject
+        fields = ["key", "name", "description", "master", "owner", "sequence_sensitive"]
+        help_texts = {
+            "key": "As integrations name it in their data_objects lists, e.g. customer.",
+            "sequence_sensitive": "Integrations carrying it whose own sequence_sensitive is unset follow this.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.show_person("owner")
+        if self.instance.pk:
+            self.fields["key"].disabled = True
 
 
 class PersonForm(SpecForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from catalog.views import dashboard, documents
+from catalog.views.data_objects import data_object_detail, data_object_list
 from catalog.views.findings import findings_list, waive_finding
 from catalog.views.golive_review import golive_review, golive_review_sign_off
 from catalog.views.golives import golive_attest, golive_detail, golive_list, golive_sign_off
@@ -30,6 +31,11 @@ urlpatterns = [
     path("systems/new/", documents.system_new, name="system-new"),
     path("systems/<slug:key>/", system_detail, name="system-detail"),
     path("systems/<slug:key>/edit/", system_edit, name="system-edit"),
+    path("data-objects/", data_object_list, name="data-object-list"),
+    path("data-objects/new/", documents.data_object_new, name="data-object-new"),
+    # Keys come from integrations' data_objects lists too, free text: any path; edit is matched first.
+    path("data-objects/<path:key>/edit/", documents.data_object_edit, name="data-object-edit"),
+    path("data-objects/<path:key>/", data_object_detail, name="data-object-detail"),
     path("people/", person_list, name="person-list"),
     path("people/new/", documents.person_new, name="person-new"),
     path("people/<str:email>/edit/", documents.person_edit, name="person-edit"),

@@ -29,6 +29,7 @@ from catalog.spec.importer import ImportFailed, SpecError, apply_entries, jsonab
 from catalog.spec.schema import (
     API_VERSION,
     CALENDAR,
+    DATA_OBJECT,
     GOLIVE,
     INTEGRATION,
     KINDS,
@@ -288,6 +289,14 @@ class CalendarSerializer(SpecSerializer):
 
     kind = CALENDAR
     view_name = "api:calendar-detail"
+
+
+class DataObjectSerializer(SpecSerializer):
+    """A data object's spec document: its master system, owner and sequence sensitivity."""
+
+    kind = DATA_OBJECT
+    view_name = "api:data-object-detail"
+    select = ("master", "owner")
 
 
 class PlatformAccountSerializer(SpecSerializer):

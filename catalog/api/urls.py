@@ -25,6 +25,7 @@ router.include_format_suffixes = False
 router.register("people", views.PersonViewSet, basename="person")
 router.register("systems", views.SystemViewSet, basename="system")
 router.register("calendars", views.CalendarViewSet, basename="calendar")
+router.register("data-objects", views.DataObjectViewSet, basename="data-object")
 router.register("platform-accounts", views.PlatformAccountViewSet, basename="platform-account")
 router.register("integrations", views.IntegrationViewSet, basename="integration")
 router.register("golives", views.GoLiveViewSet, basename="golive")

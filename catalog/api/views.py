@@ -22,6 +22,7 @@ from catalog.api.permissions import WriteAdmin, WriteOwned
 from catalog.api.serializers import (
     CalendarSerializer,
     ChangeRecordSerializer,
+    DataObjectSerializer,
     GoLiveSerializer,
     IntegrationSerializer,
     PersonSerializer,
@@ -122,6 +123,12 @@ class SystemViewSet(SpecViewSet):
 class CalendarViewSet(SpecViewSet):
     serializer_class = CalendarSerializer
     filterset_class = filters.CalendarFilterSet
+
+
+class DataObjectViewSet(SpecViewSet):
+    serializer_class = DataObjectSerializer
+    filterset_class = filters.DataObjectFilterSet
+    permission_classes = [WriteOwned]  # as systems: admins, and owners for the objects they own
 
 
 class PlatformAccountViewSet(SpecViewSet):

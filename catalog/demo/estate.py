@@ -84,12 +84,32 @@ WAIVERS = [
 ]
 
 
+# Data objects several channels post as separate records of their own (each order, payout or journal is
+# written once, by one source): accepted, so the findings page shows data-object waivers too.
+OBJECT_WAIVERS = [
+    (
+        FindingCode.CONFLICTING_WRITERS,
+        "sales-order",
+        "Each channel (web shop, sales, EDI) posts its own orders; order numbers are prefixed by channel.",
+        180,
+    ),
+    (
+        FindingCode.CONFLICTING_WRITERS,
+        "payout",
+        "Shopify and Stripe post their own payouts; the bank feed matches each to one deposit.",
+        180,
+    ),
+]
+
+
 def _seed_waivers(today: dt.date) -> None:
     """The demo's waivers, once each: seeding again keeps the first (and its expiry)."""
-    for code, key, reason, days in WAIVERS:
+    waivers = [(SubjectType.INTEGRATION, *waiver) for waiver in WAIVERS]
+    waivers += [(SubjectType.DATA_OBJECT, *waiver) for waiver in OBJECT_WAIVERS]
+    for subject_type, code, key, reason, days in waivers:
         Waiver.objects.get_or_create(
             code=code,
-            subject_type=SubjectType.INTEGRATION,
+            subject_type=subject_type,
             subject_key=key,
             defaults={"reason": reason, "expires_on": today + dt.timedelta(days=days)},
         )

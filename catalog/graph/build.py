@@ -31,6 +31,8 @@ from catalog.graph.style import (
     HEALTH_COLOURS,
     HEALTH_LABELS,
     INK,
+    MASTER,
+    MASTER_FILL,
     MUTED,
     NOT_FLOWING,
     ORIGIN_FILL,
@@ -191,6 +193,14 @@ class DotBuilder:
             attrs.update(penwidth=2.5, color=quote(ACCENT), fontsize=15, fontname=quote(f"{FONT}-Bold"))
         if self.view.focus is not None and system.id == self.view.focus.id:
             attrs.update(penwidth=3, color=quote(ACCENT))
+        if self.view.master is not None and system.id == self.view.master.id:
+            attrs.update(
+                penwidth=3,
+                color=quote(MASTER),
+                fillcolor=quote(MASTER_FILL),
+                label=quote(_short(f"{system.display_name} (master)")),
+                **{"class": quote(f"system {system.category} master")},
+            )
         if self.view.blast is not None:
             if system.id == self.view.blast.origin.id:
                 attrs.update(penwidth=3, color=quote(BAD), fillcolor=quote(ORIGIN_FILL))

@@ -24,6 +24,7 @@ class GraphFilterForm(forms.Form):
     gaps = forms.BooleanField(required=False, label="Only integrations with spec gaps")
     hubs = forms.BooleanField(required=False, label="Draw iPaaS platforms as hubs")
     blast = forms.CharField(required=False, max_length=100, label="Blast radius of")
+    object = forms.CharField(required=False, max_length=200, label="Carrying data object")
 
     def __init__(
         self,
@@ -69,4 +70,5 @@ class GraphFilterForm(forms.Form):
             gaps=data["gaps"],
             hubs=data["hubs"],
             blast=data["blast"],
+            object=data["object"].strip(),
         )

@@ -11,7 +11,7 @@ from collections import defaultdict
 from catalog.choices import HealthKind
 from catalog.graph.model import UNMONITORED, Estate, IntegrationEdge, ObservedEdge, SystemNode
 from catalog.health import read_observed_connections, with_health
-from catalog.models import GoLiveIntegration, Integration, Person, PlatformAccount, System
+from catalog.models import DataObject, GoLiveIntegration, Integration, Person, PlatformAccount, System
 
 
 def _person(email: str | None, names: dict[str, str]) -> str:
@@ -82,7 +82,8 @@ def load_estate() -> Estate:
         )
         for row in rows
     ]
-    return Estate(systems=systems, integrations=integrations, observed=load_observed())
+    masters = dict(DataObject.objects.filter(master__isnull=False).values_list("key", "master_id"))
+    return Estate(systems=systems, integrations=integrations, observed=load_observed(), masters=masters)
 
 
 def load_observed() -> list[ObservedEdge]:

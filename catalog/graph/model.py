@@ -89,6 +89,10 @@ class Estate:
     systems: dict[int, SystemNode] = field(default_factory=dict)
     integrations: list[IntegrationEdge] = field(default_factory=list)
     observed: list[ObservedEdge] = field(default_factory=list)
+    masters: dict[str, int] = field(default_factory=dict)  # data object key -> its master system's id
 
     def system_by_key(self, key: str) -> SystemNode | None:
         return next((s for s in self.systems.values() if s.key == key), None)
+
+    def system_by_id(self, system_id: int | None) -> SystemNode | None:
+        return self.systems.get(system_id) if system_id is not None else None

@@ -56,3 +56,6 @@ PLATFORM_LABELS = dict(Platform.choices)
 # Blast radius fills: the system that is down, and the systems left without data.
 ORIGIN_FILL = "#fde2e1"
 AFFECTED_FILL = "#fff1d6"
+# The master (system of record) of the data object a view is filtered to.
+MASTER = "#1a7f37"
+MASTER_FILL = "#e3f4e8"

@@ -17,7 +17,7 @@ from django.db.models import Count, F, Model, Sum
 from catalog.aggregates import table_aggregates
 from catalog.choices import HealthKind
 from catalog.health import read_observed_connections, with_health
-from catalog.models import GoLive, GoLiveIntegration, Integration, Person, PlatformAccount, System
+from catalog.models import DataObject, GoLive, GoLiveIntegration, Integration, Person, PlatformAccount, System
 
 # (model, aggregate expressions over its table): counts and maxima catch adds, deletes and saves.
 _AGGREGATES: tuple[tuple[type[Model], tuple[str, ...]], ...] = (
@@ -26,6 +26,7 @@ _AGGREGATES: tuple[tuple[type[Model], tuple[str, ...]], ...] = (
     (GoLive, ("COUNT(*)", "MAX(id)", "MAX(updated_at)")),
     (GoLiveIntegration, ("COUNT(*)", "MAX(id)")),
     (PlatformAccount, ("COUNT(*)", "MAX(id)", "MAX(updated_at)")),
+    (DataObject, ("COUNT(*)", "MAX(id)", "MAX(updated_at)")),  # masters are highlighted
     (
         Integration,
         (

@@ -31,10 +31,13 @@ class GraphFilter:
     gaps: bool = False  # only integrations whose written spec has gaps
     hubs: bool = False  # draw iPaaS platforms as hubs that integrations pass through
     blast: str = ""  # highlight and list this system's blast radius
+    object: str = ""  # integrations carrying this data object, its master highlighted
 
     @property
     def narrows_integrations(self) -> bool:
-        return bool(self.owner or self.golive or self.lifecycle or self.connector or self.health or self.gaps)
+        return bool(
+            self.owner or self.golive or self.lifecycle or self.connector or self.health or self.gaps or self.object
+        )
 
     def integration_list_params(self) -> dict[str, str]:
         """The filters the integration list also has, as its query parameters: an aggregated edge
@@ -65,6 +68,9 @@ class GraphFilter:
                 parts.append(f"{label} {value}")
         if self.gaps:
             parts.append("with spec gaps")
+        if self.object:
+            master = estate.system_by_id(estate.masters.get(self.object))
+            parts.append(f"carrying {self.object}" + (f" (master {master.display_name})" if master else ""))
         if self.blast:
             origin = estate.system_by_key(self.blast)
             parts.append(f"blast radius of {origin.display_name if origin else self.blast}")
@@ -86,6 +92,7 @@ class GraphView:
     # Drawn as one edge per pair of systems (catalog.graph.aggregate): a large view with no focus.
     aggregated: bool = False
     list_params: dict[str, str] = field(default_factory=dict)  # GraphFilter.integration_list_params
+    master: SystemNode | None = None  # the master of the data object the view is filtered to
 
 
 def _matches(edge: IntegrationEdge, f: GraphFilter) -> bool:
@@ -96,6 +103,7 @@ def _matches(edge: IntegrationEdge, f: GraphFilter) -> bool:
         and (not f.connector or edge.connector_type == f.connector)
         and (not f.health or edge.health == f.health)
         and (not f.gaps or bool(edge.spec_gaps))
+        and (not f.object or f.object in edge.data_objects)
     )
 
 
@@ -134,6 +142,9 @@ def select(estate: Estate, f: GraphFilter) -> GraphView:
             node_ids |= {s.id for s in estate.systems.values() if s.owner_email == f.owner}
     else:
         node_ids = set(estate.systems)
+    master = estate.system_by_id(estate.masters.get(f.object)) if f.object else None
+    if master is not None:
+        node_ids.add(master.id)  # drawn even when nothing carries the object into or out of it
 
     focus = _system(estate, f.system) if f.system else None
     if focus is not None:
@@ -150,7 +161,7 @@ def select(estate: Estate, f: GraphFilter) -> GraphView:
 
     # Undocumented connections belong to the whole-estate picture, and to "spec gaps" (they are
     # the ultimate gap); any other filter is about written integrations, which they are not.
-    whole = focus is None and not (f.owner or f.golive or f.lifecycle or f.connector or f.health)
+    whole = focus is None and not (f.owner or f.golive or f.lifecycle or f.connector or f.health or f.object)
     return GraphView(
         title=f.describe(estate),
         systems=[s for s in estate.systems.values() if s.id in node_ids],
@@ -163,4 +174,5 @@ def select(estate: Estate, f: GraphFilter) -> GraphView:
         # A focus is where detail is asked for: it draws each integration, however many.
         aggregated=focus is None and len(edges) > AGGREGATE_ABOVE_EDGES,
         list_params=f.integration_list_params(),
+        master=master,
     )

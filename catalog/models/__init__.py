@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from catalog.models.calendars import Calendar
+from catalog.models.data_objects import DataObject
 from catalog.models.findings import StoredFinding, Waiver
 from catalog.models.golives import GoLive, GoLiveIntegration
 from catalog.models.history import ChangeRecord
@@ -19,6 +20,7 @@ __all__ = [
     "Calendar",
     "ChangeRecord",
     "EstateSnapshot",
+    "DataObject",
     "GoLive",
     "GoLiveIntegration",
     "Integration",

@@ -30,6 +30,8 @@ class FindingCode(models.TextChoices):
     RECORDS_DROPPED = "RECORDS_DROPPED", "Records dropped"
     RECONCILIATION_GAP = "RECONCILIATION_GAP", "Reconciliation gap"
     GOLIVE_REVIEW_DUE = "GOLIVE_REVIEW_DUE", "Go-live review due"
+    NO_MASTER = "NO_MASTER", "No master"
+    CONFLICTING_WRITERS = "CONFLICTING_WRITERS", "Conflicting writers"
 
 
 # What each code means in plain words, for people who do not read codes: shown first on every
@@ -56,6 +58,8 @@ FINDING_TITLES: dict[str, str] = {
     FindingCode.RECORDS_DROPPED: "The last run lost records on the way",
     FindingCode.RECONCILIATION_GAP: "Source and target counts do not agree",
     FindingCode.GOLIVE_REVIEW_DUE: "The post-go-live review is due and not signed",
+    FindingCode.NO_MASTER: "Several systems hold it and none is its master",
+    FindingCode.CONFLICTING_WRITERS: "Two sources write it into the same system",
 }
 
 
@@ -80,6 +84,7 @@ class SubjectType(models.TextChoices):
     CONNECTION = "connection", "Connection"
     ESTATE = "estate", "Estate"
     GOLIVE = "golive", "Go-live"
+    DATA_OBJECT = "data_object", "Data object"
 
 
 class StoredFinding(models.Model):

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.db import models
 
 from catalog.choices import (
     CONNECTOR_PLATFORM_CHOICES,
     HEALTH_KIND_CHOICES,
-    SEQUENCE_SENSITIVE_OBJECTS,
     ConnectorType,
     Direction,
     ErrorSurface,
@@ -18,6 +18,7 @@ from catalog.choices import (
     Resync,
     Trigger,
 )
+from catalog.models.data_objects import SequenceDeclarations, objects_sequence_sensitive
 
 
 class Integration(models.Model):
@@ -133,9 +134,13 @@ class Integration(models.Model):
 
     @property
     def is_sequence_sensitive(self) -> bool:
+        """Its own sequence_sensitive, else what its data objects declare (DataObject documents, as
+        attach_sequence_declarations gave them, else the built-in list)."""
         if self.sequence_sensitive is not None:
             return self.sequence_sensitive
-        return bool(SEQUENCE_SENSITIVE_OBJECTS.intersection(self.data_objects or []))
+        # Unattached (an unsaved integration, say): the built-in list alone.
+        declared = self.__dict__.get("sequence_declarations", {})
+        return objects_sequence_sensitive(self.data_objects or [], declared)
 
     @property
     def missing_parts(self) -> list[str]:
@@ -158,3 +163,10 @@ class Mapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target}"
+
+
+def attach_sequence_declarations(integrations: Iterable[Integration], declared: SequenceDeclarations) -> None:
+    """Give each integration the DataObjects' declarations read once, so is_sequence_sensitive
+    asks no query per row."""
+    for integration in integrations:
+        integration.__dict__["sequence_declarations"] = declared

@@ -12,7 +12,9 @@ from django.db.models import F
 from catalog.choices import HealthKind
 from catalog.health import read_health
 from catalog.models import Attestation, Integration, Mapping, Person, StoredFinding
+from catalog.models.data_objects import read_sequence_sensitivity
 from catalog.models.findings import Severity, SubjectType
+from catalog.models.integrations import attach_sequence_declarations
 from catalog.readiness.checklist import AttestationFacts, IntegrationFacts, Readiness, assess_golive
 from catalog.rules.store import with_waivers
 
@@ -91,6 +93,8 @@ def scope_facts(golive_ids: Sequence[int], today: dt.date) -> dict[int, list[Int
     if not scope:
         return facts
     _attach_people(scope)
+    # The data objects' declared sequence sensitivity, as the findings read it (one query).
+    attach_sequence_declarations(scope, read_sequence_sensitivity())
     integrations: dict[int, Integration] = {integration.pk: integration for integration in scope}
     complete = set(
         Mapping.objects.filter(integration_id__in=list(integrations), source__gt="", target__gt="")

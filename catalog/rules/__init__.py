@@ -6,7 +6,8 @@ WORKAROUND_EXCEEDS_BUILD), sync.py (REALTIME_CLAIM_MISMATCH, SYNC_SLOWER_THAN_DE
 failures.py (SILENT_FAILURES, RESYNC_LOSES_SEQUENCE), maintenance.py
 (CONNECTOR_MAINTENANCE_UNOWNED, API_RETIREMENT_DUE), observed.py (UNMONITORED, HEALTH_DOWN,
 HEALTH_FAILING, FAILED_RECORDS_OPEN), reconciliation.py (RECORDS_DROPPED, RECONCILIATION_GAP),
-estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL), golive.py (GOLIVE_REVIEW_DUE).
+estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL), golive.py (GOLIVE_REVIEW_DUE),
+data_objects.py (NO_MASTER, CONFLICTING_WRITERS, one finding per data object, subject_type data_object).
 engine.py runs them all; store.py keeps the results and applies waivers.
 
 Severities (where DESIGN.md is silent, chosen here):
@@ -39,6 +40,15 @@ Severities (where DESIGN.md is silent, chosen here):
                                  review is not signed since its latest sign-off, from its date +
                                  PLUMBLINE_GOLIVE_REVIEW_DAYS (default 90: raised on day 90, not day
                                  89); warning, critical from 30 days past that due day
+  NO_MASTER                      warning: a data object written into two or more systems (the targets
+                                 of one-way integrations, both ends of bidirectional ones; retired
+                                 integrations write nothing) with no DataObject document naming its
+                                 master. One system written into, or a master declared: nothing.
+  CONFLICTING_WRITERS            two integrations write the same data object into the same system
+                                 from different source systems (one source through two integrations
+                                 is no conflict); warning, critical when the object is sequence-
+                                 sensitive (its DataObject document, else the built-in list) or the
+                                 system written into is its declared master
 
 Lifecycles (engine.RULES): retired integrations raise nothing. Deprecated ones still run, so
 they raise only OWNER_INACTIVE, API_RETIREMENT_DUE and the observed rules

@@ -12,9 +12,12 @@ from django.db.models import Exists, ForeignKey, Model, OuterRef, Subquery
 from django.utils import timezone
 
 from catalog.choices import HealthKind, Lifecycle
+from catalog.data_objects import carriages
 from catalog.health import HealthFacts, ObservedConnection, read_health, read_observed_connections
-from catalog.models import GoLive, Integration, Person, PlatformAccount, ReviewSignOff, SignOff, System
+from catalog.models import DataObject, GoLive, Integration, Person, PlatformAccount, ReviewSignOff, SignOff, System
 from catalog.models import Mapping as MappingRow
+from catalog.models.integrations import attach_sequence_declarations
+from catalog.rules.data_objects import conflicting_writers, no_master
 from catalog.rules.estate import documented_refs, point_to_point_sprawl, undocumented_connections
 from catalog.rules.failures import resync_loses_sequence, silent_failures
 from catalog.rules.finding import Facts, Finding, sort_findings
@@ -68,6 +71,7 @@ class Estate:
     health: dict[int, HealthFacts] = field(default_factory=dict)
     observed: list[ObservedConnection] = field(default_factory=list)
     golives: list[GoLiveReviewFacts] = field(default_factory=list)
+    data_objects: dict[str, DataObject] = field(default_factory=dict)  # by key, masters and owners attached
 
 
 def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets: Mapping[int, Model]) -> None:
@@ -101,6 +105,10 @@ def load_estate() -> Estate:
     ):
         _attach(Integration, integrations, relation, targets)
     _attach(System, systems.values(), "owner", people)
+    data_objects = {d.key: d for d in DataObject.objects.order_by()}
+    _attach(DataObject, data_objects.values(), "master", systems)
+    _attach(DataObject, data_objects.values(), "owner", people)
+    attach_sequence_declarations(integrations, {key: d.sequence_sensitive for key, d in data_objects.items()})
     complete_mapping_ids = set(
         MappingRow.objects.filter(source__gt="", target__gt="").values_list("integration_id", flat=True).distinct()
     )
@@ -110,7 +118,13 @@ def load_estate() -> Estate:
     ]
     health = read_health(watched) if watched else {}
     return Estate(
-        integrations, inactive_owner, complete_mapping_ids, health, read_observed_connections(), load_golive_reviews()
+        integrations,
+        inactive_owner,
+        complete_mapping_ids,
+        health,
+        read_observed_connections(),
+        golives=load_golive_reviews(),
+        data_objects=data_objects,
     )
 
 
@@ -169,6 +183,10 @@ def evaluate(
     for golive in estate.golives:
         if (finding := golive_review_due(golive, today, golive_review_days)) is not None:
             findings.append(finding)
+    declared = {key: d.sequence_sensitive for key, d in estate.data_objects.items()}
+    for key, carriage in carriages(estate.integrations).items():
+        document = estate.data_objects.get(key)
+        findings += [f for f in (no_master(carriage, document), conflicting_writers(carriage, document, declared)) if f]
     return sort_findings(findings)
 
 

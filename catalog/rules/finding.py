@@ -43,6 +43,8 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     FindingCode.UNMONITORED: ("health.kind",),
     FindingCode.RECORDS_DROPPED: ("reconciliation.tolerance_percent", "reconciliation.tolerance_records"),
     FindingCode.RECONCILIATION_GAP: ("reconciliation.tolerance_percent", "reconciliation.tolerance_records"),
+    FindingCode.NO_MASTER: ("master",),
+    FindingCode.CONFLICTING_WRITERS: ("data_objects", "master"),
 }
 
 
@@ -50,7 +52,7 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
 class Finding:
     code: str
     severity: str  # info | warning | critical
-    subject_type: str  # integration | system | person | connection | estate
+    subject_type: str  # integration | system | person | connection | estate | data_object
     subject_key: str | None  # None for the estate
     message: str
     remedy: str

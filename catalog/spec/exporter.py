@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from catalog.models import Calendar, GoLive, Integration, Mapping, Person, PlatformAccount, System
+from catalog.models import Calendar, DataObject, GoLive, Integration, Mapping, Person, PlatformAccount, System
 from catalog.spec import documents
 from catalog.spec.emitter import WIDTH, emit_document
 from catalog.spec.loader import RememberedTags
@@ -66,6 +66,7 @@ def iter_documents() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         ("people.yaml", Person, "Person"),
         ("calendars.yaml", Calendar, "Calendar"),
         ("systems.yaml", System, "System"),
+        ("data-objects.yaml", DataObject, "DataObject"),
         ("platform-accounts.yaml", PlatformAccount, "PlatformAccount"),
     )
     for name, model, kind_name in simple:

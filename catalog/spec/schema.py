@@ -12,7 +12,7 @@ from typing import Any
 from django.db import models
 
 from catalog import choices
-from catalog.models import Calendar, GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import Calendar, DataObject, GoLive, Integration, Person, PlatformAccount, System
 from catalog.spec import checks
 from catalog.spec.checks import Check, Invalid
 from catalog.spec.limits import DATA_OBJECTS_MAX, GOLIVE_INTEGRATIONS_MAX, MAPPINGS_MAX, NOTIFY_MAX
@@ -121,6 +121,20 @@ CALENDAR = Kind(
     ),
 )
 
+DATA_OBJECT = Kind(
+    name="DataObject",
+    model=DataObject,
+    key_attr="key",
+    key_check=checks.key,
+    fields=(
+        Field("name", "name", _text(), default=""),
+        Field("description", "description", checks.long_text, default=""),
+        _ref("master", "master", "System"),
+        _ref("owner", "owner", "Person"),
+        Field("sequence_sensitive", "sequence_sensitive", checks.boolean, default=False, always=True),
+    ),
+)
+
 PLATFORM_ACCOUNT = Kind(
     name="PlatformAccount",
     model=PlatformAccount,
@@ -221,9 +235,19 @@ GOLIVE = Kind(
 # The health block's keys only health.kind json reads.
 JSON_HEALTH_PATHS = tuple(f.path for f in INTEGRATION.fields if f.within)
 
-KINDS: dict[str, Kind] = {k.name: k for k in (PERSON, CALENDAR, SYSTEM, PLATFORM_ACCOUNT, INTEGRATION, GOLIVE)}
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (PERSON, CALENDAR, SYSTEM, DATA_OBJECT, PLATFORM_ACCOUNT, INTEGRATION, GOLIVE)
+}
 # The order documents are written in, so references always point backwards.
-WRITE_ORDER: tuple[str, ...] = ("Person", "Calendar", "System", "PlatformAccount", "Integration", "GoLive")
+WRITE_ORDER: tuple[str, ...] = (
+    "Person",
+    "Calendar",
+    "System",
+    "DataObject",
+    "PlatformAccount",
+    "Integration",
+    "GoLive",
+)
 
 MAPPING_FIELDS: dict[str, Check] = {
     "source": _text(),

@@ -27,6 +27,7 @@ SECTIONS = (
     Section("dashboard", "Dashboard", ("dashboard",)),
     Section("integration-list", "Integrations", ("integration-", "failed-records-action", "dead-pings-action")),
     Section("system-list", "Systems", ("system-",)),
+    Section("data-object-list", "Data objects", ("data-object-",)),
     Section("person-list", "People", ("person-",)),
     Section("graph", "Graph", ("graph", "graph-")),
     Section("findings", "Findings", ("findings", "finding-")),

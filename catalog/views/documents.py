@@ -1,5 +1,5 @@
-"""Adding and editing the documents around integrations on pages: systems, people, platform accounts and
-go-lives. Each form checks what import checks (forms.SpecForm), each save is recorded in the change history
+"""Adding and editing the documents around integrations on pages: systems, data objects, people, platform
+accounts and go-lives. Each form checks what import checks (forms.SpecForm), each save is recorded in the change history
 (via "page") exactly as an import or API write is, and a document the spec files own
 (PLUMBLINE_SPECS_FROM_GIT) is refused with the file to change instead."""
 
@@ -16,8 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from catalog.filters import PlatformAccountFilterSet
-from catalog.forms import GoLiveForm, NewSystemForm, PersonForm, PlatformAccountForm, SpecForm
-from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, Person, PlatformAccount, System
+from catalog.forms import DataObjectForm, GoLiveForm, NewSystemForm, PersonForm, PlatformAccountForm, SpecForm
+from catalog.models import ChangeRecord, DataObject, GoLive, GoLiveIntegration, Person, PlatformAccount, System
 from catalog.ownership import can_edit
 from catalog.spec import provenance
 from catalog.spec.edits import document_of, record_change
@@ -39,6 +39,16 @@ class Editable:
 
 
 SYSTEM = Editable("System", "system", System, "key", NewSystemForm, "system-list", "system-detail", owners_add=True)
+DATA_OBJECT = Editable(
+    "DataObject",
+    "data object",
+    DataObject,
+    "key",
+    DataObjectForm,
+    "data-object-list",
+    "data-object-detail",
+    owners_add=True,
+)
 PERSON = Editable("Person", "person", Person, "email", PersonForm, "person-list", "person-detail")
 ACCOUNT = Editable("PlatformAccount", "platform account", PlatformAccount, "key", PlatformAccountForm, "account-list")
 GO_LIVE = Editable("GoLive", "go-live", GoLive, "key", GoLiveForm, "golive-list", "golive-detail")
@@ -49,10 +59,10 @@ def _done_url(editable: Editable, obj: models.Model) -> str:
     return reverse(editable.detail, args=[key]) if editable.detail else reverse(editable.listing)
 
 
-def _new(request: HttpRequest, editable: Editable) -> HttpResponse:
+def _new(request: HttpRequest, editable: Editable, **initial: Any) -> HttpResponse:
     if not (is_admin(request.user) or (editable.owners_add and can_edit(request.user))):
         raise PermissionDenied(f"Only admins add a {editable.noun}.")
-    return _form_page(request, editable, editable.model())
+    return _form_page(request, editable, editable.model(**initial))
 
 
 def _edit(request: HttpRequest, editable: Editable, key: str) -> HttpResponse:
@@ -125,6 +135,17 @@ def _save_scope(golive: GoLive, chosen: list[Any]) -> None:
 @role_required
 def system_new(request: HttpRequest) -> HttpResponse:
     return _new(request, SYSTEM)
+
+
+@role_required
+def data_object_new(request: HttpRequest) -> HttpResponse:
+    # ?key= from the page of an object only integrations name: declaring it starts from its key.
+    return _new(request, DATA_OBJECT, key=request.GET.get("key", "")[:100])
+
+
+@role_required
+def data_object_edit(request: HttpRequest, key: str) -> HttpResponse:
+    return _edit(request, DATA_OBJECT, key)
 
 
 @role_required

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.filters import whole_number
-from catalog.models import GoLive, Integration, Person, StoredFinding, System, Waiver
+from catalog.models import DataObject, GoLive, Integration, Person, StoredFinding, System, Waiver
 from catalog.models.findings import FindingCode, Severity, SubjectType, finding_title
 from catalog.rules.export import write_csv
 from catalog.rules.filters import WAIVED_CHOICES, StoredFindingFilterSet, parameter_errors, without_blanks
@@ -193,17 +193,19 @@ def _rows(queryset: QuerySet[StoredFinding], ids: Any) -> list[StoredFinding]:
 
 
 def _subject_names(findings: list[StoredFinding]) -> dict[tuple[str, str], str]:
-    """(subject type, key) -> the name people know it by, for integrations, systems and go-lives on the page."""
-    keys: dict[str, set[str]] = {SubjectType.INTEGRATION: set(), SubjectType.SYSTEM: set(), SubjectType.GOLIVE: set()}
+    """(subject type, key) -> the name people know it by, for the integrations, systems, go-lives and
+    data objects on the page."""
+    models: tuple[tuple[str, type[Integration | System | GoLive | DataObject]], ...] = (
+        (SubjectType.INTEGRATION, Integration),
+        (SubjectType.SYSTEM, System),
+        (SubjectType.GOLIVE, GoLive),
+        (SubjectType.DATA_OBJECT, DataObject),
+    )
+    keys: dict[str, set[str]] = {subject_type: set() for subject_type, _ in models}
     for finding in findings:
         if finding.subject_type in keys:
             keys[finding.subject_type].add(finding.subject_key)
     names: dict[tuple[str, str], str] = {}
-    models: tuple[tuple[str, type[Integration | System | GoLive]], ...] = (
-        (SubjectType.INTEGRATION, Integration),
-        (SubjectType.SYSTEM, System),
-        (SubjectType.GOLIVE, GoLive),
-    )
     for subject_type, model in models:
         if keys[subject_type]:
             for key, name in model.objects.filter(key__in=keys[subject_type]).values_list("key", "name"):

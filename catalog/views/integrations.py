@@ -23,8 +23,9 @@ from django.views.decorators.http import require_POST
 from catalog.choices import HealthKind, HealthState, Lifecycle, Phase
 from catalog.filters import IntegrationFilterSet, StrictOrderingFilter
 from catalog.health import UNMONITORED, WORST_FIRST, health_page_path, read_health, read_health_reason, with_health
-from catalog.models import ChangeRecord, GoLive, Integration, SignOff, StoredFinding
+from catalog.models import ChangeRecord, DataObject, GoLive, Integration, SignOff, StoredFinding
 from catalog.models.findings import Severity, SubjectType
+from catalog.models.integrations import attach_sequence_declarations
 from catalog.ownership import can_edit
 from catalog.readiness.load import readiness_by_golive
 from catalog.reminders.review import confirm_review
@@ -240,6 +241,8 @@ def _intervals(integration: Integration, health: Any) -> dict[str, Any]:
 def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
     """The answers an auditor opens the page for come first; the written spec follows."""
     integration = get_integration(key)
+    declared = DataObject.objects.filter(key__in=[str(o) for o in integration.data_objects or []])
+    attach_sequence_declarations([integration], dict(declared.values_list("key", "sequence_sensitive")))
     today = timezone.localdate()
     health = read_health([integration.pk]).get(integration.pk)
     findings = _findings(integration, today)

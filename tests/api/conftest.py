@@ -143,6 +143,20 @@ name: NetSuite go-live
 date: 2027-01-04
 approver: raj.patel@example.com
 integrations: [chargebee-invoices-to-netsuite]
+---
+apiVersion: plumbline/v1
+kind: DataObject
+key: customer
+name: Customer
+master: salesforce
+owner: ana.lopez@example.com
+---
+apiVersion: plumbline/v1
+kind: DataObject
+key: vendor
+name: Vendor
+master: netsuite
+owner: raj.patel@example.com
 """
 
 # An integration the owner user owns, one they back up, one that is none of theirs.

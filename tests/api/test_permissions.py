@@ -30,6 +30,7 @@ OBJECTS: dict[str, tuple[str, str | None, str]] = {
     "platform-accounts": ("celigo-prod", None, "spare-account"),
     "integrations": (OWN_INTEGRATION, OWN_INTEGRATION, OTHER_INTEGRATION),
     "golives": ("netsuite-go-live", None, "netsuite-go-live"),
+    "data-objects": ("customer", "customer", "vendor"),
 }
 
 
@@ -47,6 +48,7 @@ def new_document(endpoint: str, own: bool) -> dict[str, Any]:
         },
         "integrations": {"key": "new-integration", "source": "netsuite", "target": "shopify", "owner": owner},
         "golives": {"key": "phase-two-go-live", "integrations": [OTHER_INTEGRATION]},
+        "data-objects": {"key": "item", "name": "Item", "master": "netsuite", "owner": owner},
     }
     return documents[endpoint]
 
@@ -59,7 +61,7 @@ def may_write(actor: str, endpoint: str, own: bool) -> bool:
     if actor == "admin":
         return True
     if actor in ("owner", "owner_token"):
-        return own and endpoint in ("systems", "integrations")
+        return own and endpoint in ("systems", "integrations", "data-objects")
     return False
 
 

@@ -90,6 +90,7 @@ def seeded(estate: None) -> dict[str, str]:
         "/api/v1/people/": OWNER_EMAIL,
         "/api/v1/systems/": "netsuite",
         "/api/v1/calendars/": "finance-de",
+        "/api/v1/data-objects/": "customer",
         "/api/v1/platform-accounts/": "celigo-prod",
         "/api/v1/integrations/": OWN_INTEGRATION,
         "/api/v1/golives/": "netsuite-go-live",

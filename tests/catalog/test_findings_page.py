@@ -15,7 +15,7 @@ from catalog.models import StoredFinding
 from catalog.models.findings import FINDING_TITLES, FindingCode, finding_title
 from catalog.rules.finding import SPEC_FIELDS
 from catalog.rules.store import refresh_findings
-from catalog.spec.schema import INTEGRATION
+from catalog.spec.schema import DATA_OBJECT, INTEGRATION
 from plumbline.accounts.roles import assign_role
 from tests.catalog.test_rules_support import make_estate, silence_monitoring
 from tests.conftest import EXAMPLE_ESTATE
@@ -66,7 +66,7 @@ def test_an_unknown_code_is_its_own_title():
 
 def test_spec_fields_name_real_spec_paths():
     paths = {field.path for field in INTEGRATION.fields} | {"source", "target", "owner", "backup_owner", "mappings"}
-    paths |= {"error_handling", "health.kind"}
+    paths |= {"error_handling", "health.kind"} | {field.path for field in DATA_OBJECT.fields}
     for code, fields in SPEC_FIELDS.items():
         assert code in FindingCode.values
         assert set(fields) <= paths, code

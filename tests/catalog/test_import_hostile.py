@@ -172,7 +172,7 @@ def test_a_kind_that_is_a_list_is_an_unknown_kind(write_spec, stored_estate):
     bad = write_spec("kind.yaml", "apiVersion: plumbline/v1\nkind: [Integration]\nkey: x\n")
     assert refused(bad) == [
         f"{bad}:2: document x: kind: unknown kind ['Integration'] "
-        "(known: Person, Calendar, System, PlatformAccount, Integration, GoLive)"
+        "(known: Person, Calendar, System, DataObject, PlatformAccount, Integration, GoLive)"
     ]
     assert snapshot() == stored_estate
 

@@ -20,6 +20,7 @@ from catalog.demo.estate import DEMO_NOTE
 from catalog.models import (
     Calendar,
     ChangeRecord,
+    DataObject,
     GoLive,
     Integration,
     Person,
@@ -28,6 +29,7 @@ from catalog.models import (
     StoredFinding,
     System,
 )
+from catalog.rules import evaluate_estate
 from catalog.rules.store import refresh_findings
 from catalog.spec.exporter import export_to
 from catalog.spec.importer import import_paths
@@ -50,7 +52,7 @@ def seed(*args: str) -> tuple[int, int, int]:
 
 
 def document_count() -> int:
-    models = (Person, Calendar, System, PlatformAccount, Integration, GoLive)
+    models = (Person, Calendar, System, DataObject, PlatformAccount, Integration, GoLive)
     return sum(model._default_manager.count() for model in models)
 
 
@@ -74,13 +76,13 @@ def keys(queryset) -> set[str]:
 def test_seed_demo_prints_the_import_summary(today):
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
-    assert out.getvalue() == f"Demo estate as of {today.isoformat()}: 86 created, 0 updated, 0 unchanged\n"
-    assert document_count() == 86
+    assert out.getvalue() == f"Demo estate as of {today.isoformat()}: 93 created, 0 updated, 0 unchanged\n"
+    assert document_count() == 93
 
 
 def test_seed_demo_marks_the_change_records_of_what_it_created(seeded):
     creations = ChangeRecord.objects.filter(action=ChangeRecord.Action.CREATE)
-    assert creations.count() == 86
+    assert creations.count() == 93
     assert set(creations.values_list("note", flat=True)) == {DEMO_NOTE}
     assert set(creations.values_list("via", flat=True)) == {ChangeRecord.Via.IMPORT}
 
@@ -95,7 +97,7 @@ def test_demo_estate_has_the_size_of_a_mid_size_company(seeded):
 
 def test_seeding_again_the_same_day_changes_nothing(seeded):
     records_before = ChangeRecord.objects.count()
-    assert seed() == (0, 0, 86)
+    assert seed() == (0, 0, 93)
     assert ChangeRecord.objects.count() == records_before
 
 
@@ -109,7 +111,7 @@ def test_seeding_on_a_later_day_updates_only_documents_with_relative_dates():
     ).count()
     assert dated == 42
     expected_updated = dated + GoLive.objects.count()
-    assert seed("--today", "2031-03-02") == (0, expected_updated, 86 - expected_updated)
+    assert seed("--today", "2031-03-02") == (0, expected_updated, 93 - expected_updated)
     assert Integration.objects.get(key="chargebee-invoices-to-netsuite").deferred_since == dt.date(2030, 8, 14)
 
 
@@ -150,7 +152,7 @@ def test_seed_demo_leaves_data_under_other_keys_alone(write_spec):
     seed()
     assert import_paths([own]).summary() == "0 created, 0 updated, 2 unchanged"
     assert ChangeRecord.objects.filter(key__in=["legacy-erp", "finance@ours.example.org"]).count() == 2
-    assert document_count() == 88
+    assert document_count() == 95
 
 
 def test_seed_demo_refuses_a_demo_key_that_holds_someone_elses_data(write_spec):
@@ -173,13 +175,13 @@ def test_seed_demo_takes_back_a_key_whose_demo_document_was_edited(seeded, write
         """,
     )
     import_paths([edited])
-    assert seed() == (0, 1, 85)
+    assert seed() == (0, 1, 92)
     assert System.objects.get(key="coupa").name == "Coupa"
 
 
 def test_demo_documents_export_and_import_back_unchanged(seeded, tmp_path: Path):
     export_to(tmp_path)
-    assert import_paths([tmp_path]).summary() == "0 created, 0 updated, 86 unchanged"
+    assert import_paths([tmp_path]).summary() == "0 created, 0 updated, 93 unchanged"
 
 
 # Coverage: the demo says everything the spec format can say
@@ -421,3 +423,10 @@ def test_the_past_go_live_was_signed_off_and_its_review_is_due(seeded, today):
     )
     seed()
     assert SignOff.objects.count() == 1  # seeding again signs nothing twice
+def test_the_demo_declares_masters_and_shows_both_data_object_findings(seeded):
+    masters = dict(DataObject.objects.values_list("key", "master__key"))
+    assert masters["customer"] == "salesforce-sales-cloud" and masters["employee"] is None
+    found = {(f.code, f.subject_key) for f in evaluate_estate() if f.subject_type == "data_object"}
+    assert ("NO_MASTER", "employee") in found  # written into Expensify and NetSuite, no master agreed
+    assert ("CONFLICTING_WRITERS", "customer") in found  # Salesforce and Shopify both write NetSuite customers
+    assert ("NO_MASTER", "customer") not in found
