@@ -11,6 +11,7 @@ from catalog.models.people import Person
 from catalog.models.readiness import Attestation, AttestedItem, SignOff
 from catalog.models.reminders import Reminder, ReviewSnooze
 from catalog.models.systems import PlatformAccount, System, SystemVersion
+from catalog.models.value_maps import ValueMap
 
 __all__ = [
     "Attestation",
@@ -29,5 +30,6 @@ __all__ = [
     "StoredFinding",
     "System",
     "SystemVersion",
+    "ValueMap",
     "Waiver",
 ]
