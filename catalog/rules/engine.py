@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import ForeignKey, Model
+from django.db.models import ForeignKey, Model, Q
 from django.utils import timezone
 
-from catalog.choices import HealthKind, Lifecycle
+from catalog.choices import LOOKUP, HealthKind, Lifecycle
+from catalog.completeness import lookup_without_map
 from catalog.health import HealthFacts, ObservedConnection, read_health, read_observed_connections
-from catalog.models import Integration, Person, PlatformAccount, System
+from catalog.models import Integration, Person, PlatformAccount, System, ValueMap
 from catalog.models import Mapping as MappingRow
 from catalog.rules.estate import documented_refs, point_to_point_sprawl, undocumented_connections
 from catalog.rules.failures import resync_loses_sequence, silent_failures
@@ -66,6 +67,35 @@ class Estate:
     complete_mapping_ids: set[int] = field(default_factory=set)
     health: dict[int, HealthFacts] = field(default_factory=dict)
     observed: list[ObservedConnection] = field(default_factory=list)
+    lookups: Lookups = field(default_factory=lambda: Lookups({}, {}))
+
+
+@dataclass
+class Lookups:
+    """By integration: its lookup mappings without a value map, and (key, reviewed_at) of the value maps it names."""
+
+    open: dict[int, tuple[str, ...]]
+    value_maps: dict[int, tuple[tuple[str, dt.date | None], ...]]
+
+
+def load_lookups() -> Lookups:
+    """Two queries: the mapping rows that are lookups or name a value map, and every value map's
+    review date (its rows are not read)."""
+    reviewed = dict(ValueMap.objects.values_list("key", "reviewed_at"))
+    open_rows: dict[int, list[str]] = {}
+    named: dict[int, dict[str, dt.date | None]] = {}
+    rows = MappingRow.objects.filter(Q(transform=LOOKUP) | Q(value_map__gt="")).order_by("integration_id", "position")
+    for pk, position, source, target, key in rows.values_list(
+        "integration_id", "position", "source", "target", "value_map"
+    ):
+        if not key:
+            open_rows.setdefault(pk, []).append(lookup_without_map(position, source, target))
+        elif key in reviewed:
+            named.setdefault(pk, {})[key] = reviewed[key]
+    return Lookups(
+        {pk: tuple(found) for pk, found in open_rows.items()},
+        {pk: tuple(maps.items()) for pk, maps in named.items()},
+    )
 
 
 def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets: Mapping[int, Model]) -> None:
@@ -78,7 +108,7 @@ def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets
 
 
 def load_estate() -> Estate:
-    """Five catalog queries plus one per health reader, whatever the size of the estate: small
+    """Seven catalog queries plus one per health reader, whatever the size of the estate: small
     tables (people, systems, accounts) are read once and attached, rather than joined per row."""
     people = {p.pk: p for p in Person.objects.all()}
     systems = {s.pk: s for s in System.objects.all()}
@@ -107,7 +137,8 @@ def load_estate() -> Estate:
         i.pk for i in integrations if i.lifecycle in RUNNING and (i.health_kind or HealthKind.NONE) != HealthKind.NONE
     ]
     health = read_health(watched) if watched else {}
-    return Estate(integrations, inactive_owner, complete_mapping_ids, health, read_observed_connections())
+    observed = read_observed_connections()
+    return Estate(integrations, inactive_owner, complete_mapping_ids, health, observed, load_lookups())
 
 
 RULES_BY_LIFECYCLE: dict[str, tuple[IntegrationRule, ...]] = {
@@ -135,6 +166,8 @@ def evaluate(estate: Estate, *, now: dt.datetime, review_days: int) -> list[Find
             review_days=review_days,
             health=estate.health.get(integration.pk),
             has_complete_mapping=integration.pk in estate.complete_mapping_ids,
+            open_lookups=estate.lookups.open.get(integration.pk, ()),
+            value_maps=estate.lookups.value_maps.get(integration.pk, ()),
         )
         findings += evaluate_integration(integration, facts)
     for system in estate.systems_with_inactive_owner:
