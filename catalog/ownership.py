@@ -16,6 +16,7 @@ from plumbline.accounts.roles import ADMIN, OWNER, email_of, role_of
 OWNER_REFERENCES: dict[str, tuple[str, ...]] = {
     "Integration": ("owner", "backup_owner"),
     "System": ("owner",),
+    "ValueMap": ("owner",),  # its owner marks it reviewed and replaces its rows; admins edit the rest
 }
 
 

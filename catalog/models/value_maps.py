@@ -30,6 +30,7 @@ class ValueMap(models.Model):
 
     class Meta:
         ordering = ["key"]
+        verbose_name = "value map"
 
     def __str__(self) -> str:
         return self.name or self.key

@@ -28,6 +28,7 @@ SECTIONS = (
     Section("integration-list", "Integrations", ("integration-", "failed-records-action", "dead-pings-action")),
     Section("system-list", "Systems", ("system-",)),
     Section("person-list", "People", ("person-",)),
+    Section("valuemap-list", "Value maps", ("valuemap-",)),
     Section("graph", "Graph", ("graph", "graph-")),
     Section("findings", "Findings", ("findings", "finding-")),
     Section("phase-two", "Phase two", ("phase-two",)),

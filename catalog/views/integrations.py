@@ -34,6 +34,7 @@ from catalog.rules.store import ordered, with_waivers
 from catalog.spec import provenance
 from catalog.spec.edits import document_of
 from catalog.spec.exporter import HEADER, dump_documents
+from catalog.value_maps import with_value_maps
 from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
 from plumbline.accounts.roles import role_required
@@ -246,7 +247,7 @@ def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
     open_findings = [f for f in findings if not f.waived]  # type: ignore[attr-defined]
     context = {
         "integration": integration,
-        "mappings": list(integration.mappings.all()),
+        "mappings": with_value_maps(list(integration.mappings.all()), today, settings.PLUMBLINE_REVIEW_DAYS),
         "missing": integration.missing_parts,
         "health": health,
         "state_label": HealthState(health.state).label if health else "",
