@@ -93,6 +93,7 @@ def seeded(estate: None) -> dict[str, str]:
         "/api/v1/platform-accounts/": "celigo-prod",
         "/api/v1/integrations/": OWN_INTEGRATION,
         "/api/v1/golives/": "netsuite-go-live",
+        "/api/v1/value-maps/": "coa-chargebee-to-netsuite",
         "/api/v1/findings/": str(finding.pk),
         "/api/v1/runs/": str(first.pk),
     }
@@ -162,7 +163,8 @@ def test_the_api_answers_as_its_schema_says(
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result.err()  # the schema itself must be valid
         operations.append(result.ok())
-    assert len(operations) == 47  # 6 spec-document kinds x 7, findings and runs x 2, integrations' reviewed
+    # 7 spec-document kinds x 7, findings and runs x 2, integrations' and value maps' reviewed
+    assert len(operations) == 55
     # Deletions last, so every other operation still finds the seeded documents (and their runs).
     operations.sort(key=lambda operation: operation.method.upper() == "DELETE")
     failures = []

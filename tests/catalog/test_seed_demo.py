@@ -17,7 +17,7 @@ from django.utils import timezone
 from catalog.choices import HEALTH_KINDS, Category, ConnectorType, HealthKind, Lifecycle, Phase, Platform
 from catalog.completeness import PARTS
 from catalog.demo.estate import DEMO_NOTE
-from catalog.models import Calendar, ChangeRecord, GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import Calendar, ChangeRecord, GoLive, Integration, Person, PlatformAccount, System, ValueMap
 from catalog.spec.exporter import export_to
 from catalog.spec.importer import import_paths
 
@@ -39,7 +39,7 @@ def seed(*args: str) -> tuple[int, int, int]:
 
 
 def document_count() -> int:
-    models = (Person, Calendar, System, PlatformAccount, Integration, GoLive)
+    models = (Person, Calendar, System, PlatformAccount, ValueMap, Integration, GoLive)
     return sum(model._default_manager.count() for model in models)
 
 
@@ -63,13 +63,13 @@ def keys(queryset) -> set[str]:
 def test_seed_demo_prints_the_import_summary(today):
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
-    assert out.getvalue() == f"Demo estate as of {today.isoformat()}: 86 created, 0 updated, 0 unchanged\n"
-    assert document_count() == 86
+    assert out.getvalue() == f"Demo estate as of {today.isoformat()}: 88 created, 0 updated, 0 unchanged\n"
+    assert document_count() == 88
 
 
 def test_seed_demo_marks_the_change_records_of_what_it_created(seeded):
     creations = ChangeRecord.objects.filter(action=ChangeRecord.Action.CREATE)
-    assert creations.count() == 86
+    assert creations.count() == 88
     assert set(creations.values_list("note", flat=True)) == {DEMO_NOTE}
     assert set(creations.values_list("via", flat=True)) == {ChangeRecord.Via.IMPORT}
 
@@ -84,7 +84,7 @@ def test_demo_estate_has_the_size_of_a_mid_size_company(seeded):
 
 def test_seeding_again_the_same_day_changes_nothing(seeded):
     records_before = ChangeRecord.objects.count()
-    assert seed() == (0, 0, 86)
+    assert seed() == (0, 0, 88)
     assert ChangeRecord.objects.count() == records_before
 
 
@@ -97,8 +97,8 @@ def test_seeding_on_a_later_day_updates_only_documents_with_relative_dates():
         | Q(api_retirement_date__isnull=False)
     ).count()
     assert dated == 42
-    expected_updated = dated + GoLive.objects.count()
-    assert seed("--today", "2031-03-02") == (0, expected_updated, 86 - expected_updated)
+    expected_updated = dated + GoLive.objects.count() + ValueMap.objects.count()  # their reviewed_at moves
+    assert seed("--today", "2031-03-02") == (0, expected_updated, 88 - expected_updated)
     assert Integration.objects.get(key="chargebee-invoices-to-netsuite").deferred_since == dt.date(2030, 8, 14)
 
 
@@ -168,7 +168,7 @@ def test_seed_demo_takes_back_a_key_whose_demo_document_was_edited(seeded, write
 
 def test_demo_documents_export_and_import_back_unchanged(seeded, tmp_path: Path):
     export_to(tmp_path)
-    assert import_paths([tmp_path]).summary() == "0 created, 0 updated, 86 unchanged"
+    assert import_paths([tmp_path]).summary() == "0 created, 0 updated, 88 unchanged"
 
 
 # Coverage: the demo says everything the spec format can say
