@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import ChangeRecord, Mapping, ValueMap
@@ -40,6 +40,16 @@ def replace_rows(value_map: ValueMap, rows: list[Row], user: Any, *, file_name: 
     locked.save(update_fields=["rows", "updated_at"])
     note = f"rows replaced from {file_name[:200]}"
     return record_change(locked, before, actor=user, via=ChangeRecord.Via.PAGE, note=note)
+
+
+def stale_by_owner(today: dt.date, review_days: int) -> dict[str, list[ValueMap]]:
+    """Owner email -> their value maps due for review (the STALE_SPEC boundary), in one query."""
+    due = Q(reviewed_at=None) | Q(reviewed_at__lt=today - dt.timedelta(days=review_days))
+    found: dict[str, list[ValueMap]] = {}
+    for value_map in ValueMap.objects.filter(due, owner__isnull=False).select_related("owner").defer("rows"):
+        assert value_map.owner is not None
+        found.setdefault(value_map.owner.email, []).append(value_map)
+    return found
 
 
 def mappings_using(key: str) -> QuerySet[Mapping]:
