@@ -317,3 +317,10 @@ def test_value_map_pages_make_the_same_queries_at_two_sizes(maps, client_for):
     large = {url: queries(client, url) for url in urls}
     assert large == small
     assert max(small.values()) <= 15
+
+
+def test_the_integration_pages_review_line_names_a_stale_value_map(maps, client_for):
+    page = text_of(client_for("viewer").get("/integrations/chargebee-invoices-to-netsuite/"))
+    review = page[page.index('id="review-answer"') :].split("</dd>")[0]
+    assert '<span class="badge warning">stale</span>' in review
+    assert f"Value map {TAX}, which its mappings translate by, was last reviewed" in review
