@@ -139,7 +139,7 @@ def test_seed_demo_leaves_data_under_other_keys_alone(write_spec):
     seed()
     assert import_paths([own]).summary() == "0 created, 0 updated, 2 unchanged"
     assert ChangeRecord.objects.filter(key__in=["legacy-erp", "finance@ours.example.org"]).count() == 2
-    assert document_count() == 88
+    assert document_count() == 90
 
 
 def test_seed_demo_refuses_a_demo_key_that_holds_someone_elses_data(write_spec):
@@ -162,7 +162,7 @@ def test_seed_demo_takes_back_a_key_whose_demo_document_was_edited(seeded, write
         """,
     )
     import_paths([edited])
-    assert seed() == (0, 1, 85)
+    assert seed() == (0, 1, 87)
     assert System.objects.get(key="coupa").name == "Coupa"
 
 
