@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -123,6 +124,18 @@ def _subject(kind: str | None, key: Any) -> str:
     return f"{label} {key if isinstance(key, str) and len(key) <= 200 else shown(key)}"
 
 
+_ROW = re.compile(r"\brows\[\d+\]")
+
+
+def _row_lines(raw: RawDocument, message: str) -> str:
+    """A message naming rows of a value map also names their lines: "rows[2] (line 14)"."""
+    if "rows[" not in message:
+        return message
+    return _ROW.sub(
+        lambda m: f"{m.group()} (line {raw.lines[m.group()]})" if m.group() in raw.lines else m.group(), message
+    )
+
+
 CSV_ONLY_FOR_FILES = "is only for spec files imported from a folder (import_specs); give the rows as rows"
 
 
@@ -174,7 +187,9 @@ def _check_document(
         if len(errors) > before:
             return None
     clean, field_errors = validate(kind_name, raw.data)
-    errors += [SpecError(name, raw.line_of(path), subject, path, message) for path, message in field_errors]
+    errors += [
+        SpecError(name, raw.line_of(path), subject, path, _row_lines(raw, message)) for path, message in field_errors
+    ]
     return clean
 
 

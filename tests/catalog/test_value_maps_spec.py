@@ -134,7 +134,7 @@ def test_a_duplicate_source_in_rows_is_refused_naming_both_rows(folder):
     (folder / "billing.yaml").unlink()
     assert refused(folder) == [
         f"{folder / 'maps.yaml'}:9: valuemap coa-chargebee-to-netsuite: rows[1].source: "
-        "source '4000' is given twice: rows[0] and rows[1]"
+        "source '4000' is given twice: rows[0] (line 8) and rows[1] (line 9)"
     ]
 
 
