@@ -242,3 +242,15 @@ def test_csv_given_as_text_without_a_folder_says_to_give_rows():
         "upload.yaml:17: valuemap tax-codes: csv: is only for spec files imported from a folder "
         "(import_specs); give the rows as rows"
     ]
+
+
+def test_a_chart_of_20000_rows_from_csv_exports_inline_and_reimports_unchanged(folder, tmp_path):
+    rows = "".join(f"{40000 + n},{400000 + n}\n" for n in range(VALUE_MAP_ROWS_MAX))
+    (folder / "tax-codes.csv").write_text("source,target\n" + rows)
+    import_paths([folder])
+    assert ValueMap.objects.get(key="tax-codes").row_count == VALUE_MAP_ROWS_MAX
+    out = tmp_path / "export"
+    export_to(out)
+    before = snapshot()
+    assert import_paths([out]).summary() == "0 created, 0 updated, 6 unchanged"
+    assert snapshot() == before
