@@ -29,6 +29,7 @@ from catalog.models import (
     StoredFinding,
     System,
     SystemVersion,
+    ValueMap,
     Waiver,
 )
 from catalog.spec import edits
@@ -104,10 +105,18 @@ class PlatformAccountAdmin(SpecAdmin):
     search_fields = ["key"]
 
 
+@admin.register(ValueMap)
+class ValueMapAdmin(SpecAdmin):
+    list_display = ["key", "name", "owner", "reviewed_at", "row_count"]
+    search_fields = ["key", "name"]
+    list_select_related = ["owner"]
+    autocomplete_fields = ["owner"]
+
+
 class MappingInline(admin.TabularInline):
     model = Mapping
     extra = 1
-    fields = ["position", "source", "target", "required", "transform", "note"]
+    fields = ["position", "source", "target", "required", "transform", "value_map", "note"]
 
 
 @admin.register(Integration)

@@ -149,3 +149,6 @@ SEQUENCE_SENSITIVE_OBJECTS = frozenset(
         "payroll-run",
     }
 )
+
+# The mapping transform that translates values through a value map (mapping `value_map:`).
+LOOKUP = "lookup"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from catalog.choices import MAINTAINED_CONNECTOR_TYPES, ErrorSurface
+from catalog.choices import LOOKUP, MAINTAINED_CONNECTOR_TYPES, ErrorSurface
 from catalog.models import Integration
 
 PARTS: tuple[str, ...] = (
@@ -61,12 +62,27 @@ def _maintenance_present(integration: Integration) -> bool:
     return True
 
 
-def assess(integration: Integration, *, has_complete_mapping: bool) -> Completeness:
+def lookup_without_map(position: int, source: str, target: str) -> str:
+    """How a lookup mapping that names no value map is told: mappings[2] (line.account -> line.glAccount)."""
+    return f"mappings[{position}] ({source or '?'} -> {target or '?'})"
+
+
+def open_lookups(mappings: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The mapping rows (as documents give them) that are lookups without a value map."""
+    return tuple(
+        lookup_without_map(index, row.get("source", ""), row.get("target", ""))
+        for index, row in enumerate(mappings)
+        if row.get("transform") == LOOKUP and not row.get("value_map")
+    )
+
+
+def assess(integration: Integration, *, has_complete_mapping: bool, open_lookups: Sequence[str] = ()) -> Completeness:
     """Which of the six parts are missing. Reads only the integration, its owner and
-    source/target (select_related them), plus whether a mapping names source and target."""
+    source/target (select_related them), plus whether a mapping names source and target and
+    which mappings are lookups without a value map (`open_lookups`: the mappings part is then missing)."""
     present = {
         "systems": integration.source_id is not None and integration.target_id is not None,
-        "mappings": has_complete_mapping,
+        "mappings": has_complete_mapping and not open_lookups,
         "frequency": _frequency_present(integration),
         "error_handling": _error_handling_present(integration),
         "owner": integration.owner_id is not None and integration.owner is not None and integration.owner.active,
@@ -84,7 +100,8 @@ def encode_missing(missing: Iterable[str]) -> str:
 
 def with_mapping_flag(queryset: QuerySet[Integration]) -> QuerySet[Integration]:
     return queryset.select_related("owner").annotate(
-        complete_mapping_count=Count("mappings", filter=Q(mappings__source__gt="", mappings__target__gt=""))
+        complete_mapping_count=Count("mappings", filter=Q(mappings__source__gt="", mappings__target__gt="")),
+        open_lookup_count=Count("mappings", filter=Q(mappings__transform=LOOKUP, mappings__value_map="")),
     )
 
 
@@ -93,9 +110,12 @@ def refresh_completeness(queryset: QuerySet[Integration] | None = None) -> int:
     queryset = Integration.objects.all() if queryset is None else queryset
     changed: list[Integration] = []
     for integration in with_mapping_flag(queryset).iterator(chunk_size=2000):
+        # Which lookup lacks its value map is the finding's to say; here only that one does.
+        lookups = ("lookup without a value map",) if integration.open_lookup_count else ()  # type: ignore[attr-defined]
         result = assess(
             integration,
             has_complete_mapping=integration.complete_mapping_count > 0,  # type: ignore[attr-defined]
+            open_lookups=lookups,
         )
         encoded = encode_missing(result.missing)
         if integration.completeness_score != result.score or (integration.completeness_missing != encoded):

@@ -6,15 +6,18 @@ error, never "return everything", and a bad value is an error naming the paramet
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 import django_filters as filters
 from django import forms
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from catalog import choices
 from catalog.completeness import PARTS
-from catalog.models import Calendar, DataObject, GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import Calendar, DataObject, GoLive, Integration, Person, PlatformAccount, System, ValueMap
 from plumbline import storable
 
 # Parameters every list understands besides its filters.
@@ -243,6 +246,27 @@ class CalendarFilterSet(StrictFilterSet):
     class Meta:
         model = Calendar
         fields: list[str] = []
+
+
+class ValueMapFilterSet(StrictFilterSet):
+    q = filters.CharFilter(method="search", label="Search")
+    owner = _person("owner", "Owner (email)")
+    stale = StrictBooleanFilter(method="by_stale", label="Stale (review due)")
+    ordering = StrictOrderingFilter(fields=(("key", "key"), ("name", "name"), ("reviewed_at", "reviewed_at")))
+
+    class Meta:
+        model = ValueMap
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[ValueMap], name: str, value: str) -> QuerySet[ValueMap]:
+        return queryset.filter(Q(name__icontains=value) | Q(key__icontains=value))
+
+    def by_stale(self, queryset: QuerySet[ValueMap], name: str, value: bool) -> QuerySet[ValueMap]:
+        # The STALE_SPEC rule's boundary (value_map_stale): older than PLUMBLINE_REVIEW_DAYS days.
+        due = Q(reviewed_at=None) | Q(
+            reviewed_at__lt=timezone.localdate() - dt.timedelta(days=settings.PLUMBLINE_REVIEW_DAYS)
+        )
+        return queryset.filter(due) if value else queryset.exclude(due)
 
 
 class PlatformAccountFilterSet(StrictFilterSet):

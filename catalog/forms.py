@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from catalog.choices import HealthKind
 from catalog.filters import NEITHER
-from catalog.models import Calendar, DataObject, GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import Calendar, DataObject, GoLive, Integration, Person, PlatformAccount, System, ValueMap
 from catalog.spec import edits
 from catalog.spec.checks import Invalid
 from catalog.spec.limits import GOLIVE_INTEGRATIONS_MAX, MB, UPLOAD_MAX_BYTES
@@ -264,6 +264,7 @@ class MappingForm(forms.Form):
     target = forms.CharField(required=False, max_length=200)
     required = forms.BooleanField(required=False)
     transform = forms.CharField(required=False, max_length=200)
+    value_map = forms.CharField(required=False, max_length=100, label="Value map")
     note = forms.CharField(required=False, max_length=500)
 
     def is_blank(self) -> bool:
@@ -289,7 +290,28 @@ class MappingForm(forms.Form):
         return {name: self.cleaned_data.get(name) or ("" if name != "required" else False) for name in MAPPING_FIELDS}
 
 
-MappingFormSet = forms.formset_factory(MappingForm, extra=1, can_delete=True, can_order=True, max_num=500)
+class BaseMappingFormSet(forms.BaseFormSet):
+    """The value maps the rows name must exist: checked for all rows in one query, as import checks them."""
+
+    def clean(self) -> None:
+        super().clean()
+        named = {
+            form: form.cleaned_data["value_map"]
+            for form in self.forms
+            if form.is_valid()
+            and not form.is_blank()
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("value_map")
+        }
+        known = set(ValueMap.objects.filter(key__in=set(named.values())).values_list("key", flat=True))
+        for form, key in named.items():
+            if key not in known:
+                form.add_error("value_map", f"unknown value map {key!r}")
+
+
+MappingFormSet = forms.formset_factory(
+    MappingForm, formset=BaseMappingFormSet, extra=1, can_delete=True, can_order=True, max_num=500
+)
 
 
 def mapping_formset(data: Any = None, mappings: list[Any] | None = None) -> Any:
@@ -421,6 +443,27 @@ class PlatformAccountForm(SpecForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["key"].disabled = True
+
+
+class ValueMapForm(SpecForm):
+    """A value map's fields but its rows, which a CSV upload on its page replaces whole."""
+
+    owner = _person_field("Owner")
+
+    class Meta:
+        model = ValueMap
+        fields = ["key", "name", "description", "owner", "reviewed_at"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "reviewed_at": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"reviewed_at": "Reviewed on"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.show_person("owner")
         if self.instance.pk:
             self.fields["key"].disabled = True
 

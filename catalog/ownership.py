@@ -17,6 +17,7 @@ OWNER_REFERENCES: dict[str, tuple[str, ...]] = {
     "Integration": ("owner", "backup_owner"),
     "System": ("owner",),
     "DataObject": ("owner",),
+    "ValueMap": ("owner",),  # its owner marks it reviewed and replaces its rows; admins edit the rest
 }
 
 

@@ -18,6 +18,13 @@ from catalog.views.system_edit import system_edit
 from catalog.views.systems import system_detail, system_list
 from catalog.views.trend import weekly_email
 from catalog.views.upload import upload
+from catalog.views.value_maps import (
+    value_map_detail,
+    value_map_list,
+    value_map_reviewed,
+    value_map_rows_csv,
+    value_map_upload,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -57,6 +64,13 @@ urlpatterns = [
     path("golives/<slug:key>/sign-off/", golive_sign_off, name="golive-sign-off"),
     path("golives/<slug:key>/review/", golive_review, name="golive-review"),
     path("golives/<slug:key>/review/sign-off/", golive_review_sign_off, name="golive-review-sign-off"),
+    path("value-maps/", value_map_list, name="valuemap-list"),
+    path("value-maps/new/", documents.value_map_new, name="valuemap-new"),
+    path("value-maps/<slug:key>/", value_map_detail, name="valuemap-detail"),
+    path("value-maps/<slug:key>/edit/", documents.value_map_edit, name="valuemap-edit"),
+    path("value-maps/<slug:key>/reviewed/", value_map_reviewed, name="valuemap-reviewed"),
+    path("value-maps/<slug:key>/rows.csv", value_map_rows_csv, name="valuemap-rows-csv"),
+    path("value-maps/<slug:key>/rows/", value_map_upload, name="valuemap-upload"),
     path("reminders/", reminder_list, name="reminder-list"),
     path("review/<str:token>/", review, name="review"),
     path("search/", search, name="search"),

@@ -11,8 +11,10 @@ from collections import defaultdict
 from functools import cache
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -21,7 +23,7 @@ from rest_framework.settings import api_settings
 from catalog.choices import HealthKind, HealthState
 from catalog.completeness import PARTS
 from catalog.health import HealthFacts, ping_path, read_health
-from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, Integration
+from catalog.models import ChangeRecord, GoLive, GoLiveIntegration, Integration, ValueMap
 from catalog.ownership import can_edit
 from catalog.spec import checks, documents
 from catalog.spec.edits import instance_keys
@@ -36,9 +38,11 @@ from catalog.spec.schema import (
     PERSON,
     PLATFORM_ACCOUNT,
     SYSTEM,
+    VALUE_MAP,
     Field,
     Kind,
 )
+from catalog.spec.value_rows import check_rows
 
 from .history import FieldChange, changed_fields
 
@@ -100,6 +104,9 @@ def _value_field(kind: Kind, spec_field: Field) -> serializers.Field:
         return serializers.FloatField(min_value=0, max_value=checks.MAX_HOURS, **options)
     if spec_field.check is checks.freezes:
         options["help_text"] = "Periods: {from, to} dates, or {first_business_days/last_business_days, calendar}."
+    if spec_field.check is check_rows:
+        options["help_text"] = "Source value -> target value, each source once; in the detail only."
+        return ValueRowSerializer(many=True, **options)
     if spec_field.path == "maintenance" or spec_field.check is checks.freezes:  # lists of mappings
         return serializers.ListField(child=serializers.DictField(), **options)
     if isinstance(model_field, models.JSONField):
@@ -107,6 +114,14 @@ def _value_field(kind: Kind, spec_field: Field) -> serializers.Field:
     if isinstance(model_field, models.URLField):
         return serializers.URLField(**options)
     return serializers.CharField(max_length=model_field.max_length, **options)
+
+
+# Made with type(): "source" would shadow a serializer attribute in a class body.
+ValueRowSerializer: type[serializers.Serializer] = type(
+    "ValueRowSerializer",
+    (serializers.Serializer,),
+    {"source": serializers.CharField(), "target": serializers.CharField()},
+)
 
 
 class ObservedIntervalSerializer(serializers.Serializer):
@@ -155,6 +170,9 @@ MappingSerializer: type[serializers.Serializer] = type(
         "target": serializers.CharField(),
         "required": serializers.BooleanField(required=False),
         "transform": serializers.CharField(required=False),
+        "value_map": serializers.CharField(
+            required=False, help_text="The key of a value map (transform: lookup translates by it)."
+        ),
         "note": serializers.CharField(required=False),
     },
 )
@@ -297,6 +315,40 @@ class DataObjectSerializer(SpecSerializer):
     kind = DATA_OBJECT
     view_name = "api:data-object-detail"
     select = ("master", "owner")
+class _WithoutRows:
+    """A value map read for a list: its rows are not loaded (deferred), and not shown."""
+
+    def __init__(self, value_map: ValueMap) -> None:
+        self._value_map = value_map
+
+    def __getattr__(self, name: str) -> Any:
+        return [] if name == "rows" else getattr(self._value_map, name)
+
+
+class ValueMapSerializer(SpecSerializer):
+    """A value map's spec document with its rows; the list leaves rows out and gives row_count
+    (a chart of accounts runs to 20,000 rows: read one value map for them)."""
+
+    kind = VALUE_MAP
+    view_name = "api:valuemap-detail"
+    select = ("owner",)
+    computed_keys = ("url", "row_count", "stale")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["row_count"] = serializers.IntegerField(read_only=True, min_value=0)
+        fields["stale"] = serializers.BooleanField(
+            read_only=True, help_text="Never reviewed, or last reviewed more than PLUMBLINE_REVIEW_DAYS ago."
+        )
+        return fields
+
+    def document(self, obj: Any) -> dict[str, Any]:
+        listed = isinstance(self.parent, serializers.ListSerializer)
+        return super().document(_WithoutRows(obj) if listed else obj)
+
+    def computed(self, obj: ValueMap) -> dict[str, Any]:
+        stale = obj.is_stale(timezone.localdate(), settings.PLUMBLINE_REVIEW_DAYS)
+        return {"row_count": obj.row_count, "stale": stale}
 
 
 class PlatformAccountSerializer(SpecSerializer):

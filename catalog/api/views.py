@@ -29,11 +29,13 @@ from catalog.api.serializers import (
     PlatformAccountSerializer,
     SpecSerializer,
     SystemSerializer,
+    ValueMapSerializer,
 )
 from catalog.models import ChangeRecord
 from catalog.ownership import owns_document
 from catalog.reminders.review import confirm_review
 from catalog.spec import edits, provenance
+from catalog.value_maps import confirm_review as confirm_value_map_review
 
 
 class InUse(APIException):
@@ -134,6 +136,28 @@ class DataObjectViewSet(SpecViewSet):
 class PlatformAccountViewSet(SpecViewSet):
     serializer_class = PlatformAccountSerializer
     filterset_class = filters.PlatformAccountFilterSet
+
+
+class ValueMapViewSet(SpecViewSet):
+    """Admins write value maps, as on the pages; the owner (or an admin) marks one reviewed."""
+
+    serializer_class = ValueMapSerializer
+    filterset_class = filters.ValueMapFilterSet
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        # The list leaves rows out (ValueMapSerializer): not read at all.
+        return queryset.defer("rows") if self.action == "list" else queryset
+
+    @extend_schema(request=None, responses=ValueMapSerializer, filters=False)
+    @action(detail=True, methods=["post"], filter_backends=[], permission_classes=[WriteOwned])
+    def reviewed(self, request: Request, key: str) -> Response:
+        """The owner or an admin confirms the rows are still accurate: reviewed_at becomes today,
+        recorded in the history (as the page's button does)."""
+        refuse_unknown_parameters(request)
+        value_map = self.get_object()  # WriteOwned: the same can_edit rule as the page
+        confirm_value_map_review(value_map, request.user, via=ChangeRecord.Via.API)
+        return Response(self.get_serializer(self.get_queryset().get(pk=value_map.pk)).data)
 
 
 class IntegrationViewSet(SpecViewSet):

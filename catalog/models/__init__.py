@@ -13,14 +13,15 @@ from catalog.models.readiness import Attestation, AttestedItem, ReviewSignOff, S
 from catalog.models.reminders import Reminder, ReviewSnooze
 from catalog.models.systems import PlatformAccount, System, SystemVersion
 from catalog.models.trend import EstateSnapshot, WeeklyEmail, WeeklySubscription
+from catalog.models.value_maps import ValueMap
 
 __all__ = [
     "Attestation",
     "AttestedItem",
     "Calendar",
     "ChangeRecord",
-    "EstateSnapshot",
     "DataObject",
+    "EstateSnapshot",
     "GoLive",
     "GoLiveIntegration",
     "Integration",
@@ -34,6 +35,7 @@ __all__ = [
     "StoredFinding",
     "System",
     "SystemVersion",
+    "ValueMap",
     "Waiver",
     "WeeklyEmail",
     "WeeklySubscription",

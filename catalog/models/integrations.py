@@ -157,6 +157,9 @@ class Mapping(models.Model):
     required = models.BooleanField(default=False)
     transform = models.CharField(max_length=200, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    # The key of a ValueMap (transform: lookup), checked where mappings are written; a key, not a
+    # foreign key, so mapping rows stay plain rows the importer inserts and compares as they are.
+    value_map = models.CharField(max_length=100, blank=True, db_index=True)
 
     class Meta:
         ordering = ["integration", "position"]

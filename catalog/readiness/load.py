@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from django.db.models import F
 
-from catalog.choices import HealthKind
+from catalog.choices import LOOKUP, HealthKind
 from catalog.health import read_health
 from catalog.models import Attestation, Integration, Mapping, Person, StoredFinding
 from catalog.models.data_objects import read_sequence_sensitivity
@@ -96,8 +96,11 @@ def scope_facts(golive_ids: Sequence[int], today: dt.date) -> dict[int, list[Int
     # The data objects' declared sequence sensitivity, as the findings read it (one query).
     attach_sequence_declarations(scope, read_sequence_sensitivity())
     integrations: dict[int, Integration] = {integration.pk: integration for integration in scope}
+    # A lookup mapping without a value map leaves the mappings part missing (completeness.assess).
+    open_lookups = Mapping.objects.filter(transform=LOOKUP, value_map="").values("integration_id")
     complete = set(
         Mapping.objects.filter(integration_id__in=list(integrations), source__gt="", target__gt="")
+        .exclude(integration_id__in=open_lookups)
         .values_list("integration_id", flat=True)
         .distinct()
     )

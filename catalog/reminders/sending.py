@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -20,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import ChangeRecord, Integration, Person, Reminder, ReviewSnooze
+from catalog.models import ChangeRecord, Integration, Person, Reminder, ReviewSnooze, ValueMap
 from catalog.reminders import conf
 from catalog.reminders.digest import (
     UNANSWERED_BEFORE_COPY,
@@ -33,6 +35,7 @@ from catalog.reminders.links import make_token, review_url
 from catalog.rules.engine import evaluate_estate
 from catalog.rules.finding import plural
 from catalog.rules.store import active_waivers, split_waived
+from catalog.value_maps import stale_by_owner
 
 logger = logging.getLogger(__name__)
 
@@ -59,19 +62,22 @@ def send_reminders(*, now: dt.datetime | None = None) -> PassReport:
     snoozed = set(ReviewSnooze.objects.filter(until__gt=today).values_list("integration__key", flat=True))
     names = {key: name or key for key, name in Integration.objects.values_list("key", "name")}
     digests = digests_by_owner(counted, names, snoozed)
+    maps = stale_by_owner(today, settings.PLUMBLINE_REVIEW_DAYS)  # value maps due for review, by owner
     # Someone who has left gets no mail; OWNER_INACTIVE tells the estate about their specs.
-    owners = list(Person.objects.filter(email__in=digests, active=True).select_related("manager").order_by("email"))
+    due = {*digests, *maps}
+    owners = list(Person.objects.filter(email__in=due, active=True).select_related("manager").order_by("email"))
     done = set(Reminder.objects.filter(period_start=start).values_list("person_id", flat=True))
     sent = copied = skipped = failed = 0
     for person in owners:
-        items = digests[person.email]
-        reminder = None if person.pk in done else claim(person, start, now, items)
+        items = digests.get(person.email, [])
+        value_maps = maps.get(person.email, [])
+        reminder = None if person.pk in done else claim(person, start, now, items, value_maps)
         if reminder is None:
             skipped += 1
             continue
         try:
             cc = manager_to_copy(person, start)
-            compose(person, items, reminder, cc).send()
+            compose(person, items, reminder, cc, value_maps).send()
         except Exception:  # any failure to build or send: release the claim, a later pass retries
             logger.exception("reminder to %s for %s failed", person.email, start.isoformat())
             Reminder.objects.filter(pk=reminder.pk, sent_at=None).delete()
@@ -83,7 +89,9 @@ def send_reminders(*, now: dt.datetime | None = None) -> PassReport:
     return PassReport(start.isoformat(), len(owners), sent, copied, skipped, failed)
 
 
-def claim(person: Person, start: dt.date, now: dt.datetime, items: list[DigestItem]) -> Reminder | None:
+def claim(
+    person: Person, start: dt.date, now: dt.datetime, items: list[DigestItem], value_maps: Sequence[ValueMap] = ()
+) -> Reminder | None:
     """The new Reminder row, or None when another pass already claimed this person's period."""
     try:
         with transaction.atomic():
@@ -91,8 +99,8 @@ def claim(person: Person, start: dt.date, now: dt.datetime, items: list[DigestIt
                 person=person,
                 period_start=start,
                 claimed_at=now,
-                items=[item.as_json() for item in items],
-                stale_count=sum(item.stale is not None for item in items),
+                items=[item.as_json() for item in items] + [value_map_item(m) for m in value_maps],
+                stale_count=sum(item.stale is not None for item in items) + len(value_maps),
                 finding_count=sum(len(item.findings) for item in items),
             )
     except IntegrityError:
@@ -124,7 +132,12 @@ def manager_to_copy(person: Person, start: dt.date) -> str | None:
     return manager.email if copies_manager(sent, last_answer_at(person)) else None
 
 
-def subject_of(items: list[DigestItem]) -> str:
+def value_map_item(value_map: ValueMap) -> dict[str, Any]:
+    """What the Reminder row keeps of a stale value map (the reminders page links it)."""
+    return {"key": value_map.key, "name": str(value_map), "stale": True, "findings": [], "kind": "ValueMap"}
+
+
+def subject_of(items: list[DigestItem], value_maps: Sequence[ValueMap] = ()) -> str:
     stale = sum(item.stale is not None for item in items)
     others = sum(len(item.findings) for item in items)
     parts = []
@@ -132,10 +145,15 @@ def subject_of(items: list[DigestItem]) -> str:
         parts.append(f"{plural(stale, 'stale spec')} to review")
     if others:
         parts.append(f"{plural(others, 'open finding')}")
-    return f"Plumbline: {' and '.join(parts)} on your integrations"
+    if value_maps:
+        parts.append(f"{plural(len(value_maps), 'value map')} to review")
+    where = "your integrations" if items else "your value maps"
+    return f"Plumbline: {' and '.join(parts)} on {where}"
 
 
-def compose(person: Person, items: list[DigestItem], reminder: Reminder, cc: str | None) -> EmailMultiAlternatives:
+def compose(
+    person: Person, items: list[DigestItem], reminder: Reminder, cc: str | None, value_maps: Sequence[ValueMap] = ()
+) -> EmailMultiAlternatives:
     """The digest email: plain text with an HTML alternative, a signed review link per spec."""
     base = conf.base_url()
     entries = [
@@ -153,11 +171,12 @@ def compose(person: Person, items: list[DigestItem], reminder: Reminder, cc: str
         "manager": person.manager if cc else None,
         "unanswered": UNANSWERED_BEFORE_COPY,
         "reminders_url": base + reverse("reminder-list"),
+        "value_maps": [{"map": m, "url": base + reverse("valuemap-detail", args=[m.key])} for m in value_maps],
     }
     text = render_to_string("emails/review_digest.txt", context)
     html = render_to_string("emails/review_digest.html", context)
     message = EmailMultiAlternatives(
-        subject_of(items), text, settings.DEFAULT_FROM_EMAIL, [person.email], cc=[cc] if cc else None
+        subject_of(items, value_maps), text, settings.DEFAULT_FROM_EMAIL, [person.email], cc=[cc] if cc else None
     )
     message.attach_alternative(html, "text/html")
     return message

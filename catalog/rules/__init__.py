@@ -11,7 +11,8 @@ data_objects.py (NO_MASTER, CONFLICTING_WRITERS, one finding per data object, su
 engine.py runs them all; store.py keeps the results and applies waivers.
 
 Severities (where DESIGN.md is silent, chosen here):
-  SPEC_INCOMPLETE                warning
+  SPEC_INCOMPLETE                warning; the mappings part is missing while a mapping has
+                                 transform: lookup and no value_map (the message names each row)
   UNDOCUMENTED_CONNECTION        warning
   DEFERRED_PHASE_TWO             info up to 90 days since deferred_since, warning from 91 (or
                                  when deferred_since is missing), critical from 181 or once
@@ -24,7 +25,10 @@ Severities (where DESIGN.md is silent, chosen here):
   RESYNC_LOSES_SEQUENCE          warning
   CONNECTOR_MAINTENANCE_UNOWNED  warning
   API_RETIREMENT_DUE             warning within 90 days, critical on or after the date
-  STALE_SPEC                     warning
+  STALE_SPEC                     warning; also (one finding per integration, naming every reason)
+                                 when a value map its mappings name was never reviewed or was last
+                                 reviewed more than PLUMBLINE_REVIEW_DAYS days ago (day 180 is
+                                 fresh, day 181 stale, as the spec's own reviewed_at)
   OWNER_INACTIVE                 critical for a live integration, warning otherwise and for systems
   UNMONITORED                    warning
   HEALTH_DOWN, HEALTH_FAILING    critical

@@ -8,13 +8,24 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, ForeignKey, Model, OuterRef, Subquery
+from django.db.models import Exists, ForeignKey, Model, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from catalog.choices import HealthKind, Lifecycle
+from catalog.choices import LOOKUP, HealthKind, Lifecycle
+from catalog.completeness import lookup_without_map
 from catalog.data_objects import carriages
 from catalog.health import HealthFacts, ObservedConnection, read_health, read_observed_connections
-from catalog.models import DataObject, GoLive, Integration, Person, PlatformAccount, ReviewSignOff, SignOff, System
+from catalog.models import (
+    DataObject,
+    GoLive,
+    Integration,
+    Person,
+    PlatformAccount,
+    ReviewSignOff,
+    SignOff,
+    System,
+    ValueMap,
+)
 from catalog.models import Mapping as MappingRow
 from catalog.models.integrations import attach_sequence_declarations
 from catalog.rules.data_objects import conflicting_writers, no_master
@@ -72,6 +83,35 @@ class Estate:
     observed: list[ObservedConnection] = field(default_factory=list)
     golives: list[GoLiveReviewFacts] = field(default_factory=list)
     data_objects: dict[str, DataObject] = field(default_factory=dict)  # by key, masters and owners attached
+    lookups: Lookups = field(default_factory=lambda: Lookups({}, {}))
+
+
+@dataclass
+class Lookups:
+    """By integration: its lookup mappings without a value map, and (key, reviewed_at) of the value maps it names."""
+
+    open: dict[int, tuple[str, ...]]
+    value_maps: dict[int, tuple[tuple[str, dt.date | None], ...]]
+
+
+def load_lookups() -> Lookups:
+    """Two queries: the mapping rows that are lookups or name a value map, and every value map's
+    review date (its rows are not read)."""
+    reviewed = dict(ValueMap.objects.values_list("key", "reviewed_at"))
+    open_rows: dict[int, list[str]] = {}
+    named: dict[int, dict[str, dt.date | None]] = {}
+    rows = MappingRow.objects.filter(Q(transform=LOOKUP) | Q(value_map__gt="")).order_by("integration_id", "position")
+    for pk, position, source, target, key in rows.values_list(
+        "integration_id", "position", "source", "target", "value_map"
+    ):
+        if not key:
+            open_rows.setdefault(pk, []).append(lookup_without_map(position, source, target))
+        elif key in reviewed:
+            named.setdefault(pk, {})[key] = reviewed[key]
+    return Lookups(
+        {pk: tuple(found) for pk, found in open_rows.items()},
+        {pk: tuple(maps.items()) for pk, maps in named.items()},
+    )
 
 
 def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets: Mapping[int, Model]) -> None:
@@ -84,7 +124,7 @@ def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets
 
 
 def load_estate() -> Estate:
-    """Six catalog queries plus one per health reader, whatever the size of the estate: small
+    """Nine catalog queries plus one per health reader, whatever the size of the estate: small
     tables (people, systems, accounts) are read once and attached, rather than joined per row."""
     people = {p.pk: p for p in Person.objects.all()}
     systems = {s.pk: s for s in System.objects.all()}
@@ -125,6 +165,7 @@ def load_estate() -> Estate:
         read_observed_connections(),
         golives=load_golive_reviews(),
         data_objects=data_objects,
+        lookups=load_lookups(),
     )
 
 
@@ -172,6 +213,8 @@ def evaluate(
             review_days=review_days,
             health=estate.health.get(integration.pk),
             has_complete_mapping=integration.pk in estate.complete_mapping_ids,
+            open_lookups=estate.lookups.open.get(integration.pk, ()),
+            value_maps=estate.lookups.value_maps.get(integration.pk, ()),
         )
         findings += evaluate_integration(integration, facts)
     for system in estate.systems_with_inactive_owner:

@@ -90,6 +90,10 @@ class Facts:
     review_days: int = 180
     health: HealthFacts | None = None  # None: monitoring has no data for it
     has_complete_mapping: bool = False  # a mapping naming both source and target exists
+    # Its mappings that are lookups without a value map, as completeness.lookup_without_map says them.
+    open_lookups: tuple[str, ...] = ()
+    # (key, reviewed_at) of each value map its mappings name.
+    value_maps: tuple[tuple[str, dt.date | None], ...] = ()
 
 
 def about(integration: Integration, code: str, severity: str, message: str, remedy: str) -> Finding:

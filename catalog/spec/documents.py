@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import models
 
-from catalog.models import Calendar, Integration, Mapping, Person, PlatformAccount, System
+from catalog.models import Calendar, Integration, Mapping, Person, PlatformAccount, System, ValueMap
 from catalog.spec.schema import API_VERSION, KINDS, CleanDocument, Kind
 
 # For each referenced kind: model primary key -> spec key.
@@ -22,6 +22,7 @@ REF_MODELS: dict[str, type[models.Model]] = {
     "Calendar": Calendar,
     "System": System,
     "PlatformAccount": PlatformAccount,
+    "ValueMap": ValueMap,
     "Integration": Integration,
 }
 
@@ -95,7 +96,7 @@ def _mapping_row(row: dict[str, Any]) -> dict[str, Any]:
             out[name] = value
     if row.get("required"):
         out["required"] = True
-    for name in ("transform", "note"):
+    for name in ("transform", "value_map", "note"):
         if row.get(name):
             out[name] = row[name]
     return out
@@ -126,7 +127,14 @@ def to_document(
         else:
             values[spec_field.path] = getattr(obj, spec_field.attr)
     rows = [
-        {"source": m.source, "target": m.target, "required": m.required, "transform": m.transform, "note": m.note}
+        {
+            "source": m.source,
+            "target": m.target,
+            "required": m.required,
+            "transform": m.transform,
+            "value_map": m.value_map,
+            "note": m.note,
+        }
         for m in mappings or []
     ]
     return _assemble(kind, getattr(obj, kind.key_attr), values, rows, integration_keys or [])

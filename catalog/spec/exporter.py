@@ -9,7 +9,17 @@ from typing import Any
 
 import yaml
 
-from catalog.models import Calendar, DataObject, GoLive, Integration, Mapping, Person, PlatformAccount, System
+from catalog.models import (
+    Calendar,
+    DataObject,
+    GoLive,
+    Integration,
+    Mapping,
+    Person,
+    PlatformAccount,
+    System,
+    ValueMap,
+)
 from catalog.spec import documents
 from catalog.spec.emitter import WIDTH, emit_document
 from catalog.spec.loader import RememberedTags
@@ -34,7 +44,7 @@ class _Dumper(RememberedTags, _BaseDumper):
         return super().represent_data(data)
 
 
-MAPPING_COLUMNS = ("source", "target", "required", "transform", "note")
+MAPPING_COLUMNS = ("source", "target", "required", "transform", "value_map", "note")
 HEADER = "# Exported by Plumbline (plumbline/v1). Edit and re-import with manage.py import_specs.\n"
 
 
@@ -68,6 +78,7 @@ def iter_documents() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         ("systems.yaml", System, "System"),
         ("data-objects.yaml", DataObject, "DataObject"),
         ("platform-accounts.yaml", PlatformAccount, "PlatformAccount"),
+        ("value-maps.yaml", ValueMap, "ValueMap"),  # rows inline: the export is one folder of YAML
     )
     for name, model, kind_name in simple:
         kind = KINDS[kind_name]

@@ -4,17 +4,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from catalog.models import ChangeRecord
-from catalog.spec.checks import shown
+from catalog.spec.checks import Invalid, shown
 from catalog.spec.limits import FILE_MAX_BYTES, MB
 from catalog.spec.loader import BrokenYaml, RawDocument, decode, read_documents
 from catalog.spec.schema import KINDS, CleanDocument, validate
+from catalog.spec.value_rows import CsvInvalid, read_csv, resolve_csv
 from catalog.spec.writer import Entry, ImportReport, apply_entries, stored_objects
 
 __all__ = [
@@ -61,19 +63,27 @@ def _yaml_error(broken: BrokenYaml) -> SpecError:
     return SpecError(broken.source, broken.line, "", "", f"invalid YAML: {broken.message}")
 
 
-def read_paths(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
-    """(name, text) of every .yaml/.yml file named or found below the named folders. A file
-    too large is refused before it is read; ImportFailed names every file that cannot be read."""
-    files: list[Path] = []
-    errors: list[SpecError] = []
+def find_files(paths: Iterable[str | Path]) -> dict[str, Path]:
+    """file name -> the folder its import reads (the named folder, or a named file's own folder),
+    for every .yaml/.yml file named or found below the named folders; a `csv:` stays inside it."""
+    roots: dict[str, Path] = {}
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+            found = sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+            roots.update((str(file), path) for file in found)
         elif path.is_file():
-            files.append(path)
+            roots[str(path)] = path.parent
         else:
             raise ImportFailed([SpecError(str(path), 0, "", "", "no such file or folder")])
+    return roots
+
+
+def read_paths(paths: Iterable[str | Path]) -> list[tuple[str, str]]:
+    """(name, text) of every .yaml/.yml file named or found below the named folders. A file
+    too large is refused before it is read; ImportFailed names every file that cannot be read."""
+    files = [Path(name) for name in find_files(paths)]
+    errors: list[SpecError] = []
     contents: list[tuple[str, bytes]] = []
     for file in files:
         if error := _too_large(str(file), file.stat().st_size):
@@ -114,7 +124,50 @@ def _subject(kind: str | None, key: Any) -> str:
     return f"{label} {key if isinstance(key, str) and len(key) <= 200 else shown(key)}"
 
 
-def _check_document(raw: RawDocument, errors: list[SpecError]) -> CleanDocument | None:
+_ROW = re.compile(r"\brows\[\d+\]")
+
+
+def _row_lines(raw: RawDocument, message: str) -> str:
+    """A message naming rows of a value map also names their lines: "rows[2] (line 14)"."""
+    if "rows[" not in message:
+        return message
+    return _ROW.sub(
+        lambda m: f"{m.group()} (line {raw.lines[m.group()]})" if m.group() in raw.lines else m.group(), message
+    )
+
+
+CSV_ONLY_FOR_FILES = "is only for spec files imported from a folder (import_specs); give the rows as rows"
+
+
+def _read_csv_rows(raw: RawDocument, subject: str, root: Path | None, errors: list[SpecError]) -> None:
+    """Replace a value map's `csv: <file>` by the rows of that file, beside the spec and inside
+    the import's folder; errors name the CSV file and its line."""
+    data = raw.data
+    line = raw.line_of("csv")
+    if root is None:
+        errors.append(SpecError(raw.source, line, subject, "csv", CSV_ONLY_FOR_FILES))
+        return
+    if "rows" in data:
+        errors.append(SpecError(raw.source, line, subject, "csv", "give rows or csv, not both"))
+        return
+    try:
+        path = resolve_csv(Path(raw.source), data["csv"], root)
+    except Invalid as error:
+        errors.append(SpecError(raw.source, line, subject, "csv", str(error)))
+        return
+    try:
+        rows = read_csv(path.read_bytes())
+    except CsvInvalid as invalid:
+        errors += [SpecError(str(path), at, subject, "csv", message) for at, message in invalid.errors]
+        return
+    data = {name: value for name, value in data.items() if name != "csv"}
+    data["rows"] = rows
+    raw.data = data
+
+
+def _check_document(
+    raw: RawDocument, errors: list[SpecError], roots: Mapping[str, Path] | None = None
+) -> CleanDocument | None:
     """Validate one parsed document, adding its errors (with lines) to `errors`."""
     name = raw.source
     if not isinstance(raw.data, dict):
@@ -128,13 +181,21 @@ def _check_document(raw: RawDocument, errors: list[SpecError]) -> CleanDocument 
         message = f"unknown kind {shown(kind_name)} (known: {', '.join(KINDS)})" if kind_name else "is required"
         errors.append(SpecError(name, raw.line_of("kind"), _subject(None, key), "kind", message))
         return None
+    if kind_name == "ValueMap" and "csv" in raw.data:
+        before = len(errors)
+        _read_csv_rows(raw, subject, (roots or {}).get(raw.source), errors)
+        if len(errors) > before:
+            return None
     clean, field_errors = validate(kind_name, raw.data)
-    errors += [SpecError(name, raw.line_of(path), subject, path, message) for path, message in field_errors]
+    errors += [
+        SpecError(name, raw.line_of(path), subject, path, _row_lines(raw, message)) for path, message in field_errors
+    ]
     return clean
 
 
-def parse_sources(sources: Sequence[tuple[str, str]]) -> list[Entry]:
-    """Validate every document of every source; raise ImportFailed with all errors."""
+def parse_sources(sources: Sequence[tuple[str, str]], roots: Mapping[str, Path] | None = None) -> list[Entry]:
+    """Validate every document of every source; raise ImportFailed with all errors. `roots`
+    (file name -> the folder its import reads) says which sources are files a `csv:` may sit beside."""
     errors: list[SpecError] = []
     entries: list[Entry] = []
     seen: dict[tuple[str, str], RawDocument] = {}
@@ -151,7 +212,7 @@ def parse_sources(sources: Sequence[tuple[str, str]]) -> list[Entry]:
         for raw in raws:
             if raw.data is None:
                 continue  # an empty document, e.g. a trailing '---'
-            clean = _check_document(raw, errors)
+            clean = _check_document(raw, errors, roots)
             if clean is None:
                 continue
             if first := seen.get((clean.kind.name, clean.key)):
@@ -219,14 +280,16 @@ def import_sources(
     dry_run: bool = False,
     actor: Any = None,
     via: str = ChangeRecord.Via.IMPORT,
+    roots: Mapping[str, Path] | None = None,
 ) -> ImportReport:
     """Import spec documents from (name, text) sources. Raises ImportFailed, writing nothing."""
-    entries = parse_sources(sources)
+    entries = parse_sources(sources, roots)
     return apply_entries(entries, dry_run=dry_run, actor=actor, via=via)
 
 
 def import_paths(paths: Iterable[str | Path], **options: Any) -> ImportReport:
-    return import_sources(read_paths(paths), **options)
+    paths = list(paths)
+    return import_sources(read_paths(paths), roots=find_files(paths), **options)
 
 
 def jsonable(value: Any) -> Any:

@@ -14,8 +14,8 @@ UPLOAD_MAX_BYTES = 20 * MB  # all files of one upload on /upload/ together
 # 10 MB file of them holds about 800,000, where "[a,a,a,...]" would hold five million.
 NODES_MAX = 1_000_000
 # Nodes in one document, which is composed whole (300 bytes a node) before it is checked; the
-# biggest spec, an integration of 1,000 mappings, holds about 11,000.
-DOCUMENT_NODES_MAX = 100_000
+# biggest spec, a value map of 20,000 rows written inline, holds about 100,000.
+DOCUMENT_NODES_MAX = 120_000
 DOCUMENTS_MAX = 100_000  # the smallest, a person, takes about 100 bytes
 
 # The shape of a document.
@@ -31,3 +31,9 @@ DATA_OBJECTS_MAX = 100
 NOTIFY_MAX = 200
 MAPPINGS_MAX = 1_000
 GOLIVE_INTEGRATIONS_MAX = 5_000
+
+# Value maps: a chart of accounts runs to a few thousand rows, 20,000 at the most we have seen.
+# Written inline a row is five nodes, so DOCUMENT_NODES_MAX holds the biggest value map.
+VALUE_MAP_ROWS_MAX = 20_000
+VALUE_MAP_CSV_MAX_BYTES = 5 * MB  # a `csv:` file or an upload on the value map's page
+VALUE_TEXT_MAX = 500  # characters of one source or target value

@@ -12,11 +12,12 @@ from typing import Any
 from django.db import models
 
 from catalog import choices
-from catalog.models import Calendar, DataObject, GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import Calendar, DataObject, GoLive, Integration, Person, PlatformAccount, System, ValueMap
 from catalog.spec import checks
 from catalog.spec.checks import Check, Invalid
 from catalog.spec.limits import DATA_OBJECTS_MAX, GOLIVE_INTEGRATIONS_MAX, MAPPINGS_MAX, NOTIFY_MAX
 from catalog.spec.maintenance import maintenance_list
+from catalog.spec.value_rows import check_rows
 
 API_VERSION = "plumbline/v1"
 
@@ -135,6 +136,21 @@ DATA_OBJECT = Kind(
     ),
 )
 
+VALUE_MAP = Kind(
+    name="ValueMap",
+    model=ValueMap,
+    key_attr="key",
+    key_check=checks.key,
+    fields=(
+        Field("name", "name", _text(), default=""),
+        Field("description", "description", checks.long_text, default=""),
+        _ref("owner", "owner", "Person"),
+        Field("reviewed_at", "reviewed_at", checks.date),
+        # `csv: <file>` beside the spec stands for rows in a file import (importer.py reads it).
+        Field("rows", "rows", check_rows, default=[]),
+    ),
+)
+
 PLATFORM_ACCOUNT = Kind(
     name="PlatformAccount",
     model=PlatformAccount,
@@ -236,7 +252,7 @@ GOLIVE = Kind(
 JSON_HEALTH_PATHS = tuple(f.path for f in INTEGRATION.fields if f.within)
 
 KINDS: dict[str, Kind] = {
-    k.name: k for k in (PERSON, CALENDAR, SYSTEM, DATA_OBJECT, PLATFORM_ACCOUNT, INTEGRATION, GOLIVE)
+    k.name: k for k in (PERSON, CALENDAR, SYSTEM, DATA_OBJECT, PLATFORM_ACCOUNT, VALUE_MAP, INTEGRATION, GOLIVE)
 }
 # The order documents are written in, so references always point backwards.
 WRITE_ORDER: tuple[str, ...] = (
@@ -245,6 +261,7 @@ WRITE_ORDER: tuple[str, ...] = (
     "System",
     "DataObject",
     "PlatformAccount",
+    "ValueMap",
     "Integration",
     "GoLive",
 )
@@ -255,6 +272,7 @@ MAPPING_FIELDS: dict[str, Check] = {
     "required": checks.boolean,
     "transform": _text(),
     "note": _text(500),
+    "value_map": checks.key,  # a ValueMap document's key, for transform: lookup
 }
 
 GOLIVE_INTEGRATIONS: Check = checks.key_list(GOLIVE_INTEGRATIONS_MAX)
@@ -278,6 +296,11 @@ class CleanDocument:
             if f.ref and self.values.get(f.path) is not None
         ]
         found += [(f"integrations[{i}]", "Integration", k) for i, k in enumerate(self.integrations)]
+        found += [
+            (f"mappings[{i}].value_map", "ValueMap", m["value_map"])
+            for i, m in enumerate(self.mappings)
+            if m.get("value_map")
+        ]
         found += [
             (f"freeze[{i}].calendar", "Calendar", period["calendar"])
             for i, period in enumerate(self.values.get("freeze", []))

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from catalog.completeness import assess, encode_missing, refresh_completeness
+from catalog.completeness import assess, encode_missing, open_lookups, refresh_completeness
 from catalog.models import (
     ChangeRecord,
     GoLive,
@@ -155,7 +155,7 @@ class Writer:
         for obj, clean in integrations:
             obj.owner = people.get(obj.owner_id) if obj.owner_id else None
             has_mapping = any(row.get("source") and row.get("target") for row in clean.mappings)
-            result = assess(obj, has_complete_mapping=has_mapping)
+            result = assess(obj, has_complete_mapping=has_mapping, open_lookups=open_lookups(clean.mappings))
             obj.completeness_score = result.score
             obj.completeness_missing = encode_missing(result.missing)
 
@@ -209,6 +209,10 @@ class Writer:
         if kind.name == "Integration":
             self._assess([*created, *((obj, clean) for obj, clean, _ in updated)])
             columns += ["completeness_score", "completeness_missing"]
+        if kind.name == "ValueMap":
+            for obj, clean in [*created, *((obj, clean) for obj, clean, _ in updated)]:
+                obj.row_count = len(clean.values.get("rows", []))  # type: ignore[attr-defined]
+            columns.append("row_count")
         self._insert_created(kind, [obj for obj, _ in created])
         kind.model._default_manager.bulk_update([obj for obj, _, _ in updated], columns, batch_size=500)
         pairs = [(obj, clean) for obj, clean in created] + [(obj, clean) for obj, clean, _ in updated]
@@ -261,8 +265,8 @@ class Writer:
 
 # The columns of the ChangeRecord rows Writer._record gives.
 CHANGE_COLUMNS = ("at", "actor_id", "via", "kind", "key", "action", "before", "after", "note")
-MAPPING_FIELDS = ("source", "target", "required", "transform", "note")
-MAPPING_DEFAULTS = {"source": "", "target": "", "required": False, "transform": "", "note": ""}
+MAPPING_FIELDS = ("source", "target", "required", "transform", "value_map", "note")
+MAPPING_DEFAULTS = {"source": "", "target": "", "required": False, "transform": "", "value_map": "", "note": ""}
 # The columns of the child rows an import writes, in the order _mapping_rows and _scope_rows give them.
 CHILD_COLUMNS: dict[Any, tuple[str, ...]] = {
     Mapping: ("integration_id", "position", *MAPPING_FIELDS),

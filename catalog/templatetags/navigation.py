@@ -29,6 +29,7 @@ SECTIONS = (
     Section("system-list", "Systems", ("system-",)),
     Section("data-object-list", "Data objects", ("data-object-",)),
     Section("person-list", "People", ("person-",)),
+    Section("valuemap-list", "Value maps", ("valuemap-",)),
     Section("graph", "Graph", ("graph", "graph-")),
     Section("findings", "Findings", ("findings", "finding-")),
     Section("phase-two", "Phase two", ("phase-two",)),

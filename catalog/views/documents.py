@@ -16,8 +16,25 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from catalog.filters import PlatformAccountFilterSet
-from catalog.forms import DataObjectForm, GoLiveForm, NewSystemForm, PersonForm, PlatformAccountForm, SpecForm
-from catalog.models import ChangeRecord, DataObject, GoLive, GoLiveIntegration, Person, PlatformAccount, System
+from catalog.forms import (
+    DataObjectForm,
+    GoLiveForm,
+    NewSystemForm,
+    PersonForm,
+    PlatformAccountForm,
+    SpecForm,
+    ValueMapForm,
+)
+from catalog.models import (
+    ChangeRecord,
+    DataObject,
+    GoLive,
+    GoLiveIntegration,
+    Person,
+    PlatformAccount,
+    System,
+    ValueMap,
+)
 from catalog.ownership import can_edit
 from catalog.spec import provenance
 from catalog.spec.edits import document_of, record_change
@@ -52,6 +69,8 @@ DATA_OBJECT = Editable(
 PERSON = Editable("Person", "person", Person, "email", PersonForm, "person-list", "person-detail")
 ACCOUNT = Editable("PlatformAccount", "platform account", PlatformAccount, "key", PlatformAccountForm, "account-list")
 GO_LIVE = Editable("GoLive", "go-live", GoLive, "key", GoLiveForm, "golive-list", "golive-detail")
+# Its rows are replaced by a CSV upload on its page (views/value_maps.py), not on this form.
+VALUE_MAP = Editable("ValueMap", "value map", ValueMap, "key", ValueMapForm, "valuemap-list", "valuemap-detail")
 
 
 def _done_url(editable: Editable, obj: models.Model) -> str:
@@ -171,6 +190,18 @@ def account_edit(request: HttpRequest, key: str) -> HttpResponse:
 @role_required
 def golive_new(request: HttpRequest) -> HttpResponse:
     return _new(request, GO_LIVE)
+
+
+@role_required
+def value_map_new(request: HttpRequest) -> HttpResponse:
+    return _new(request, VALUE_MAP)
+
+
+@role_required
+def value_map_edit(request: HttpRequest, key: str) -> HttpResponse:
+    if not is_admin(request.user):
+        raise PermissionDenied("Only admins edit a value map; its owner marks it reviewed and uploads its rows.")
+    return _edit(request, VALUE_MAP, key)
 
 
 @role_required

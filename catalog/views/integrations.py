@@ -35,6 +35,7 @@ from catalog.rules.store import ordered, with_waivers
 from catalog.spec import provenance
 from catalog.spec.edits import document_of
 from catalog.spec.exporter import HEADER, dump_documents
+from catalog.value_maps import with_value_maps
 from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
 from plumbline.accounts.roles import role_required
@@ -180,9 +181,12 @@ class ReviewStatus:
         return None if self.days_ago is None else self.review_days - self.days_ago
 
 
-def review_status(integration: Integration, today: dt.date) -> ReviewStatus:
+def review_status(
+    integration: Integration, today: dt.date, value_maps: tuple[tuple[str, dt.date | None], ...] = ()
+) -> ReviewStatus:
+    """`value_maps`: (key, reviewed_at) of the value maps its mappings name, stale with it (STALE_SPEC)."""
     review_days = settings.PLUMBLINE_REVIEW_DAYS
-    facts = Facts(today=today, now=timezone.now(), review_days=review_days)
+    facts = Facts(today=today, now=timezone.now(), review_days=review_days, value_maps=value_maps)
     reviewed = integration.reviewed_at
     days_ago = (today - reviewed).days if reviewed else None
     return ReviewStatus(reviewed, days_ago, review_days, stale_spec(integration, facts))
@@ -247,9 +251,11 @@ def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
     health = read_health([integration.pk]).get(integration.pk)
     findings = _findings(integration, today)
     open_findings = [f for f in findings if not f.waived]  # type: ignore[attr-defined]
+    mappings = with_value_maps(list(integration.mappings.all()), today, settings.PLUMBLINE_REVIEW_DAYS)
+    named = {row.value_map.key: row.value_map.reviewed_at for row in mappings if row.value_map}
     context = {
         "integration": integration,
-        "mappings": list(integration.mappings.all()),
+        "mappings": mappings,
         "missing": integration.missing_parts,
         "health": health,
         "state_label": HealthState(health.state).label if health else "",
@@ -257,7 +263,7 @@ def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
         "reason": read_health_reason(integration.pk) if health else None,
         "health_page": health_page_path(integration.key),
         "intervals": _intervals(integration, health),
-        "review": review_status(integration, today),
+        "review": review_status(integration, today, tuple(named.items())),
         "findings": findings,
         "open_count": len(open_findings),
         "waived_count": len(findings) - len(open_findings),

@@ -16,14 +16,13 @@ from django.shortcuts import render
 
 from catalog.filters import NEITHER, StrictFilterSet, whole_number
 from catalog.forms import without_blank
+from catalog.spec.value_rows import FORMULA_PREFIXES
 
 PAGE_SIZE = 50
 # Related lists on a detail page (a system's integrations, say) show this many rows at most.
 CAP = 100
 MAX_PAGE_SIZE = 200
 ANY = "Any"
-# A spreadsheet runs a cell starting with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def without_empty_parameters(request: HttpRequest) -> HttpResponseRedirect | None:

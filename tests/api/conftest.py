@@ -137,6 +137,20 @@ connector: {type: custom-api}
 owner: sam.ortiz@example.com
 ---
 apiVersion: plumbline/v1
+kind: ValueMap
+key: coa-chargebee-to-netsuite
+name: Chart of accounts
+owner: ana.lopez@example.com
+reviewed_at: 2026-10-01
+rows: [{source: 4000, target: "40100"}, {source: "4010", target: "40110"}]
+---
+apiVersion: plumbline/v1
+kind: ValueMap
+key: tax-codes
+owner: raj.patel@example.com
+rows: [{source: CA, target: TX-CA}]
+---
+apiVersion: plumbline/v1
 kind: GoLive
 key: netsuite-go-live
 name: NetSuite go-live

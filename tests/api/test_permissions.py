@@ -31,6 +31,7 @@ OBJECTS: dict[str, tuple[str, str | None, str]] = {
     "integrations": (OWN_INTEGRATION, OWN_INTEGRATION, OTHER_INTEGRATION),
     "golives": ("netsuite-go-live", None, "netsuite-go-live"),
     "data-objects": ("customer", "customer", "vendor"),
+    "value-maps": ("coa-chargebee-to-netsuite", None, "tax-codes"),
 }
 
 
@@ -49,6 +50,7 @@ def new_document(endpoint: str, own: bool) -> dict[str, Any]:
         "integrations": {"key": "new-integration", "source": "netsuite", "target": "shopify", "owner": owner},
         "golives": {"key": "phase-two-go-live", "integrations": [OTHER_INTEGRATION]},
         "data-objects": {"key": "item", "name": "Item", "master": "netsuite", "owner": owner},
+        "value-maps": {"key": "new-map", "owner": owner, "rows": [{"source": "1", "target": "2"}]},
     }
     return documents[endpoint]
 
@@ -160,6 +162,25 @@ def test_delete(estate, api, actor, endpoint, own):
         assert response.status_code == 204, response.content
         assert api("admin").get(f"/api/v1/{endpoint}/{key}/").status_code == 404
         assert ChangeRecord.objects.filter(via="api", action="delete", key=key).count() == 1
+    else:
+        assert response.status_code == refusal(actor), response.content
+        assert estate_state() == before
+
+
+# Marking a value map reviewed: its owner (the owner user owns the chart of accounts) or an admin.
+REVIEWERS = {("owner", True), ("owner_token", True), ("admin", True), ("admin", False)}
+
+
+@pytest.mark.parametrize("own", (True, False))
+@pytest.mark.parametrize("actor", ACTORS)
+def test_value_map_reviewed(estate, api, actor, own):
+    key = "coa-chargebee-to-netsuite" if own else "tax-codes"
+    before = estate_state()
+    response = api(actor).post(f"/api/v1/value-maps/{key}/reviewed/")
+    if (actor, own) in REVIEWERS:
+        assert response.status_code == 200, response.content
+        assert response.json()["stale"] is False
+        assert ChangeRecord.objects.filter(via="api", key=key, note="rows confirmed still accurate").count() == 1
     else:
         assert response.status_code == refusal(actor), response.content
         assert estate_state() == before

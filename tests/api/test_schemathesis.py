@@ -94,6 +94,7 @@ def seeded(estate: None) -> dict[str, str]:
         "/api/v1/platform-accounts/": "celigo-prod",
         "/api/v1/integrations/": OWN_INTEGRATION,
         "/api/v1/golives/": "netsuite-go-live",
+        "/api/v1/value-maps/": "coa-chargebee-to-netsuite",
         "/api/v1/findings/": str(finding.pk),
         "/api/v1/runs/": str(first.pk),
     }
