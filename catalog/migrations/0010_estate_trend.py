@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0008_calendars_schedules_freezes'),
+        ('catalog', '0009_golive_review'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0008_calendars_schedules_freezes'),
+        ('catalog', '0011_data_objects'),
     ]
 
     operations = [
