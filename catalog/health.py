@@ -237,6 +237,8 @@ def read_failures_since(integration_ids: Sequence[int], since: dt.datetime) -> d
     """Failures since `since` by integration id (ids with none are left out); a fixed number of
     queries, however many integrations."""
     return _failures_reader(integration_ids, since) if _failures_reader and integration_ids else {}
+
+
 def read_health_totals() -> HealthTotals:
     """Integrations by health state and the open failed records, counted in the database (one
     grouped query whatever the estate's size); nothing with monitoring not installed."""

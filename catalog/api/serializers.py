@@ -315,6 +315,8 @@ class DataObjectSerializer(SpecSerializer):
     kind = DATA_OBJECT
     view_name = "api:data-object-detail"
     select = ("master", "owner")
+
+
 class _WithoutRows:
     """A value map read for a list: its rows are not loaded (deferred), and not shown."""
 

@@ -153,6 +153,8 @@ def read_failures_since(integration_ids: Sequence[int], since: dt.datetime) -> d
         pk: health.FailuresSince(failed_runs=runs[pk], flips_down=flips[pk], open_failed_records=records[pk])
         for pk in sorted(set(runs) | set(flips) | set(records))
     }
+
+
 def read_health_totals() -> health.HealthTotals:
     """catalog.health.read_health_totals: the monitored state rows (the health board's) counted by
     state, with their open failed records summed; one grouped query."""

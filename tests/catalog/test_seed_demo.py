@@ -424,6 +424,8 @@ def test_the_past_go_live_was_signed_off_and_its_review_is_due(seeded, today):
     )
     seed()
     assert SignOff.objects.count() == 1  # seeding again signs nothing twice
+
+
 def test_the_demo_declares_masters_and_shows_both_data_object_findings(seeded):
     masters = dict(DataObject.objects.values_list("key", "master__key"))
     assert masters["customer"] == "salesforce-sales-cloud" and masters["employee"] is None
