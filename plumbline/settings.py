@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Hourly, so a workaround run due at 09:00 in any time zone is reminded of on its due day, soon after.
+    "send-workaround-reminders-hourly": {
+        "task": "catalog.tasks.send_workaround_reminders",
+        "schedule": crontab(minute=5),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -256,6 +261,13 @@ PLUMBLINE_CRED_PREFIX = env_str("PLUMBLINE_CRED_PREFIX") or "PLUMBLINE_CRED_"
 # Absolute address of this Plumbline, for links in alerts and reminder emails.
 PLUMBLINE_BASE_URL = env_str("PLUMBLINE_BASE_URL", "http://127.0.0.1:8000")
 PLUMBLINE_REMINDER_DAYS = int(env_str("PLUMBLINE_REMINDER_DAYS", "7"))
+# Cost (issue 15): an hourly rate turns hours (maintenance, workaround, build) into money on the
+# dashboard, system pages and the phase-two register; unset, they are shown in hours.
+PLUMBLINE_HOURLY_RATE: float | None = (
+    float(env_str("PLUMBLINE_HOURLY_RATE")) if env_str("PLUMBLINE_HOURLY_RATE") else None
+)
+# The currency of cost.licence_per_month and of the hourly rate (an ISO 4217 code, shown beside amounts).
+PLUMBLINE_CURRENCY = env_str("PLUMBLINE_CURRENCY", "USD")
 PLUMBLINE_REVIEW_LINK_DAYS = int(env_str("PLUMBLINE_REVIEW_LINK_DAYS", "30"))
 PLUMBLINE_PING_RATE_PER_MINUTE = int(env_str("PLUMBLINE_PING_RATE_PER_MINUTE", "60"))
 PLUMBLINE_PING_KEY = env_str("PLUMBLINE_PING_KEY")

@@ -11,12 +11,14 @@ from catalog.models.people import Person
 from catalog.models.readiness import Attestation, AttestedItem, SignOff
 from catalog.models.reminders import Reminder, ReviewSnooze
 from catalog.models.systems import PlatformAccount, System, SystemVersion
+from catalog.models.workarounds import ConfirmedVia, WorkaroundRun
 
 __all__ = [
     "Attestation",
     "AttestedItem",
     "Calendar",
     "ChangeRecord",
+    "ConfirmedVia",
     "GoLive",
     "GoLiveIntegration",
     "Integration",
@@ -30,4 +32,5 @@ __all__ = [
     "System",
     "SystemVersion",
     "Waiver",
+    "WorkaroundRun",
 ]

@@ -29,6 +29,7 @@ class FindingCode(models.TextChoices):
     POINT_TO_POINT_SPRAWL = "POINT_TO_POINT_SPRAWL", "Point-to-point sprawl"
     RECORDS_DROPPED = "RECORDS_DROPPED", "Records dropped"
     RECONCILIATION_GAP = "RECONCILIATION_GAP", "Reconciliation gap"
+    WORKAROUND_MISSED = "WORKAROUND_MISSED", "Workaround missed"
 
 
 # What each code means in plain words, for people who do not read codes: shown first on every
@@ -54,6 +55,7 @@ FINDING_TITLES: dict[str, str] = {
     FindingCode.POINT_TO_POINT_SPRAWL: "Too many one-off connections",
     FindingCode.RECORDS_DROPPED: "The last run lost records on the way",
     FindingCode.RECONCILIATION_GAP: "Source and target counts do not agree",
+    FindingCode.WORKAROUND_MISSED: "A due run of the manual workaround was not confirmed",
 }
 
 

@@ -25,6 +25,8 @@ from catalog.rules.phase_two import deferred_phase_two, workaround_exceeds_build
 from catalog.rules.reconciliation import reconciliation_gap, records_dropped
 from catalog.rules.spec import spec_incomplete, stale_spec
 from catalog.rules.sync import realtime_claim_mismatch, sync_slower_than_declared
+from catalog.rules.workarounds import workaround_missed
+from catalog.workarounds.runs import CONFIRMED_LOOKBACK_DAYS, confirmed_due_times
 
 IntegrationRule = Callable[[Integration, Facts], Finding | None]
 
@@ -42,6 +44,7 @@ RULES: tuple[tuple[IntegrationRule, frozenset[str]], ...] = (
     (single_person_dependency, WRITTEN),
     (deferred_phase_two, WRITTEN),
     (workaround_exceeds_build, WRITTEN),
+    (workaround_missed, WRITTEN),
     (realtime_claim_mismatch, WRITTEN),
     (silent_failures, WRITTEN),
     (resync_loses_sequence, WRITTEN),
@@ -66,6 +69,8 @@ class Estate:
     complete_mapping_ids: set[int] = field(default_factory=set)
     health: dict[int, HealthFacts] = field(default_factory=dict)
     observed: list[ObservedConnection] = field(default_factory=list)
+    # Due times of confirmed workaround runs, by integration id.
+    confirmed_runs: dict[int, set[dt.datetime]] = field(default_factory=dict)
 
 
 def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets: Mapping[int, Model]) -> None:
@@ -78,7 +83,7 @@ def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets
 
 
 def load_estate() -> Estate:
-    """Five catalog queries plus one per health reader, whatever the size of the estate: small
+    """Six catalog queries plus one per health reader, whatever the size of the estate: small
     tables (people, systems, accounts) are read once and attached, rather than joined per row."""
     people = {p.pk: p for p in Person.objects.all()}
     systems = {s.pk: s for s in System.objects.all()}
@@ -107,7 +112,9 @@ def load_estate() -> Estate:
         i.pk for i in integrations if i.lifecycle in RUNNING and (i.health_kind or HealthKind.NONE) != HealthKind.NONE
     ]
     health = read_health(watched) if watched else {}
-    return Estate(integrations, inactive_owner, complete_mapping_ids, health, read_observed_connections())
+    since = timezone.now() - dt.timedelta(days=CONFIRMED_LOOKBACK_DAYS)
+    confirmed = confirmed_due_times(None, since)
+    return Estate(integrations, inactive_owner, complete_mapping_ids, health, read_observed_connections(), confirmed)
 
 
 RULES_BY_LIFECYCLE: dict[str, tuple[IntegrationRule, ...]] = {
@@ -135,6 +142,7 @@ def evaluate(estate: Estate, *, now: dt.datetime, review_days: int) -> list[Find
             review_days=review_days,
             health=estate.health.get(integration.pk),
             has_complete_mapping=integration.pk in estate.complete_mapping_ids,
+            confirmed_runs=frozenset(estate.confirmed_runs.get(integration.pk, ())),
         )
         findings += evaluate_integration(integration, facts)
     for system in estate.systems_with_inactive_owner:

@@ -43,6 +43,7 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     FindingCode.UNMONITORED: ("health.kind",),
     FindingCode.RECORDS_DROPPED: ("reconciliation.tolerance_percent", "reconciliation.tolerance_records"),
     FindingCode.RECONCILIATION_GAP: ("reconciliation.tolerance_percent", "reconciliation.tolerance_records"),
+    FindingCode.WORKAROUND_MISSED: ("workaround.every", "workaround.performed_by"),
 }
 
 
@@ -88,6 +89,8 @@ class Facts:
     review_days: int = 180
     health: HealthFacts | None = None  # None: monitoring has no data for it
     has_complete_mapping: bool = False  # a mapping naming both source and target exists
+    # Due times (UTC) of the workaround runs confirmed lately (catalog/workarounds/runs.py).
+    confirmed_runs: frozenset[dt.datetime] = frozenset()
 
 
 def about(integration: Integration, code: str, severity: str, message: str, remedy: str) -> Finding:

@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 
 from catalog import choices
 from catalog.completeness import PARTS
+from catalog.cost import estate_running_cost
 from catalog.health import UNMONITORED, WORST_FIRST, health_board_path, with_health
 from catalog.models import Integration, StoredFinding, System, Waiver
 from catalog.models.findings import Severity
@@ -213,5 +214,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "phase_two_monthly": round(deferred["hours_per_month"]),
         "phase_two_over_build": deferred["over_build"],
         "costliest": register_items(register(today)[:3], today),
+        "running_cost": estate_running_cost(),
     }
     return render(request, "catalog/dashboard.html", context)

@@ -36,6 +36,7 @@ from catalog.spec.edits import document_of
 from catalog.spec.exporter import HEADER, dump_documents
 from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
+from catalog.views.workarounds import workaround_card
 from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
@@ -263,6 +264,7 @@ def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
         "downstream": _downstream(integration),
         "history": history_of("Integration", integration.key),
         "can_edit": can_edit(request.user, integration),
+        "workaround": workaround_card(request, integration),
     }
     return render(request, "catalog/integration_detail.html", context)
 

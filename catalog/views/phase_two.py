@@ -14,11 +14,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from catalog.cost import hourly_rate
 from catalog.filters import whole_number
 from catalog.models import Integration
 from catalog.rules.export import write_csv
 from catalog.rules.finding import Facts
 from catalog.rules.phase_two import deferred_item, register, register_items, register_totals
+from catalog.workarounds.runs import REGISTER_DAYS, register_tallies
 from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
@@ -58,9 +60,15 @@ def phase_two(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(register(today), PAGE_SIZE)
     paginator.count = totals["count"]  # counted with the totals: no second COUNT query
     page = paginator.get_page(number)
+    items = register_items(page.object_list, today)
+    tallies = register_tallies([item.integration for item in items], timezone.now())
     context = {
         "page": page,
-        "items": register_items(page.object_list, today),
+        "items": items,
+        "rows": [(item, tallies[item.integration.pk]) for item in items],
+        "register_days": REGISTER_DAYS,
+        "build_hours": totals["build_hours"],
+        "rate": hourly_rate(),
         "today": today,
         "count": totals["count"],
         "total_hours": totals["hours_to_date"],

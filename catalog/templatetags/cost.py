@@ -1,0 +1,28 @@
+"""Money and hours as the cost figures show them: `{{ amount|money }}` ("USD 1,250"), and
+`{{ hours|hours_cost }}` (the hours at PLUMBLINE_HOURLY_RATE in money, or "12.5 h" without a rate)."""
+
+from __future__ import annotations
+
+from django import template
+
+from catalog.cost import currency, in_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: float | None) -> str:
+    if amount is None:
+        return "–"
+    return f"{currency()} {amount:,.0f}"
+
+
+@register.filter
+def hours_cost(hours: float | None) -> str:
+    """Money when a rate is set, hours otherwise; "–" for unknown hours."""
+    if hours is None:
+        return "–"
+    priced = in_money(hours)
+    if priced is not None:
+        return money(priced)
+    return f"{hours:,.1f} h".replace(".0 h", " h")
