@@ -6,8 +6,8 @@ WORKAROUND_EXCEEDS_BUILD), sync.py (REALTIME_CLAIM_MISMATCH, SYNC_SLOWER_THAN_DE
 failures.py (SILENT_FAILURES, RESYNC_LOSES_SEQUENCE), maintenance.py
 (CONNECTOR_MAINTENANCE_UNOWNED, API_RETIREMENT_DUE), observed.py (UNMONITORED, HEALTH_DOWN,
 HEALTH_FAILING, FAILED_RECORDS_OPEN), reconciliation.py (RECORDS_DROPPED, RECONCILIATION_GAP),
-workarounds.py (WORKAROUND_MISSED), estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL). engine.py runs them all; store.py keeps
-the results and applies waivers.
+workarounds.py (WORKAROUND_MISSED), estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL).
+engine.py runs them all; store.py keeps the results and applies waivers.
 
 Severities (where DESIGN.md is silent, chosen here):
   SPEC_INCOMPLETE                warning
