@@ -172,7 +172,7 @@ def _finding_figures(today: dt.date) -> FindingFigures:
 @role_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    by_lifecycle = _grouped("lifecycle")
+    by_lifecycle, running_cost = estate_running_cost()  # one query: counts by lifecycle and the cost
     specs = _spec_totals()
     live = with_health(Integration.objects.filter(lifecycle=choices.Lifecycle.LIVE))
     health = Counter(
@@ -214,6 +214,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "phase_two_monthly": round(deferred["hours_per_month"]),
         "phase_two_over_build": deferred["over_build"],
         "costliest": register_items(register(today)[:3], today),
-        "running_cost": estate_running_cost(),
+        "running_cost": running_cost,
     }
     return render(request, "catalog/dashboard.html", context)
