@@ -72,19 +72,17 @@ def running_cost_by_lifecycle(integrations: QuerySet[Integration]) -> tuple[dict
         )
     )
     counts: dict[str, int] = {}
-    running = [0, 0, 0.0, 0.0, 0.0]
+    kept = []
     for row in rows:
         counts[row["lifecycle"]] = row["n"]
-        if row["lifecycle"] == Lifecycle.RETIRED:
-            continue
-        for index, name in enumerate(("n", "declared", "licence", "maintenance", "workaround")):
-            running[index] += row[name] or 0
+        if row["lifecycle"] != Lifecycle.RETIRED:
+            kept.append(row)
     cost = RunningCost(
-        integrations=int(running[0]),
-        with_cost=int(running[1]),
-        licence=float(running[2]),
-        maintenance_hours=float(running[3]),
-        workaround_hours=float(running[4]),
+        integrations=sum(row["n"] for row in kept),
+        with_cost=sum(row["declared"] for row in kept),
+        licence=sum(row["licence"] or 0.0 for row in kept),
+        maintenance_hours=sum(row["maintenance"] or 0.0 for row in kept),
+        workaround_hours=sum(row["workaround"] or 0.0 for row in kept),
         rate=hourly_rate(),
         currency=currency(),
     )

@@ -73,7 +73,7 @@ def test_confirming_needs_a_login_and_a_post():
 def test_the_done_form_is_csrf_protected():
     deferred_integration()
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user(ADMIN, "admin"))  # type: ignore[arg-type]
+    client.force_login(make_user(ADMIN, "admin"))
     assert client.post("/integrations/chargebee-invoices-to-netsuite/workaround/done/").status_code == 403
     assert not WorkaroundRun.objects.exists()
 
