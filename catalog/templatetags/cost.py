@@ -18,11 +18,19 @@ def money(amount: float | None) -> str:
 
 
 @register.filter
-def hours_cost(hours: float | None) -> str:
-    """Money when a rate is set, hours otherwise; "–" for unknown hours."""
-    if hours is None:
+def hours(value: float | None) -> str:
+    """Hours as logged: 1.75 h, 29.5 h, 12 h (at most two decimals, none trailing)."""
+    if value is None:
         return "–"
-    priced = in_money(hours)
+    return f"{value:,.2f}".rstrip("0").rstrip(".") + " h"
+
+
+@register.filter
+def hours_cost(value: float | None) -> str:
+    """Money when a rate is set, hours (to a tenth) otherwise; "–" for unknown hours."""
+    if value is None:
+        return "–"
+    priced = in_money(value)
     if priced is not None:
         return money(priced)
-    return f"{hours:,.1f} h".replace(".0 h", " h")
+    return f"{value:,.1f} h".replace(".0 h", " h")
