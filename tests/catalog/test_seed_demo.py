@@ -17,7 +17,17 @@ from django.utils import timezone
 from catalog.choices import HEALTH_KINDS, Category, ConnectorType, HealthKind, Lifecycle, Phase, Platform
 from catalog.completeness import PARTS
 from catalog.demo.estate import DEMO_NOTE
-from catalog.models import Calendar, ChangeRecord, GoLive, Integration, Person, PlatformAccount, System
+from catalog.models import (
+    Calendar,
+    ChangeRecord,
+    GoLive,
+    Integration,
+    Person,
+    PlatformAccount,
+    System,
+    WorkaroundRun,
+)
+from catalog.rules.engine import evaluate_estate
 from catalog.spec.exporter import export_to
 from catalog.spec.importer import import_paths
 
@@ -394,3 +404,15 @@ def test_some_live_integrations_are_unmonitored(seeded):
         "svb-statements-to-netsuite",
         "workday-employees-to-expensify",
     }
+
+
+def test_the_demo_shows_workaround_runs_confirmed_and_missed_and_costs(seeded):
+    missed = {f.subject_key: f.severity for f in evaluate_estate() if f.code == "WORKAROUND_MISSED"}
+    assert missed == {"chargebee-invoices-to-netsuite": "critical", "shopify-payouts-to-netsuite": "warning"}
+    confirmed = WorkaroundRun.objects.filter(confirmed_at__isnull=False)
+    assert {"link", "page"} <= set(confirmed.values_list("confirmed_via", flat=True))
+    assert confirmed.filter(integration__key="chargebee-payments-to-netsuite").count() > 20
+    count = WorkaroundRun.objects.count()
+    seed()  # again the same day: no run confirmed twice, none added
+    assert WorkaroundRun.objects.count() == count
+    assert Integration.objects.filter(cost_licence_per_month__gt=0).count() >= 5
