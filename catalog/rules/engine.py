@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import ForeignKey, Model
 from django.utils import timezone
 
-from catalog.choices import HealthKind, Lifecycle
+from catalog.choices import HealthKind, Lifecycle, Phase
 from catalog.health import HealthFacts, ObservedConnection, read_health, read_observed_connections
 from catalog.models import Integration, Person, PlatformAccount, System
 from catalog.models import Mapping as MappingRow
@@ -83,8 +83,9 @@ def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets
 
 
 def load_estate() -> Estate:
-    """Six catalog queries plus one per health reader, whatever the size of the estate: small
-    tables (people, systems, accounts) are read once and attached, rather than joined per row."""
+    """Five catalog queries (six with workaround cadences) plus one per health reader, whatever the
+    size of the estate: small tables (people, systems, accounts) are read once and attached, rather
+    than joined per row."""
     people = {p.pk: p for p in Person.objects.all()}
     systems = {s.pk: s for s in System.objects.all()}
     accounts = {a.pk: a for a in PlatformAccount.objects.all()}
@@ -112,8 +113,10 @@ def load_estate() -> Estate:
         i.pk for i in integrations if i.lifecycle in RUNNING and (i.health_kind or HealthKind.NONE) != HealthKind.NONE
     ]
     health = read_health(watched) if watched else {}
+    # Confirmed workaround runs (WORKAROUND_MISSED): read only when a phase-two item declares a cadence.
+    cadenced = any(i.workaround_every and i.phase == Phase.PHASE_TWO for i in integrations)
     since = timezone.now() - dt.timedelta(days=CONFIRMED_LOOKBACK_DAYS)
-    confirmed = confirmed_due_times(None, since)
+    confirmed = confirmed_due_times(None, since) if cadenced else {}
     return Estate(integrations, inactive_owner, complete_mapping_ids, health, read_observed_connections(), confirmed)
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from catalog.models import Calendar
+from catalog.rules.engine import evaluate_estate
 from catalog.schedules import BusinessCalendar, ScheduleError
 from catalog.workarounds.cadence import Cadence, check_every
-from catalog.workarounds.runs import cadence_for
+from catalog.workarounds.runs import cadence_for, confirm
 from tests.catalog.test_rules_phase_two import deferred
 from tests.catalog.test_rules_support import NOW, facts, integration, only
+from tests.catalog.workaround_support import deferred_integration
 
 # NOW is Thursday 2026-11-26 12:00 UTC; a daily 09:00 run was due yesterday and the day before.
 DAILY = "0 9 * * *"
@@ -124,3 +129,21 @@ def test_every_refuses_anything_else(value, message):
 def test_a_cron_firing_every_minute_is_counted_up_to_a_cap():
     cadence = Cadence("* * * * *", "UTC")
     assert len(cadence.between(NOW - dt.timedelta(days=90), NOW)) == 1000
+
+
+@pytest.mark.django_db
+def test_the_engine_reads_workaround_runs_with_one_query_whatever_their_number():
+    def count(prefix: str, items: int) -> int:
+        for n in range(items):
+            integration = deferred_integration(key=f"{prefix}-{n}")
+            cadence = cadence_for(integration)
+            assert cadence is not None
+            for at in cadence.previous(timezone.now(), 20)[n % 2 :]:
+                confirm(integration, via="page", due_at=at, now=at)
+        with CaptureQueriesContext(connection) as captured:
+            findings = evaluate_estate()
+        assert {f.subject_key for f in findings if f.code == "WORKAROUND_MISSED"}  # the odd ones miss
+        return len(captured)
+
+    small = count("a", 2)
+    assert count("b", 10) == small
