@@ -3,7 +3,9 @@ system pages (in money with an hourly rate, in hours without), and their query c
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -151,3 +153,14 @@ def test_query_count_does_not_grow_with_workarounds_and_their_runs(viewer: Clien
     grow(12, "b")
     assert WorkaroundRun.objects.count() > 500
     assert queries(viewer, path) == small <= MAX_QUERIES
+
+
+def test_the_register_csv_appends_runs_due_done_and_hours_logged(viewer: Client):
+    integration = deferred_integration(every="0 9 * * *")
+    due = confirm_runs(integration, skip=1, hours=0.25)
+    rows = list(csv.DictReader(io.StringIO(viewer.get("/phase-two/?format=csv").content.decode())))
+    [row] = rows
+    assert list(row)[-4:] == ["runs_since", "runs_due", "runs_done", "hours_logged"]
+    assert (row["runs_due"], row["runs_done"]) == (str(len(due)), str(len(due) - 1))
+    assert float(row["hours_logged"]) == pytest.approx(0.25 * (len(due) - 1))
+    assert row["runs_since"] == integration.deferred_since.isoformat()
