@@ -124,7 +124,16 @@ def workaround_confirm(request: HttpRequest, token: str) -> HttpResponse:
             run = outcome.run
         else:
             status = 400
-    context = {"run": run, "integration": integration, "due_day": _day(integration, run.due_at), "form": form}
+    cadence = cadence_for(integration)
+    today = cadence.local_day(timezone.now()) if cadence else timezone.localdate()
+    overdue = (cadence.local_day(run.due_at) if cadence else run.due_at.date()) < today
+    context = {
+        "run": run,
+        "integration": integration,
+        "due_day": _day(integration, run.due_at),
+        "overdue": overdue,
+        "form": form,
+    }
     return render(request, "catalog/workaround_confirm.html", context, status=status)
 
 

@@ -4,6 +4,7 @@ link (no login; tampered and expired links refused), and a ping to the workaroun
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 
@@ -285,3 +286,15 @@ def test_a_ping_without_a_cadence_is_409():
     integration = deferred_integration(every="")
     assert ping(integration).status_code == 409
     assert not WorkaroundRun.objects.exists()
+
+
+def test_a_link_to_a_run_whose_day_has_passed_says_it_was_missed_and_still_confirms_it():
+    integration = deferred_integration()
+    run = WorkaroundRun.objects.create(
+        integration=integration, due_at=current_due(integration, timezone.now()) - dt.timedelta(days=3)
+    )
+    path = f"/workaround/confirm/{links.make_token(run.pk)}/"
+    assert "missed" in Client().get(path).content.decode()
+    assert Client().post(path, {"hours": "1"}).status_code == 200
+    run.refresh_from_db()
+    assert run.confirmed_via == "link" and run.hours == 1.0
