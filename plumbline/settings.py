@@ -7,6 +7,7 @@ PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from pathlib import Path
@@ -261,11 +262,24 @@ PLUMBLINE_CRED_PREFIX = env_str("PLUMBLINE_CRED_PREFIX") or "PLUMBLINE_CRED_"
 # Absolute address of this Plumbline, for links in alerts and reminder emails.
 PLUMBLINE_BASE_URL = env_str("PLUMBLINE_BASE_URL", "http://127.0.0.1:8000")
 PLUMBLINE_REMINDER_DAYS = int(env_str("PLUMBLINE_REMINDER_DAYS", "7"))
+
+
 # Cost (issue 15): an hourly rate turns hours (maintenance, workaround, build) into money on the
 # dashboard, system pages and the phase-two register; unset, they are shown in hours.
-PLUMBLINE_HOURLY_RATE: float | None = (
-    float(env_str("PLUMBLINE_HOURLY_RATE")) if env_str("PLUMBLINE_HOURLY_RATE") else None
-)
+def _hourly_rate(raw: str) -> float | None:
+    """PLUMBLINE_HOURLY_RATE as a number of money units per hour; unset is None, nonsense stops start-up."""
+    if not raw.strip():
+        return None
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = math.nan
+    if not 0 <= rate < math.inf:
+        raise ValueError(f"PLUMBLINE_HOURLY_RATE must be a number, 0 or more (got {raw!r})")
+    return rate
+
+
+PLUMBLINE_HOURLY_RATE = _hourly_rate(env_str("PLUMBLINE_HOURLY_RATE"))
 # The currency of cost.licence_per_month and of the hourly rate (an ISO 4217 code, shown beside amounts).
 PLUMBLINE_CURRENCY = env_str("PLUMBLINE_CURRENCY", "USD")
 PLUMBLINE_REVIEW_LINK_DAYS = int(env_str("PLUMBLINE_REVIEW_LINK_DAYS", "30"))

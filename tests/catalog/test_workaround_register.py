@@ -18,6 +18,7 @@ from catalog.cost import estate_running_cost, system_running_cost
 from catalog.models import Integration, System, WorkaroundRun
 from catalog.rules.phase_two import register_totals
 from catalog.workarounds.runs import cadence_for, confirm, register_tallies, register_window
+from plumbline.settings import _hourly_rate
 from tests.catalog.workaround_support import PERFORMER, deferred_integration
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +165,14 @@ def test_the_register_csv_appends_runs_due_done_and_hours_logged(viewer: Client)
     assert (row["runs_due"], row["runs_done"]) == (str(len(due)), str(len(due) - 1))
     assert float(row["hours_logged"]) == pytest.approx(0.25 * (len(due) - 1))
     assert row["runs_since"] == integration.deferred_since.isoformat()
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", None), ("85", 85.0), ("0", 0.0), (" 72.5 ", 72.5)])
+def test_the_hourly_rate_setting_reads_a_number(raw, expected):
+    assert _hourly_rate(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["-5", "nan", "inf", "eighty"])
+def test_an_hourly_rate_that_is_no_price_stops_start_up(raw):
+    with pytest.raises(ValueError, match="PLUMBLINE_HOURLY_RATE must be a number, 0 or more"):
+        _hourly_rate(raw)
