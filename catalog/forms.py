@@ -82,9 +82,11 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "workaround_description",
             "workaround_performed_by",
             "workaround_hours_per_month",
+            "workaround_every",
             "build_estimate_hours",
         ),
     ),
+    ("Cost", ("cost_licence_per_month", "cost_maintenance_hours_per_month")),
     ("Health", ("health_kind", "health_grace_minutes", "health_url", "health_account", "health_ref")),
 )
 
@@ -200,6 +202,9 @@ class IntegrationForm(SpecForm):
             "reviewed_at": "Reviewed on",
             "workaround_description": "Workaround",
             "workaround_hours_per_month": "Workaround hours per month",
+            "workaround_every": "Workaround due (cron, weekly or monthly)",
+            "cost_licence_per_month": "Licence per month",
+            "cost_maintenance_hours_per_month": "Maintenance hours per month",
             "health_kind": "Health source",
             "health_grace_minutes": "Grace (minutes)",
             "health_url": "Status URL",

@@ -57,3 +57,16 @@ def owns_document(user: Any, kind: str, values: dict[str, Any]) -> bool:
         return False
     email = email_of(user)
     return bool(email) and any(values.get(path) == email for path in OWNER_REFERENCES.get(kind, ()))
+
+
+def may_confirm_workaround(user: Any, integration: Any) -> bool:
+    """Who may confirm a run of an integration's workaround on its page: those who may edit it
+    (admins, its owner and backup owner), and the person who performs the workaround, whatever
+    their role, since confirming what they did is their job. Anyone else (a viewer) may not."""
+    if can_edit(user, integration):
+        return True
+    if role_of(user) is None:
+        return False
+    email = email_of(user)
+    performer = getattr(integration, "workaround_performed_by", None)
+    return bool(email) and performer is not None and performer.email.lower() == email

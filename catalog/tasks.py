@@ -30,6 +30,14 @@ def send_reminders_task() -> dict[str, object]:
     return send_reminders().as_dict()
 
 
+@shared_task(name="catalog.tasks.send_workaround_reminders")
+def send_workaround_reminders_task() -> dict[str, int]:
+    """Hourly: remind performers of the workaround runs due today (each run once)."""
+    from catalog.workarounds.reminders import send_workaround_reminders
+
+    return send_workaround_reminders().as_dict()
+
+
 @shared_task(name="catalog.draw_graph", acks_late=False)
 def draw_graph_task(filter_fields: dict[str, Any], key: str, fmt: str) -> str:
     """Draw one graph view into the graph cache under the page's view key (the page polls for it).

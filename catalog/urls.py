@@ -25,6 +25,7 @@ from catalog.views.value_maps import (
     value_map_rows_csv,
     value_map_upload,
 )
+from catalog.views.workarounds import workaround_confirm, workaround_done, workaround_ping
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -34,6 +35,9 @@ urlpatterns = [
     path("integrations/<slug:key>/edit/", integration_edit, name="integration-edit"),
     path("integrations/<slug:key>/spec.yaml", integration_spec, name="integration-spec"),
     path("integrations/<slug:key>/reviewed/", integration_reviewed, name="integration-reviewed"),
+    path("integrations/<slug:key>/workaround/done/", workaround_done, name="workaround-done"),
+    path("workaround/confirm/<str:token>/", workaround_confirm, name="workaround-confirm"),
+    path("workaround/<uuid:workaround_uuid>/done", workaround_ping, name="workaround-ping"),
     path("systems/", system_list, name="system-list"),
     path("systems/new/", documents.system_new, name="system-new"),
     path("systems/<slug:key>/", system_detail, name="system-detail"),

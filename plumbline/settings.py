@@ -7,6 +7,7 @@ PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from pathlib import Path
@@ -227,6 +228,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.send_weekly_changes",
         "schedule": crontab(hour=7, minute=0, day_of_week=1),
     },
+    # Hourly, so a workaround run due at 09:00 in any time zone is reminded of on its due day, soon after.
+    "send-workaround-reminders-hourly": {
+        "task": "catalog.tasks.send_workaround_reminders",
+        "schedule": crontab(minute=5),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -270,6 +276,26 @@ PLUMBLINE_CRED_PREFIX = env_str("PLUMBLINE_CRED_PREFIX") or "PLUMBLINE_CRED_"
 # Absolute address of this Plumbline, for links in alerts and reminder emails.
 PLUMBLINE_BASE_URL = env_str("PLUMBLINE_BASE_URL", "http://127.0.0.1:8000")
 PLUMBLINE_REMINDER_DAYS = int(env_str("PLUMBLINE_REMINDER_DAYS", "7"))
+
+
+# Cost (issue 15): an hourly rate turns hours (maintenance, workaround, build) into money on the
+# dashboard, system pages and the phase-two register; unset, they are shown in hours.
+def _hourly_rate(raw: str) -> float | None:
+    """PLUMBLINE_HOURLY_RATE as a number of money units per hour; unset is None, nonsense stops start-up."""
+    if not raw.strip():
+        return None
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = math.nan
+    if not 0 <= rate < math.inf:
+        raise ValueError(f"PLUMBLINE_HOURLY_RATE must be a number, 0 or more (got {raw!r})")
+    return rate
+
+
+PLUMBLINE_HOURLY_RATE = _hourly_rate(env_str("PLUMBLINE_HOURLY_RATE"))
+# The currency of cost.licence_per_month and of the hourly rate (an ISO 4217 code, shown beside amounts).
+PLUMBLINE_CURRENCY = env_str("PLUMBLINE_CURRENCY", "USD")
 PLUMBLINE_REVIEW_LINK_DAYS = int(env_str("PLUMBLINE_REVIEW_LINK_DAYS", "30"))
 PLUMBLINE_PING_RATE_PER_MINUTE = int(env_str("PLUMBLINE_PING_RATE_PER_MINUTE", "60"))
 PLUMBLINE_PING_KEY = env_str("PLUMBLINE_PING_KEY")

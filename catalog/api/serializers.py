@@ -101,7 +101,8 @@ def _value_field(kind: Kind, spec_field: Field) -> serializers.Field:
         least = 1 if spec_field.check is checks.positive_integer else 0
         return serializers.IntegerField(min_value=least, max_value=checks.MAX_INTEGER, **options)
     if isinstance(model_field, models.FloatField):
-        return serializers.FloatField(min_value=0, max_value=checks.MAX_HOURS, **options)
+        most = checks.MAX_MONEY if spec_field.check is checks.money else checks.MAX_HOURS
+        return serializers.FloatField(min_value=0, max_value=most, **options)
     if spec_field.check is checks.freezes:
         options["help_text"] = "Periods: {from, to} dates, or {first_business_days/last_business_days, calendar}."
     if spec_field.check is check_rows:

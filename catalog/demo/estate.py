@@ -16,10 +16,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from catalog.models import ChangeRecord, GoLive, SignOff
+from catalog.models import ChangeRecord, ConfirmedVia, GoLive, Integration, SignOff
 from catalog.models.findings import FindingCode, SubjectType, Waiver
 from catalog.readiness.load import readiness_by_golive
 from catalog.spec.importer import ImportReport, import_sources
+from catalog.workarounds.runs import cadence_for, confirm, register_window
 
 SPEC_DIR = Path(__file__).resolve().parent / "specs"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -70,6 +71,7 @@ def seed(today: dt.date) -> ImportReport:
         _mark_created(report.created, after_id=last_id)
         _seed_waivers(today)
         _seed_signoffs(today)
+        _seed_workaround_runs(today)
     return report
 
 
@@ -141,6 +143,30 @@ def _seed_signoffs(today: dt.date) -> None:
             blockers=list(readiness.blockers),
             override_reason=reason if readiness.is_blocked else "",
         )
+
+
+# The demo's workaround runs in the register's window: each confirmed by its performer (alternately
+# from the reminder link and the page, with the hours it took) except the last `missed` runs due before
+# today. Chargebee invoices misses two in a row (critical: Aisha was out), Shopify payouts its last.
+WORKAROUND_RUNS = [
+    ("chargebee-invoices-to-netsuite", 2.5, 2),
+    ("chargebee-payments-to-netsuite", 0.75, 0),
+    ("shopify-payouts-to-netsuite", 1.0, 1),
+]
+
+
+def _seed_workaround_runs(today: dt.date) -> None:
+    """Confirmed runs, once each: seeding again confirms nothing twice (runs.confirm is idempotent)."""
+    now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
+    for key, hours, missed in WORKAROUND_RUNS:
+        integration = Integration.objects.select_related("sync_calendar", "workaround_performed_by").get(key=key)
+        cadence = cadence_for(integration)
+        assert cadence is not None, f"the demo's {key} declares workaround.every"
+        before_today = cadence.between(register_window(integration, now), cadence.day_start(today))
+        performer = integration.workaround_performed_by.email if integration.workaround_performed_by else ""
+        for index, due in enumerate(reversed(before_today[missed:])):
+            via = ConfirmedVia.LINK if index % 2 else ConfirmedVia.PAGE
+            confirm(integration, via=via, by=performer, hours=hours, now=due + dt.timedelta(hours=3), due_at=due)
 
 
 def _not_created_by_demo(subjects: list[tuple[str, str]]) -> list[tuple[str, str]]:

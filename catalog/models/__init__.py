@@ -14,6 +14,7 @@ from catalog.models.reminders import Reminder, ReviewSnooze
 from catalog.models.systems import PlatformAccount, System, SystemVersion
 from catalog.models.trend import EstateSnapshot, WeeklyEmail, WeeklySubscription
 from catalog.models.value_maps import ValueMap
+from catalog.models.workarounds import ConfirmedVia, WorkaroundRun
 
 __all__ = [
     "Attestation",
@@ -22,6 +23,7 @@ __all__ = [
     "ChangeRecord",
     "DataObject",
     "EstateSnapshot",
+    "ConfirmedVia",
     "GoLive",
     "GoLiveIntegration",
     "Integration",
@@ -39,4 +41,5 @@ __all__ = [
     "Waiver",
     "WeeklyEmail",
     "WeeklySubscription",
+    "WorkaroundRun",
 ]

@@ -32,6 +32,7 @@ class FindingCode(models.TextChoices):
     GOLIVE_REVIEW_DUE = "GOLIVE_REVIEW_DUE", "Go-live review due"
     NO_MASTER = "NO_MASTER", "No master"
     CONFLICTING_WRITERS = "CONFLICTING_WRITERS", "Conflicting writers"
+    WORKAROUND_MISSED = "WORKAROUND_MISSED", "Workaround missed"
 
 
 # What each code means in plain words, for people who do not read codes: shown first on every
@@ -60,6 +61,7 @@ FINDING_TITLES: dict[str, str] = {
     FindingCode.GOLIVE_REVIEW_DUE: "The post-go-live review is due and not signed",
     FindingCode.NO_MASTER: "Several systems hold it and none is its master",
     FindingCode.CONFLICTING_WRITERS: "Two sources write it into the same system",
+    FindingCode.WORKAROUND_MISSED: "A due run of the manual workaround was not confirmed",
 }
 
 

@@ -89,7 +89,15 @@ class Integration(models.Model):
         related_name="workarounds",
     )
     workaround_hours_per_month = models.FloatField(null=True, blank=True)
+    # When each run of the workaround is due: a cron expression in sync_timezone, "weekly" or "monthly"
+    # (catalog/workarounds/cadence.py); each run is confirmed as a WorkaroundRun.
+    workaround_every = models.CharField(max_length=100, blank=True)
+    # The secret part of the workaround's confirmation URL /workaround/<uuid>/done; not the ping uuid.
+    workaround_uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     build_estimate_hours = models.FloatField(null=True, blank=True)
+    # What it costs to run every month: licence or connector fees (in PLUMBLINE_CURRENCY) and upkeep hours.
+    cost_licence_per_month = models.FloatField(null=True, blank=True)
+    cost_maintenance_hours_per_month = models.FloatField(null=True, blank=True)
 
     health_kind = models.CharField(max_length=40, choices=HEALTH_KIND_CHOICES, default=HealthKind.NONE)
     health_grace_minutes = models.PositiveIntegerField(null=True, blank=True)

@@ -6,7 +6,7 @@ WORKAROUND_EXCEEDS_BUILD), sync.py (REALTIME_CLAIM_MISMATCH, SYNC_SLOWER_THAN_DE
 failures.py (SILENT_FAILURES, RESYNC_LOSES_SEQUENCE), maintenance.py
 (CONNECTOR_MAINTENANCE_UNOWNED, API_RETIREMENT_DUE), observed.py (UNMONITORED, HEALTH_DOWN,
 HEALTH_FAILING, FAILED_RECORDS_OPEN), reconciliation.py (RECORDS_DROPPED, RECONCILIATION_GAP),
-estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL), golive.py (GOLIVE_REVIEW_DUE),
+workarounds.py (WORKAROUND_MISSED), estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL), golive.py (GOLIVE_REVIEW_DUE),
 data_objects.py (NO_MASTER, CONFLICTING_WRITERS, one finding per data object, subject_type data_object).
 engine.py runs them all; store.py keeps the results and applies waivers.
 
@@ -53,6 +53,10 @@ Severities (where DESIGN.md is silent, chosen here):
                                  is no conflict); warning, critical when the object is sequence-
                                  sensitive (its DataObject document, else the built-in list) or the
                                  system written into is its declared master
+  WORKAROUND_MISSED              phase-two integrations with workaround.every: warning when the last
+                                 run due before today (its due day in sync.timezone) is unconfirmed,
+                                 critical when the run before it was missed too (two in a row); a run
+                                 due today is not missed yet; runs before deferred_since not counted
 
 Lifecycles (engine.RULES): retired integrations raise nothing. Deprecated ones still run, so
 they raise only OWNER_INACTIVE, API_RETIREMENT_DUE and the observed rules

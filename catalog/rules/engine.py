@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Exists, ForeignKey, Model, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from catalog.choices import LOOKUP, HealthKind, Lifecycle
+from catalog.choices import LOOKUP, HealthKind, Lifecycle, Phase
 from catalog.completeness import lookup_without_map
 from catalog.data_objects import carriages
 from catalog.health import HealthFacts, ObservedConnection, read_health, read_observed_connections
@@ -40,6 +40,8 @@ from catalog.rules.phase_two import deferred_phase_two, workaround_exceeds_build
 from catalog.rules.reconciliation import reconciliation_gap, records_dropped
 from catalog.rules.spec import spec_incomplete, stale_spec
 from catalog.rules.sync import realtime_claim_mismatch, sync_slower_than_declared
+from catalog.rules.workarounds import workaround_missed
+from catalog.workarounds.runs import CONFIRMED_LOOKBACK_DAYS, confirmed_due_times
 
 IntegrationRule = Callable[[Integration, Facts], Finding | None]
 
@@ -57,6 +59,7 @@ RULES: tuple[tuple[IntegrationRule, frozenset[str]], ...] = (
     (single_person_dependency, WRITTEN),
     (deferred_phase_two, WRITTEN),
     (workaround_exceeds_build, WRITTEN),
+    (workaround_missed, WRITTEN),
     (realtime_claim_mismatch, WRITTEN),
     (silent_failures, WRITTEN),
     (resync_loses_sequence, WRITTEN),
@@ -84,6 +87,8 @@ class Estate:
     golives: list[GoLiveReviewFacts] = field(default_factory=list)
     data_objects: dict[str, DataObject] = field(default_factory=dict)  # by key, masters and owners attached
     lookups: Lookups = field(default_factory=lambda: Lookups({}, {}))
+    # Due times of confirmed workaround runs, by integration id.
+    confirmed_runs: dict[int, set[dt.datetime]] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,8 +129,9 @@ def _attach(model: type[Model], objects: Iterable[Model], relation: str, targets
 
 
 def load_estate() -> Estate:
-    """Nine catalog queries plus one per health reader, whatever the size of the estate: small
-    tables (people, systems, accounts) are read once and attached, rather than joined per row."""
+    """Nine catalog queries (ten with workaround cadences) plus one per health reader, whatever the
+    size of the estate: small tables (people, systems, accounts) are read once and attached, rather
+    than joined per row."""
     people = {p.pk: p for p in Person.objects.all()}
     systems = {s.pk: s for s in System.objects.all()}
     accounts = {a.pk: a for a in PlatformAccount.objects.all()}
@@ -157,6 +163,10 @@ def load_estate() -> Estate:
         i.pk for i in integrations if i.lifecycle in RUNNING and (i.health_kind or HealthKind.NONE) != HealthKind.NONE
     ]
     health = read_health(watched) if watched else {}
+    # Confirmed workaround runs (WORKAROUND_MISSED): read only when a phase-two item declares a cadence.
+    cadenced = any(i.workaround_every and i.phase == Phase.PHASE_TWO for i in integrations)
+    since = timezone.now() - dt.timedelta(days=CONFIRMED_LOOKBACK_DAYS)
+    confirmed = confirmed_due_times(None, since) if cadenced else {}
     return Estate(
         integrations,
         inactive_owner,
@@ -166,6 +176,7 @@ def load_estate() -> Estate:
         golives=load_golive_reviews(),
         data_objects=data_objects,
         lookups=load_lookups(),
+        confirmed_runs=confirmed,
     )
 
 
@@ -215,6 +226,7 @@ def evaluate(
             has_complete_mapping=integration.pk in estate.complete_mapping_ids,
             open_lookups=estate.lookups.open.get(integration.pk, ()),
             value_maps=estate.lookups.value_maps.get(integration.pk, ()),
+            confirmed_runs=frozenset(estate.confirmed_runs.get(integration.pk, ())),
         )
         findings += evaluate_integration(integration, facts)
     for system in estate.systems_with_inactive_owner:

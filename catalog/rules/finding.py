@@ -45,6 +45,7 @@ SPEC_FIELDS: dict[str, tuple[str, ...]] = {
     FindingCode.RECONCILIATION_GAP: ("reconciliation.tolerance_percent", "reconciliation.tolerance_records"),
     FindingCode.NO_MASTER: ("master",),
     FindingCode.CONFLICTING_WRITERS: ("data_objects", "master"),
+    FindingCode.WORKAROUND_MISSED: ("workaround.every", "workaround.performed_by"),
 }
 
 
@@ -94,6 +95,8 @@ class Facts:
     open_lookups: tuple[str, ...] = ()
     # (key, reviewed_at) of each value map its mappings name.
     value_maps: tuple[tuple[str, dt.date | None], ...] = ()
+    # Due times (UTC) of the workaround runs confirmed lately (catalog/workarounds/runs.py).
+    confirmed_runs: frozenset[dt.datetime] = frozenset()
 
 
 def about(integration: Integration, code: str, severity: str, message: str, remedy: str) -> Finding:

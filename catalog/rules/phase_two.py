@@ -157,7 +157,7 @@ def deferred_integrations() -> QuerySet[Integration]:
     return (
         Integration.objects.filter(phase=Phase.PHASE_TWO)
         .exclude(lifecycle=Lifecycle.RETIRED)
-        .select_related("source", "target", "owner", "backup_owner", "workaround_performed_by")
+        .select_related("source", "target", "owner", "backup_owner", "workaround_performed_by", "sync_calendar")
     )
 
 
@@ -212,6 +212,10 @@ REGISTER_FIELDS = (
     "workaround_description",
     "workaround_hours_per_month",
     "build_estimate_hours",
+    # When its runs are due (catalog/workarounds/cadence.py): the register counts runs done vs due.
+    "workaround_every",
+    "sync_timezone",
+    *(f"sync_calendar__{field}" for field in ("key", "timezone", "working_days", "holidays")),
     *(f"{system}__{field}" for system in ("source", "target") for field in ("key", "name")),
     *(f"{person}__{field}" for person in ("owner", "workaround_performed_by") for field in ("email", "name")),
     "backup_owner__email",
@@ -232,6 +236,7 @@ class RegisterTotals(TypedDict):
     hours_to_date: float
     hours_per_month: float
     over_build: int
+    build_hours: float  # build estimates of the items that have one
 
 
 def register_totals(today: dt.date) -> RegisterTotals:
@@ -243,12 +248,14 @@ def register_totals(today: dt.date) -> RegisterTotals:
         hours=Sum("deferral_hours"),
         monthly=Sum("workaround_hours_per_month"),
         over_build=Count("id", filter=OVER_BUILD),
+        build=Sum("build_estimate_hours"),
     )
     return RegisterTotals(
         count=totals["count"],
         hours_to_date=totals["hours"] or 0.0,
         hours_per_month=totals["monthly"] or 0.0,
         over_build=totals["over_build"],
+        build_hours=totals["build"] or 0.0,
     )
 
 

@@ -17,6 +17,7 @@ from django.core.validators import EmailValidator, URLValidator
 
 from catalog import schedules
 from catalog.spec.limits import TEXT_MAX
+from catalog.workarounds.cadence import check_every
 from plumbline import storable
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -27,6 +28,8 @@ KEY_MAX = 100
 MAX_INTEGER = 2_000_000_000
 # Far beyond any real estimate, and small enough that hours x months stays a finite number.
 MAX_HOURS = 1_000_000
+# A monthly licence beyond a billion in any currency is a typing mistake.
+MAX_MONEY = 1_000_000_000
 # What YAML itself forbids in a file (C0 and C1 controls but tab and newlines, surrogates, U+FFFE/F):
 # escapes ("\0") and JSON can still carry them, and PostgreSQL refuses a NUL in text.
 CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -116,6 +119,15 @@ def hours(value: Any) -> float:
         raise Invalid("must be a number of hours, 0 or more")
     if value > MAX_HOURS:
         raise Invalid(f"is too large (at most {MAX_HOURS:,} hours)")
+    return float(value)
+
+
+def money(value: Any) -> float:
+    """cost.licence_per_month: an amount in PLUMBLINE_CURRENCY, 0 or more."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise Invalid("must be an amount of money, 0 or more (a plain number in PLUMBLINE_CURRENCY)")
+    if value > MAX_MONEY:
+        raise Invalid(f"is too large (at most {MAX_MONEY:,})")
     return float(value)
 
 
@@ -431,6 +443,16 @@ def cron(value: Any) -> str:
         raise Invalid('must be a cron expression of 5 fields in quotes, e.g. "0 6 * * 1-5"')
     try:
         return schedules.check_cron(_printable(value, 100))
+    except schedules.ScheduleError as error:
+        raise Invalid(str(error)) from None
+
+
+def workaround_every(value: Any) -> str:
+    """workaround.every: weekly, monthly or a 5-field cron expression (catalog/workarounds/cadence.py)."""
+    if not isinstance(value, str):
+        raise Invalid('must be weekly, monthly or a cron expression of 5 fields in quotes, e.g. "0 9 * * 2"')
+    try:
+        return check_every(_printable(value, 100))
     except schedules.ScheduleError as error:
         raise Invalid(str(error)) from None
 

@@ -212,7 +212,10 @@ INTEGRATION = Kind(
         Field("workaround.description", "workaround_description", checks.long_text, default=""),
         _ref("workaround.performed_by", "workaround_performed_by", "Person"),
         Field("workaround.hours_per_month", "workaround_hours_per_month", checks.hours),
+        Field("workaround.every", "workaround_every", checks.workaround_every, default=""),
         Field("build_estimate_hours", "build_estimate_hours", checks.hours),
+        Field("cost.licence_per_month", "cost_licence_per_month", checks.money),
+        Field("cost.maintenance_hours_per_month", "cost_maintenance_hours_per_month", checks.hours),
         Field(
             "health.kind",
             "health_kind",

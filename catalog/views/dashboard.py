@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 
 from catalog import choices
 from catalog.completeness import PARTS
+from catalog.cost import estate_running_cost
 from catalog.health import UNMONITORED, WORST_FIRST, health_board_path, with_health
 from catalog.models import Integration, StoredFinding, System
 from catalog.models.findings import Severity
@@ -162,7 +163,7 @@ def _finding_figures(today: dt.date) -> FindingFigures:
 @role_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    by_lifecycle = _grouped("lifecycle")
+    by_lifecycle, running_cost = estate_running_cost()  # one query: counts by lifecycle and the cost
     specs = _spec_totals()
     live = with_health(Integration.objects.filter(lifecycle=choices.Lifecycle.LIVE))
     health = Counter(
@@ -205,5 +206,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "phase_two_over_build": deferred["over_build"],
         "costliest": register_items(register(today)[:3], today),
         "trend": dashboard_trend(today),
+        "running_cost": running_cost,
     }
     return render(request, "catalog/dashboard.html", context)

@@ -38,6 +38,7 @@ from catalog.spec.exporter import HEADER, dump_documents
 from catalog.value_maps import with_value_maps
 from catalog.views.generic import Column, ObjectListView, url_of
 from catalog.views.history import history_of
+from catalog.views.workarounds import workaround_card
 from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
@@ -272,6 +273,7 @@ def integration_detail(request: HttpRequest, key: str) -> HttpResponse:
         "downstream": _downstream(integration),
         "history": history_of("Integration", integration.key),
         "can_edit": can_edit(request.user, integration),
+        "workaround": workaround_card(request, integration),
     }
     return render(request, "catalog/integration_detail.html", context)
 

@@ -6,6 +6,7 @@ every row, read from the database in the register's order as it is written."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 
 from django.core.paginator import Paginator
@@ -14,11 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from catalog.cost import hourly_rate
 from catalog.filters import whole_number
 from catalog.models import Integration
 from catalog.rules.export import write_csv
 from catalog.rules.finding import Facts
 from catalog.rules.phase_two import deferred_item, register, register_items, register_totals
+from catalog.workarounds.runs import REGISTER_DAYS, register_tallies
 from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
@@ -35,7 +38,14 @@ PHASE_TWO_CSV_HEADER = (
     "workaround_hours_to_date",
     "build_estimate_hours",
     "severity",
+    # Appended (spreadsheets reading the older columns by position keep working): the register's
+    # window of runs (REGISTER_DAYS, or since deferred_since), runs due and confirmed, hours logged.
+    "runs_since",
+    "runs_due",
+    "runs_done",
+    "hours_logged",
 )
+CSV_BATCH = 2000
 
 
 @read_only
@@ -58,9 +68,15 @@ def phase_two(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(register(today), PAGE_SIZE)
     paginator.count = totals["count"]  # counted with the totals: no second COUNT query
     page = paginator.get_page(number)
+    items = register_items(page.object_list, today)
+    tallies = register_tallies([item.integration for item in items], timezone.now())
     context = {
         "page": page,
-        "items": register_items(page.object_list, today),
+        "items": items,
+        "rows": [(item, tallies[item.integration.pk]) for item in items],
+        "register_days": REGISTER_DAYS,
+        "build_hours": totals["build_hours"],
+        "rate": hourly_rate(),
         "today": today,
         "count": totals["count"],
         "total_hours": totals["hours_to_date"],
@@ -78,18 +94,26 @@ def _phase_two_csv(integrations: QuerySet[Integration], today: dt.date) -> HttpR
 
 def _csv_rows(integrations: QuerySet[Integration], today: dt.date) -> Iterator[tuple[object, ...]]:
     facts = Facts(today=today, now=timezone.now())
-    for integration in integrations.iterator(chunk_size=2000):
-        item = deferred_item(integration, facts)
-        by = integration.workaround_performed_by
-        yield (
-            integration.key,
-            integration.deferred_since.isoformat() if integration.deferred_since else "",
-            item.age_days,
-            item.quarters,
-            integration.target_date.isoformat() if integration.target_date else "",
-            by.email if by else "",
-            integration.workaround_hours_per_month,
-            round(item.hours_to_date, 1) if item.hours_to_date is not None else None,
-            integration.build_estimate_hours,
-            item.severity,
-        )
+    rows = integrations.iterator(chunk_size=CSV_BATCH)
+    while batch := list(itertools.islice(rows, CSV_BATCH)):
+        tallies = register_tallies(batch, facts.now)  # one query a batch
+        for integration in batch:
+            item = deferred_item(integration, facts)
+            tally = tallies[integration.pk]
+            by = integration.workaround_performed_by
+            yield (
+                integration.key,
+                integration.deferred_since.isoformat() if integration.deferred_since else "",
+                item.age_days,
+                item.quarters,
+                integration.target_date.isoformat() if integration.target_date else "",
+                by.email if by else "",
+                integration.workaround_hours_per_month,
+                round(item.hours_to_date, 1) if item.hours_to_date is not None else None,
+                integration.build_estimate_hours,
+                item.severity,
+                tally.since.isoformat(),
+                tally.due,
+                tally.done,
+                round(tally.hours_logged, 2),
+            )

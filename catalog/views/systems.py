@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from catalog.cost import system_running_cost
 from catalog.filters import SystemFilterSet
 from catalog.health import UNMONITORED, HealthFacts, read_health
 from catalog.models import Integration, System
@@ -122,5 +123,6 @@ def system_detail(request: HttpRequest, key: str) -> HttpResponse:
         "versions": list(system.versions.all()),
         "history": history_of("System", system.key),
         "can_edit": can_edit(request.user, system),
+        "running_cost": system_running_cost(system),
     }
     return render(request, "catalog/system_detail.html", context)

@@ -35,9 +35,9 @@ from monitoring.ingest.heartbeats import (
     schedule_apply,
 )
 from monitoring.ingest.pings import MAX_BODY_BYTES, BadPing, PingBody, parse_ping_body
+from plumbline.http import BodyRefused, read_body
 
 TOO_LARGE = "body over 100 KB"
-READ_SIZE = 16 * 1024
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -112,29 +112,8 @@ def _answer(
 
 
 def _read_body(request: HttpRequest) -> bytes | HttpResponse:
-    """The whole body, at most MAX_BODY_BYTES, whether sent with a Content-Length or chunked;
-    the limit holds while reading, so a larger body is never held in memory."""
-    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-    if not chunked:
-        try:
-            declared = int(request.headers.get("Content-Length") or 0)
-        except ValueError:
-            return _text("bad Content-Length", 400)
-        if declared > MAX_BODY_BYTES:
-            return _text(TOO_LARGE, 413)
-        raw = request.read(MAX_BODY_BYTES + 1)
-        return _text(TOO_LARGE, 413) if len(raw) > MAX_BODY_BYTES else raw
-    # Django reads a body by its Content-Length, which a chunked request has not: read the
-    # server's decoded stream instead. Only a server that marks it terminated (gunicorn does)
-    # ends it at the last chunk; elsewhere reading on would wait for the client to hang up.
-    if not request.META.get("wsgi.input_terminated"):
-        return _text("chunked bodies need a Content-Length on this server", 411)
-    stream = request.META["wsgi.input"]
-    parts: list[bytes] = []
-    size = 0
-    while part := stream.read(READ_SIZE):
-        size += len(part)
-        if size > MAX_BODY_BYTES:
-            return _text(TOO_LARGE, 413)
-        parts.append(part)
-    return b"".join(parts)
+    """The whole body, at most MAX_BODY_BYTES (plumbline.http.read_body), or the refusal as text."""
+    try:
+        return read_body(request, MAX_BODY_BYTES, TOO_LARGE)
+    except BodyRefused as refused:
+        return _text(refused.message, refused.status)

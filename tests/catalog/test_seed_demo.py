@@ -29,6 +29,7 @@ from catalog.models import (
     StoredFinding,
     System,
     ValueMap,
+    WorkaroundRun,
 )
 from catalog.rules import evaluate_estate
 from catalog.rules.store import refresh_findings
@@ -433,3 +434,15 @@ def test_the_demo_declares_masters_and_shows_both_data_object_findings(seeded):
     assert ("NO_MASTER", "employee") in found  # written into Expensify and NetSuite, no master agreed
     assert ("CONFLICTING_WRITERS", "customer") in found  # Salesforce and Shopify both write NetSuite customers
     assert ("NO_MASTER", "customer") not in found
+
+
+def test_the_demo_shows_workaround_runs_confirmed_and_missed_and_costs(seeded):
+    missed = {f.subject_key: f.severity for f in evaluate_estate() if f.code == "WORKAROUND_MISSED"}
+    assert missed == {"chargebee-invoices-to-netsuite": "critical", "shopify-payouts-to-netsuite": "warning"}
+    confirmed = WorkaroundRun.objects.filter(confirmed_at__isnull=False)
+    assert {"link", "page"} <= set(confirmed.values_list("confirmed_via", flat=True))
+    assert confirmed.filter(integration__key="chargebee-payments-to-netsuite").count() > 20
+    count = WorkaroundRun.objects.count()
+    seed()  # again the same day: no run confirmed twice, none added
+    assert WorkaroundRun.objects.count() == count
+    assert Integration.objects.filter(cost_licence_per_month__gt=0).count() >= 5

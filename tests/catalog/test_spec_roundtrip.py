@@ -122,7 +122,11 @@ workaround:
   description: Tuesday manual CSV export from Chargebee, loaded into NetSuite
   performed_by: cfo@example.com
   hours_per_month: 6.5
+  every: "0 9 * * 2"
 build_estimate_hours: 40
+cost:
+  licence_per_month: 450.5
+  maintenance_hours_per_month: 3
 mappings:
   - source: invoice.id
     target: invoice.externalId
