@@ -6,8 +6,9 @@ WORKAROUND_EXCEEDS_BUILD), sync.py (REALTIME_CLAIM_MISMATCH, SYNC_SLOWER_THAN_DE
 failures.py (SILENT_FAILURES, RESYNC_LOSES_SEQUENCE), maintenance.py
 (CONNECTOR_MAINTENANCE_UNOWNED, API_RETIREMENT_DUE), observed.py (UNMONITORED, HEALTH_DOWN,
 HEALTH_FAILING, FAILED_RECORDS_OPEN), reconciliation.py (RECORDS_DROPPED, RECONCILIATION_GAP),
-workarounds.py (WORKAROUND_MISSED), estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL), golive.py (GOLIVE_REVIEW_DUE),
-data_objects.py (NO_MASTER, CONFLICTING_WRITERS, one finding per data object, subject_type data_object).
+workarounds.py (WORKAROUND_MISSED), estate.py (UNDOCUMENTED_CONNECTION, POINT_TO_POINT_SPRAWL),
+golive.py (GOLIVE_REVIEW_DUE), data_objects.py (NO_MASTER, CONFLICTING_WRITERS, one finding per data
+object, subject_type data_object).
 engine.py runs them all; store.py keeps the results and applies waivers.
 
 Severities (where DESIGN.md is silent, chosen here):

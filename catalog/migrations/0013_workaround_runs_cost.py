@@ -14,7 +14,7 @@ def give_each_a_workaround_uuid(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0008_calendars_schedules_freezes'),
+        ('catalog', '0012_value_maps'),
     ]
 
     operations = [
