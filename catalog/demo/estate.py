@@ -87,7 +87,8 @@ WAIVERS = [
 
 
 # Data objects several channels post as separate records of their own (each order, payout or journal is
-# written once, by one source): accepted, so the findings page shows data-object waivers too.
+# written once, by one source): accepted, so the findings page shows data-object waivers too. Customer,
+# account and contact stay open: there two sources really do write the same records.
 OBJECT_WAIVERS = [
     (
         FindingCode.CONFLICTING_WRITERS,
@@ -99,6 +100,42 @@ OBJECT_WAIVERS = [
         FindingCode.CONFLICTING_WRITERS,
         "payout",
         "Shopify and Stripe post their own payouts; the bank feed matches each to one deposit.",
+        180,
+    ),
+    (
+        FindingCode.CONFLICTING_WRITERS,
+        "payment",
+        "Each processor posts its own receipts (prefixed by source); AR matches them to invoices daily.",
+        180,
+    ),
+    (
+        FindingCode.CONFLICTING_WRITERS,
+        "invoice",
+        "Chargebee posts subscription invoices, Coupa supplier bills, Avalara only the tax lines of either.",
+        180,
+    ),
+    (
+        FindingCode.CONFLICTING_WRITERS,
+        "credit-memo",
+        "Billing, web-shop and support refunds each post their own credit memos, numbered by source.",
+        90,
+    ),
+    (
+        FindingCode.CONFLICTING_WRITERS,
+        "refund",
+        "Shopify and Zendesk refunds are separate records; the monthly refund reconciliation ties them out.",
+        90,
+    ),
+    (
+        FindingCode.CONFLICTING_WRITERS,
+        "bank-transaction",
+        "Bank statements and processor payouts are different transactions; bank reconciliation matches them.",
+        180,
+    ),
+    (
+        FindingCode.CONFLICTING_WRITERS,
+        "journal-entry",
+        "Payroll and the EMEA subsidiary post to separate journals; the close checklist reviews both.",
         180,
     ),
 ]

@@ -163,7 +163,7 @@ def test_data_objects_add_one_query_whatever_the_size(monkeypatch):
     DataObject.objects.all().delete()
     large, large_found = data_object_query_count(40)
     assert small_found and large_found > small_found
-    assert large == small <= 6
+    assert large == small <= 9  # the engine's nine catalog queries, one of them the data objects
 
 
 @pytest.mark.django_db
