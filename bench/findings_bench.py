@@ -3,7 +3,9 @@
 Run from the project root: `.venv/bin/python bench/findings_bench.py [--quick] [--keep]`. It builds a
 throwaway SQLite database in a temporary folder (never the configured one), measures at 1,000
 integrations and again at 10,000 (over 500 systems, each integration carrying two of 36 data objects,
-most with a declared master) to show the query count does not grow, and
+most with a declared master; half with mappings, one of them a lookup through one of 60 value maps, a
+third of those not reviewed lately, every seventh lookup naming none; phase-two items with a weekly
+workaround cadence) to show the query count does not grow, and
 times a stored-findings refresh too. Targets: evaluation under 2 s at 10,000, and the same number of
 queries at 1,000 as at 10,000. Checked at any size: the first refresh stores every finding and the
 steady one changes none. --quick: 20 then 50 integrations, nothing judged but the checks.
@@ -57,6 +59,27 @@ def declare_objects(systems: list) -> None:
     )
 
 
+VALUE_MAPS = 60
+
+
+def declare_value_maps(people: list) -> None:
+    """Value maps of 200 rows each, every third not reviewed for a year (stale: STALE_SPEC names it)."""
+    from catalog.models import ValueMap
+
+    today = dt.date.today()
+    rows = [{"source": f"{4000 + r}", "target": f"{40000 + r}"} for r in range(200)]
+    ValueMap.objects.bulk_create(
+        ValueMap(
+            key=f"map-{n:02d}",
+            owner=people[n % len(people)],
+            reviewed_at=today - dt.timedelta(days=400 if n % 3 == 0 else 30),
+            rows=rows,
+            row_count=len(rows),
+        )
+        for n in range(VALUE_MAPS)
+    )
+
+
 def build(start: int, stop: int, people: list, systems: list) -> None:
     """Integrations start..stop-1 with a spread of problems, and mappings for half of them."""
     from catalog.models import Integration, Mapping
@@ -97,6 +120,7 @@ def build(start: int, stop: int, people: list, systems: list) -> None:
                 workaround_description="Weekly CSV export" if deferred else "",
                 workaround_performed_by=people[n % len(people)] if deferred else None,
                 workaround_hours_per_month=4 + n % 8 if deferred else None,
+                workaround_every="weekly" if deferred else "",
                 build_estimate_hours=40 if deferred else None,
                 health_kind="heartbeat" if n % 3 else "none",
             )
@@ -106,6 +130,18 @@ def build(start: int, stop: int, people: list, systems: list) -> None:
         Mapping(integration=i, position=p, source=f"src.f{p}", target=f"dst.f{p}")
         for i in created[::2]
         for p in range(2)
+    ]
+    # A lookup on each: through a value map, or (every seventh) through none, an incomplete mapping.
+    mappings += [
+        Mapping(
+            integration=i,
+            position=2,
+            source="line.account",
+            target="line.glAccount",
+            transform="lookup",
+            value_map="" if n % 7 == 0 else f"map-{n % VALUE_MAPS:02d}",
+        )
+        for n, i in enumerate(created[::2], start=start)
     ]
     Mapping.objects.bulk_create(mappings, batch_size=2000)
 
@@ -144,6 +180,18 @@ def data_object_findings() -> tuple[bool, str]:
 
     codes = Counter(f.code for f in evaluate_estate() if f.subject_type == "data_object")
     return codes["NO_MASTER"] > 0 and codes["CONFLICTING_WRITERS"] > 0, ", ".join(f"{n} {c}" for c, n in codes.items())
+
+
+def value_map_findings() -> tuple[bool, str]:
+    """Stale value maps and lookups without one are found (the bench would time nothing of them otherwise)."""
+    from catalog.rules import evaluate_estate
+
+    findings = evaluate_estate()
+    stale = sum(f.code == "STALE_SPEC" and "value map" in f.message.lower() for f in findings)
+    open_lookups = sum(f.code == "SPEC_INCOMPLETE" and "lookup without a value map" in f.message for f in findings)
+    missed = sum(f.code == "WORKAROUND_MISSED" for f in findings)
+    found = f"{stale} STALE_SPEC naming a value map, {open_lookups} lookups without one, {missed} WORKAROUND_MISSED"
+    return stale > 0 and open_lookups > 0 and missed > 0, found
 
 
 def time_refresh(findings: int, verdicts: Verdicts) -> None:
@@ -219,12 +267,14 @@ def main() -> int:
             ]
         )
         declare_objects(systems)
+        declare_value_maps(people)
         build(0, small, people, systems)
         _, small_queries, _ = measure("evaluate_estate")
         build(small, big, people, systems)
         took, big_queries, findings = measure("evaluate_estate")
         verdicts.check(f"findings at {big:,} integrations", findings > 0, f"{findings:,} raised")
         verdicts.check(f"data-object findings at {big:,} integrations", *data_object_findings())
+        verdicts.check(f"value-map and workaround findings at {big:,} integrations", *value_map_findings())
         time_refresh(findings, verdicts)
         verdicts.figure(f"evaluate {big:,} integrations", took, "<", TARGET_SECONDS, "s", digits=3)
         verdicts.figure(f"queries at {big:,} integrations beside {small:,}", big_queries, "==", small_queries, digits=0)
