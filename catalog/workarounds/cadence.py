@@ -50,7 +50,7 @@ class Cadence:
             return f"weekly (Mondays at 09:00 {self.timezone})"
         if self.every == MONTHLY:
             return f"monthly (first business day at 09:00 {self.timezone})"
-        return f"cron {self.every} {self.timezone}"
+        return f"on the cron schedule {self.every} ({self.timezone})"
 
     def local_day(self, at: dt.datetime) -> dt.date:
         return at.astimezone(zone(self.timezone)).date()
