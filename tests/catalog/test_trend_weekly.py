@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -26,6 +25,7 @@ from catalog.trend.weekly import send_weekly_changes, week_of
 from monitoring.models import Flip
 from plumbline.accounts.roles import assign_role
 from tests.catalog.test_readiness_support import ready_integration
+from tests.racing import racing
 
 BASE = "https://plumbline.example.com"
 # A Monday morning; "last week" is Monday 23 to Sunday 29 November 2026.
@@ -200,21 +200,7 @@ def test_two_passes_racing_send_each_email_once(settings):
     settings.PLUMBLINE_BASE_URL = BASE
     for n in range(5):
         lead(f"lead{n}@example.com")
-    barrier = threading.Barrier(2)
-    reports = []
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            reports.append(send_weekly_changes(now=MONDAY))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    reports = racing(lambda: send_weekly_changes(now=MONDAY))
     assert sum(r.sent for r in reports) == 5
     assert sorted(m.to[0] for m in mail.outbox) == [f"lead{n}@example.com" for n in range(5)]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 from django.core import mail
@@ -28,6 +27,7 @@ from tests.catalog.workaround_support import (
     deferred_integration,
 )
 from tests.pages.estate import make_user
+from tests.racing import racing
 
 pytestmark = pytest.mark.django_db
 
@@ -179,21 +179,7 @@ def test_two_passes_racing_send_the_reminder_once():
         pytest.skip("needs a database file or PostgreSQL that threads can share")
     integration = deferred_integration()
     now = max(current_due(integration, timezone.now()), timezone.now())
-    barrier = threading.Barrier(2)
-    reports = []
-
-    def one_pass() -> None:
-        barrier.wait()
-        try:
-            reports.append(send_workaround_reminders(now=now))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one_pass) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    reports = racing(lambda: send_workaround_reminders(now=now))
     assert sorted(r.sent for r in reports) == [0, 1]
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [PERFORMER]
     assert WorkaroundRun.objects.get().reminder_sent_at == now
