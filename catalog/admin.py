@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from catalog import protection
 from catalog.forms import SpecForm
 from catalog.models import (
     Attestation,
@@ -46,6 +47,12 @@ class SpecAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # After inlines (mappings, scope) are saved, so the recorded document is whole.
         edits.record_change(form.instance, self._before, actor=request.user, via=ChangeRecord.Via.ADMIN)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # What names a value map or calendar by key (catalog/protection.py) protects it, as a foreign key would.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        named = [f"{document._meta.verbose_name}: {document}" for obj in objs for document in protection.naming(obj)]
+        return deleted, counts, perms_needed, [*protected, *named]
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         before = edits.document_of(obj)
