@@ -14,6 +14,10 @@ T = TypeVar("T")
 def racing(call: Callable[[], T], threads: int = 2) -> list[T]:
     """What `call` returned in each thread; the threads start together at a barrier, and each closes
     its connection so the test database can be dropped."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and (name == ":memory:" or "mode=memory" in name):
+        # As for a Celery worker (tests/celery_worker.py): bin/test always sets it.
+        raise RuntimeError("threads racing need a file database: set PLUMBLINE_TEST_SQLITE=/path/test.db")
     barrier = threading.Barrier(threads)
     results: list[T] = []
 

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -195,8 +194,6 @@ class BrokenBackend:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_passes_racing_send_each_email_once(settings):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite serialises writers; the real-worker race is tests/catalog/test_trend_workers.py")
     settings.PLUMBLINE_BASE_URL = BASE
     for n in range(5):
         lead(f"lead{n}@example.com")

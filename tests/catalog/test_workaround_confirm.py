@@ -9,7 +9,6 @@ import json
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -175,8 +174,6 @@ def test_bad_hours_on_the_confirm_page_confirm_nothing():
 
 @pytest.mark.django_db(transaction=True)
 def test_two_passes_racing_send_the_reminder_once():
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"] == ":memory:":
-        pytest.skip("needs a database file or PostgreSQL that threads can share")
     integration = deferred_integration()
     now = max(current_due(integration, timezone.now()), timezone.now())
     reports = racing(lambda: send_workaround_reminders(now=now))
