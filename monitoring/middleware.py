@@ -9,6 +9,8 @@ middleware would still have done for a ping is done here: a database that cannot
 503 in text, as DatabaseUnavailableMiddleware answers it. The query string, which
 UnstorableInputMiddleware checks, is never read by a ping view.
 
+Every ping's answer is counted here (plumbline/metrics): accepted, or refused by status.
+
 Any other address, under /ping/ or not, goes down the whole stack as before.
 """
 
@@ -20,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
 from monitoring.views import pings
+from plumbline import metrics
 from plumbline.middleware import DATABASE_UNAVAILABLE, database_unavailable
 
 PREFIX = "/ping/"
@@ -43,5 +46,6 @@ class PingMiddleware:
         try:
             response: HttpResponse = match.func(request, *match.args, **match.kwargs)
         except DATABASE_UNAVAILABLE:
-            return database_unavailable(match.func)
+            response = database_unavailable(match.func)
+        metrics.count_ping(response.status_code, match.kwargs.get("signal", "success"))
         return response

@@ -7,6 +7,7 @@ PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import secrets
@@ -313,6 +314,19 @@ PLUMBLINE_GRAPH_TIMEOUT = float(env_str("PLUMBLINE_GRAPH_TIMEOUT", "30"))
 PLUMBLINE_GRAPH_INLINE_MAX = int(env_str("PLUMBLINE_GRAPH_INLINE_MAX", "200"))
 # Seconds a graph that failed to draw (timeout, dot error) is shown as failed before it is tried again.
 PLUMBLINE_GRAPH_FAILURE_SECONDS = float(env_str("PLUMBLINE_GRAPH_FAILURE_SECONDS", "300"))
+
+# Metrics (/metrics, Prometheus text format): off unless a token or the scraper's addresses are set.
+PLUMBLINE_METRICS_TOKEN = env_str("PLUMBLINE_METRICS_TOKEN")
+PLUMBLINE_METRICS_ALLOW = env_list("PLUMBLINE_METRICS_ALLOW")
+for _network in PLUMBLINE_METRICS_ALLOW:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ValueError(
+            f"PLUMBLINE_METRICS_ALLOW: {_network!r} is not an address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+        ) from None
+# Read by prometheus_client (every process's counts in one folder) and by plumbline/gunicorn_conf.py.
+SETTINGS_ENV |= {"PROMETHEUS_MULTIPROC_DIR", "PLUMBLINE_BIND"}
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from monitoring.views.api import router as runs_router
 from plumbline.accounts.login import LoginView
 from plumbline.http import not_found
+from plumbline.metrics.view import metrics
 
 ADMINS_ONLY = (
     "The Django admin is for admins: users, roles, API tokens and raw records. Everything else is in the pages."
@@ -54,6 +55,7 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", (guarded(admin_patterns), admin_app, admin_namespace)),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", include("catalog.api.urls")),
     path("api/v1/", include(runs_router.urls)),
     path("", include("monitoring.urls")),

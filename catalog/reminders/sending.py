@@ -36,6 +36,7 @@ from catalog.rules.engine import evaluate_estate
 from catalog.rules.finding import plural
 from catalog.rules.store import active_waivers, split_waived
 from catalog.value_maps import stale_by_owner
+from plumbline import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +83,11 @@ def send_reminders(*, now: dt.datetime | None = None) -> PassReport:
             logger.exception("reminder to %s for %s failed", person.email, start.isoformat())
             Reminder.objects.filter(pk=reminder.pk, sent_at=None).delete()
             failed += 1
+            metrics.REMINDERS_FAILED.inc()
             continue
         Reminder.objects.filter(pk=reminder.pk).update(sent_at=now, cc=cc or "")
         sent += 1
+        metrics.REMINDERS_SENT.inc()
         copied += bool(cc)
     return PassReport(start.isoformat(), len(owners), sent, copied, skipped, failed)
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from monitoring import conf
 from monitoring.alerting.transports import Refused, transport
 from monitoring.models import Alert
+from plumbline import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +59,14 @@ def send_pending(limit: int = 500) -> int:
             # The receiver refused this very alert (4xx): another try would be refused too, so its
             # attempts are used up and the claim is kept; the error says why.
             logger.warning("alert %s to %s refused: %s", alert.pk, alert.recipient, exc)
+            metrics.ALERTS_FAILED.labels(channel=alert.channel).inc()
             Alert.objects.filter(pk=alert.pk).update(
                 attempts=max(alert.attempts + 1, conf.alert_max_attempts()), error=f"refused, not retried: {exc}"[:2000]
             )
             continue
         except Exception as exc:  # any other transport failure: record it, retry on a later pass
             logger.warning("alert %s to %s failed: %s", alert.pk, alert.recipient, exc)
+            metrics.ALERTS_FAILED.labels(channel=alert.channel).inc()
             attempts = alert.attempts + 1
             Alert.objects.filter(pk=alert.pk).update(
                 attempts=F("attempts") + 1,
@@ -74,4 +77,5 @@ def send_pending(limit: int = 500) -> int:
             continue
         Alert.objects.filter(pk=alert.pk).update(sent_at=timezone.now(), error="")
         sent += 1
+        metrics.ALERTS_SENT.labels(channel=alert.channel).inc()
     return sent

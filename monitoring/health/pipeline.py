@@ -36,6 +36,7 @@ from monitoring.health.sources import facts_of, lock_sources
 from monitoring.health.store import POLLED_FIELDS, Observed, RecordOutcome, save_state_rows, store_observations
 from monitoring.models import Flip, HealthSource, Run
 from monitoring.platforms.contract import PollResult, ResolvedObservation
+from plumbline import metrics
 
 # What the content of one observation can cause when it is stored; batch processors (pending pings,
 # polls) then store item by item and set aside what fails. Anything else (the database unreachable,
@@ -166,4 +167,10 @@ def settle_rows(
         ids = sorted({flip.integration_id for flip in flips})
         # Never for a rolled-back change.
         transaction.on_commit(lambda: health_changed.send(sender=Flip, integration_ids=ids))
+        transaction.on_commit(lambda: _count_flips(flips))
     return flips
+
+
+def _count_flips(flips: Sequence[Flip]) -> None:
+    for flip in flips:
+        metrics.FLIPS.labels(to_state=flip.to_state).inc()

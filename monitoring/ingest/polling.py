@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from monitoring.health.sources import next_poll_at
 from monitoring.health.store import RecordOutcome
 from monitoring.models import HealthSource
 from monitoring.platforms.contract import PollError, PollResult, PollTarget
+from plumbline import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -119,14 +121,23 @@ def _pull(source: HealthSource, http: httpx.Client) -> PollResult | Failure:
     from monitoring.platforms import account_throttle, get_adapter
     from monitoring.platforms.outbound import Throttled
 
+    started = time.perf_counter()
     try:
         target = poll_target(source)
         with account_throttle(target):
-            return get_adapter(source.kind).poll(target, http)
+            result = get_adapter(source.kind).poll(target, http)
     except (PollError, httpx.HTTPError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"
         logger.warning("poll of %s failed: %s", source.integration.key, error)
+        _count_poll(source.kind, metrics.ERROR, started)
         return Failure(error, exc.retry_after if isinstance(exc, Throttled) else None)
+    _count_poll(source.kind, metrics.OK, started)
+    return result
+
+
+def _count_poll(platform: str, outcome: str, started: float) -> None:
+    metrics.POLLS.labels(platform=platform, outcome=outcome).inc()
+    metrics.POLL_DURATION.labels(platform=platform).observe(time.perf_counter() - started)
 
 
 def claim_due(now: dt.datetime | None = None, limit: int = 10000) -> list[int]:
