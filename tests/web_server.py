@@ -22,9 +22,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def web_server(workers: int = 1, **env: str) -> Iterator[str]:
+def web_server(workers: int = 1, *, config: bool = False, **env: str) -> Iterator[str]:
     """gunicorn serving Plumbline on the test's database (or DATABASE_URL given in `env`) until the
-    block ends; yields its base URL once it answers."""
+    block ends; yields its base URL once it answers. `config`: with plumbline/gunicorn_conf.py's
+    hooks, as bin/run starts it (the address and workers given here still win)."""
     port = free_port()
     command = [
         sys.executable,
@@ -34,6 +35,7 @@ def web_server(workers: int = 1, **env: str) -> Iterator[str]:
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
         "--log-level=warning",
+        *(["--config=python:plumbline.gunicorn_conf"] if config else []),
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=worker_env(**env))
     base = f"http://127.0.0.1:{port}"

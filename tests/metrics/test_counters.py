@@ -78,9 +78,7 @@ class WebhookReceiver(StandIn):
         self.route("POST", r"/hooks/.*", lambda request, match: Answer(status, {"ok": status == 200}))
 
 
-def test_flips_are_counted_by_state_and_alerts_by_channel_sent_or_failed(
-    settings, django_capture_on_commit_callbacks
-):
+def test_flips_are_counted_by_state_and_alerts_by_channel_sent_or_failed(settings, django_capture_on_commit_callbacks):
     settings.PLUMBLINE_OUTBOUND_ALLOW = ["127.0.0.1/32"]
     integration = make_integration(notify=["finance-ops@example.com", "#finance-alerts"])
     before = scrape()
