@@ -56,6 +56,7 @@ def estate(size: int) -> None:
 def test_the_gauges_equal_the_database_counts():
     estate(3)
     samples = scrape()
+    assert (value(samples, "plumbline_database_up"), value(samples, "plumbline_broker_up")) == (1, 1)
     assert value(samples, "plumbline_pending_pings") == PendingPing.objects.count() == 3
     assert value(samples, "plumbline_dead_pings") == DeadPing.objects.count() == 3
     assert value(samples, "plumbline_failed_records_open") == FailedRecord.objects.filter(resolved_at=None).count() == 6
