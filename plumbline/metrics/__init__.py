@@ -47,6 +47,10 @@ REMINDERS_FAILED = Counter("plumbline_reminders_failed", "Review digest emails t
 
 OK, ERROR = "ok", "error"
 
+# Present at 0 from the start, so a rate over the first pings is right (Prometheus's advice for known labels).
+for _signal in ("start", "success", "fail"):
+    PINGS_ACCEPTED.labels(signal=_signal)
+
 
 def count_ping(status: int, signal: str) -> None:
     """A ping's answer counted: 2xx accepted (by signal), anything else refused (by status)."""
