@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plumbline.settings")
 
@@ -39,6 +40,13 @@ def _configure(sender: Celery, **kwargs: object) -> None:
         timezone="UTC",
     )
     settings.CELERY_BEAT_SCHEDULE_FILE.parent.mkdir(parents=True, exist_ok=True)
+
+
+@worker_ready.connect
+def _serve_metrics(sender: object, **kwargs: object) -> None:
+    from plumbline.metrics.worker import serve_worker_metrics
+
+    serve_worker_metrics()  # only with PLUMBLINE_WORKER_METRICS_PORT set
 
 
 app.autodiscover_tasks()

@@ -325,6 +325,8 @@ for _network in PLUMBLINE_METRICS_ALLOW:
         raise ValueError(
             f"PLUMBLINE_METRICS_ALLOW: {_network!r} is not an address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
         ) from None
+# A Celery worker on another machine serves its own counters on this port (plumbline/metrics/worker.py).
+PLUMBLINE_WORKER_METRICS_PORT = int(env_str("PLUMBLINE_WORKER_METRICS_PORT") or 0)
 # Read by prometheus_client (every process's counts in one folder) and by plumbline/gunicorn_conf.py.
 SETTINGS_ENV |= {"PROMETHEUS_MULTIPROC_DIR", "PLUMBLINE_BIND"}
 

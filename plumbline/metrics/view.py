@@ -29,13 +29,26 @@ def metrics(request: HttpRequest) -> HttpResponse:
     token, allow = settings.PLUMBLINE_METRICS_TOKEN, settings.PLUMBLINE_METRICS_ALLOW
     if not token and not allow:
         raise Http404("metrics are off")
-    if allow and not address_allowed(request.META.get("REMOTE_ADDR", ""), allow):
-        return _refused("not an allowed scraper address", 403)
-    if token and not bearer_matches(request.headers.get("Authorization", ""), token):
-        response = _refused("a bearer token is required", 401)
-        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+    refused = refusal(request.headers.get("Authorization", ""), request.META.get("REMOTE_ADDR", ""), token, allow)
+    if refused:
+        status, message = refused
+        response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+        if status == 401:
+            response["WWW-Authenticate"] = CHALLENGE
         return response
     return HttpResponse(generate_latest(counters()) + generate_latest(STATE), content_type=CONTENT_TYPE_LATEST)
+
+
+CHALLENGE = 'Bearer realm="metrics"'
+
+
+def refusal(authorization: str, address: str, token: str, allow: list[str]) -> tuple[int, str] | None:
+    """Why a scraper may not read the metrics (status and message), or None when it may."""
+    if allow and not address_allowed(address, allow):
+        return 403, "not an allowed scraper address"
+    if token and not bearer_matches(authorization, token):
+        return 401, "a bearer token is required"
+    return None
 
 
 def counters() -> CollectorRegistry:
@@ -61,7 +74,3 @@ def address_allowed(address: str, allow: list[str]) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:  # a dual-stack socket's IPv4 peer
         ip = ip.ipv4_mapped
     return any(ip in ipaddress.ip_network(entry, strict=False) for entry in allow)
-
-
-def _refused(message: str, status: int) -> HttpResponse:
-    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

@@ -17,7 +17,7 @@ from tests.celery_worker import celery_worker, redis_broker, wait_for
 from tests.metrics.scrape import TOKEN, parse, scrape, value
 from tests.monitoring.conftest import make_integration
 from tests.monitoring.standins import StatusPage
-from tests.web_server import web_server
+from tests.web_server import free_port, web_server
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -25,11 +25,7 @@ PINGS = 60
 
 
 def status_of(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=20) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as refused:
-        return refused.code
+    return status_and_body(url)[0]
 
 
 def scrape_over_http(base: str) -> str:
@@ -69,3 +65,39 @@ def test_a_poll_done_by_a_celery_worker_sharing_the_folder_is_counted(tmp_path, 
     samples = scrape(Client())
     assert value(samples, "plumbline_polls_total", platform="http", outcome="ok") == 1
     assert value(samples, "plumbline_poll_duration_seconds_count", platform="http") == 1
+
+
+def test_a_worker_elsewhere_serves_its_own_counters_on_its_port_behind_the_token(tmp_path):
+    port = free_port()
+    good = {"runs": [{"id": "r-1", "finished_at": timezone.now().isoformat(), "status": "success"}]}
+    env = {
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "PLUMBLINE_OUTBOUND_ALLOW": "127.0.0.1/32",
+        "PLUMBLINE_WORKER_METRICS_PORT": str(port),
+        "PLUMBLINE_METRICS_TOKEN": TOKEN,
+    }
+    worker_metrics = f"http://127.0.0.1:{port}"
+    with StatusPage(good) as base_url:
+        integration = make_integration("orders", kind="http", health_url=f"{base_url}/status")
+        with celery_worker("metrics-elsewhere", **env), redis_broker():
+            tasks.poll_source.delay(integration.pk)
+            assert wait_for(lambda: Run.objects.filter(integration=integration).exists())
+            assert wait_for(
+                lambda: value(parse(scrape_over_http(worker_metrics)), "plumbline_flips_total", to_state="up") == 1
+            )
+            samples = parse(scrape_over_http(worker_metrics))
+            without_token = status_and_body(f"{worker_metrics}/metrics")
+            wrong_token = status_and_body(f"{worker_metrics}/metrics", Authorization="Bearer nope")
+    assert value(samples, "plumbline_polls_total", platform="http", outcome="ok") == 1
+    assert not any(name == "plumbline_pending_pings" for name, _ in samples)  # gauges come from the web server
+    for status, body in (without_token, wrong_token):
+        assert status == 401
+        assert "plumbline_" not in body
+
+
+def status_and_body(url: str, **headers: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=20) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
