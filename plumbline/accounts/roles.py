@@ -61,6 +61,16 @@ def assign_role(user: Any, role: str) -> None:
     user.save(update_fields=["is_staff", "is_superuser"])
 
 
+@transaction.atomic
+def remove_role(user: Any) -> None:
+    """Take `user`'s role away: no page, no API token and no admin lets them in until they get one again."""
+    from plumbline.accounts.models import Profile
+
+    Profile.objects.filter(user=user).delete()
+    user.is_staff = user.is_superuser = False
+    user.save(update_fields=["is_staff", "is_superuser"])
+
+
 ViewFunc = Callable[..., HttpResponse]
 
 

@@ -134,7 +134,10 @@ class Handler(BaseHTTPRequestHandler):
         elif parts.path == "/userinfo":
             bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
             claims = provider.tokens.get(bearer)
-            self.send_json(200, claims) if claims else self.send_json(401, {"error": "invalid_token"})
+            if claims is None:
+                self.send_json(401, {"error": "invalid_token"})
+            else:
+                self.send_json(200, claims)
         elif parts.path == "/logout" and provider.end_session:
             provider.logouts.append(query)
             self.redirect(query.get("post_logout_redirect_uri", f"{provider.url}/"))

@@ -133,13 +133,26 @@ def test_a_default_role_lets_in_a_user_in_no_mapped_group(client, idp, settings)
     assert role_of(get_user_model().objects.get()) == "viewer"
 
 
-def test_losing_every_mapped_group_loses_access(client, idp):
-    idp.will_sign_in("rita@example.com", groups=["erp-owners"])
+def test_losing_every_mapped_group_takes_the_role_away_api_tokens_included(client, idp):
+    from plumbline.accounts.tokens import create_token
+
+    idp.will_sign_in("rita@example.com", groups=["plumbline-admins"])
     sign_in(client, idp)
     client.post("/logout/")
+    user = get_user_model().objects.get()
+    _, raw = create_token(user)
+    assert client.get("/api/v1/integrations/", HTTP_AUTHORIZATION=f"Token {raw}").status_code == 200
+
     idp.will_sign_in("rita@example.com", groups=[])
     refusal(client, sign_in(client, idp))
-    assert client.get("/").status_code == 302
+    user = get_user_model().objects.get()
+    assert (role_of(user), user.is_staff, user.is_superuser) == (None, False, False)
+    assert client.get("/api/v1/integrations/", HTTP_AUTHORIZATION=f"Token {raw}").status_code == 403
+
+
+def test_a_next_address_on_another_site_is_ignored(client, idp):
+    idp.will_sign_in("rita@example.com", groups=["finance"])
+    assert sign_in(client, idp, next_url="https://evil.example/")["Location"] == "/"
 
 
 def test_an_unverified_email_is_refused(client, idp):

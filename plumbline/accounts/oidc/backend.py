@@ -1,8 +1,8 @@
 """Signing in with the provider's ID token: mozilla-django-oidc's code flow, with the checks it leaves
 out made here (audience, issuer, expiry, the algorithms the provider lists) and Plumbline's rules for
 the user: keyed by email (username == email), created at the first sign-in, and given at every
-sign-in the role their groups map to, so a changed group changes the role and no mapped group is no
-access. Catalog finds the user's Person by that same email (catalog/ownership.py person_of).
+sign-in the role their groups map to, so a changed group changes the role and no mapped group takes
+the role away. Catalog finds the user's Person by that same email (catalog/ownership.py person_of).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from plumbline.accounts.oidc.config import groups_in, role_for_groups
 from plumbline.accounts.oidc.provider import ProviderUnavailable, enabled, provider
-from plumbline.accounts.roles import assign_role
+from plumbline.accounts.roles import assign_role, remove_role
 
 # Seconds of clock difference allowed between the provider and this server for exp and iat.
 LEEWAY = 60
@@ -103,6 +103,9 @@ class OIDCBackend(OIDCAuthenticationBackend):
         if claims.get("email_verified") is False:
             raise SignInRefused(f"the provider has not verified {email}")
         if role_in(claims) is None:
+            # Out of every mapped group is out of Plumbline: pages, API tokens and the admin alike.
+            for user in self.filter_users_by_claims(claims):
+                remove_role(user)
             raise SignInRefused(
                 f"{email} is in no group that gives a Plumbline role "
                 f"(the {settings.PLUMBLINE_OIDC_ROLE_CLAIM!r} claim); ask an admin to add you to one"
