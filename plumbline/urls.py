@@ -56,6 +56,8 @@ urlpatterns = [
     path("login/sso/", StartView.as_view(), name="sso-start"),
     path("login/sso/callback/", CallbackView.as_view(), name="sso-callback"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    # The admin's "Log out" too, so it also ends the provider's session (matched before the admin's own).
+    path("admin/logout/", LogoutView.as_view()),
     path("admin/", (guarded(admin_patterns), admin_app, admin_namespace)),
     path("api/v1/", include("catalog.api.urls")),
     path("api/v1/", include(runs_router.urls)),

@@ -236,6 +236,16 @@ def test_logout_ends_the_provider_session_with_the_id_token_as_hint(client, idp)
     assert "_auth_user_id" not in client.session
 
 
+def test_the_admins_log_out_button_also_ends_the_provider_session(client, idp):
+    idp.will_sign_in("boss@example.com", groups=["plumbline-admins"])
+    sign_in(client, idp)
+    admin_page = client.get("/admin/").content.decode()
+    assert 'action="/admin/logout/"' in admin_page
+    response = client.post("/admin/logout/")
+    assert response["Location"].startswith(f"{idp.url}/logout?id_token_hint=")
+    assert "_auth_user_id" not in client.session
+
+
 def test_logout_is_local_when_the_provider_has_no_end_session_endpoint(client, settings):
     with stand_in_provider(end_session=False) as provider:
         configure(settings, provider)
