@@ -12,9 +12,12 @@ import math
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+
+from plumbline.accounts.oidc import config as oidc_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLUMBLINE_VAR_DIR", BASE_DIR / "var"))
@@ -163,6 +166,41 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"  # URL names: settings spell no path either
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on (OpenID Connect, plumbline/accounts/oidc/), off unless OIDC_ISSUER is set. The endpoints
+# come from the issuer's discovery document, read at the first sign-in: a provider that is down never
+# stops start-up. Users are keyed by email and get, at every sign-in, the highest role their groups map to.
+OIDC_ISSUER = env_str("OIDC_ISSUER").strip().rstrip("/")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+PLUMBLINE_OIDC_PROVIDER_NAME = env_str("PLUMBLINE_OIDC_PROVIDER_NAME", "single sign-on")
+PLUMBLINE_OIDC_ROLE_CLAIM = env_str("PLUMBLINE_OIDC_ROLE_CLAIM", "groups")
+PLUMBLINE_OIDC_ROLES = oidc_config.role_map(env_str("PLUMBLINE_OIDC_ROLES"))
+PLUMBLINE_OIDC_DEFAULT_ROLE = (
+    oidc_config.known_role(default_role, "PLUMBLINE_OIDC_DEFAULT_ROLE")
+    if (default_role := env_str("PLUMBLINE_OIDC_DEFAULT_ROLE").strip())
+    else None
+)
+# Off: the login page offers single sign-on only and refuses a posted password (API tokens still work).
+PLUMBLINE_LOCAL_PASSWORDS = env_bool("PLUMBLINE_LOCAL_PASSWORDS", True)
+if OIDC_ISSUER and not OIDC_RP_CLIENT_ID:
+    raise ValueError("OIDC_CLIENT_ID must be set when OIDC_ISSUER is")
+if not PLUMBLINE_LOCAL_PASSWORDS and not OIDC_ISSUER:
+    raise ValueError("PLUMBLINE_LOCAL_PASSWORDS=false needs OIDC_ISSUER: nobody could sign in")
+AUTHENTICATION_BACKENDS = ["plumbline.accounts.oidc.backend.OIDCBackend"]
+if PLUMBLINE_LOCAL_PASSWORDS:
+    AUTHENTICATION_BACKENDS.insert(0, "django.contrib.auth.backends.ModelBackend")
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the hint for the provider's logout
+OIDC_TIMEOUT = 10  # seconds for each call to the provider
+if OIDC_ISSUER and "form-action 'self'" in CONTENT_SECURITY_POLICY:
+    # Logging out is a form post that ends at the provider's end_session_endpoint, under the issuer.
+    _issuer = urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {_issuer.scheme}://{_issuer.netloc}"
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -5,7 +5,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +12,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from monitoring.views.api import router as runs_router
 from plumbline.accounts.login import LoginView
+from plumbline.accounts.oidc.views import CallbackView, LogoutView, StartView
 from plumbline.http import not_found
 from plumbline.metrics.view import metrics
 
@@ -53,7 +53,12 @@ admin_patterns, admin_app, admin_namespace = admin.site.urls
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on: these answer 404 unless OIDC_ISSUER is set.
+    path("login/sso/", StartView.as_view(), name="sso-start"),
+    path("login/sso/callback/", CallbackView.as_view(), name="sso-callback"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    # The admin's "Log out" too, so it also ends the provider's session (matched before the admin's own).
+    path("admin/logout/", LogoutView.as_view()),
     path("admin/", (guarded(admin_patterns), admin_app, admin_namespace)),
     path("metrics", metrics, name="metrics"),
     path("api/v1/", include("catalog.api.urls")),

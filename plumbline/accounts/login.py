@@ -1,6 +1,7 @@
-"""The login page, rate limited: once failed logins within WINDOW reach a limit (for one email
-from one address, for one address, or for one email), further attempts are refused with 429 until
-the window ends."""
+"""The login page: a password, rate limited (once failed logins within WINDOW reach a limit, for one
+email from one address, for one address, or for one email, further attempts are refused with 429
+until the window ends), and the single sign-on button when OIDC_ISSUER is set. With
+PLUMBLINE_LOCAL_PASSWORDS off, the button only: a posted password is refused with 403."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+
+from plumbline.accounts.oidc.provider import enabled as sso_enabled
 
 WINDOW = dt.timedelta(minutes=15)
 # Failed logins allowed per window: for one email from one address (a forgotten password), for one
@@ -55,10 +59,24 @@ def clear_failures(request: HttpRequest) -> None:
     cache.delete(_limits(request)[0][0])
 
 
+PASSWORDS_OFF = "Passwords are turned off here: sign in with {name}."
+
+
 class LoginView(auth_views.LoginView):
     """Django's login, refusing with 429 once an email, an address or the pair has failed too often."""
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["local_passwords"] = settings.PLUMBLINE_LOCAL_PASSWORDS
+        if sso_enabled():
+            context["sso_name"] = settings.PLUMBLINE_OIDC_PROVIDER_NAME
+        return context
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.PLUMBLINE_LOCAL_PASSWORDS:
+            refusal = PASSWORDS_OFF.format(name=settings.PLUMBLINE_OIDC_PROVIDER_NAME)
+            context = self.get_context_data(form=self.get_form_class()(request), passwords_off=refusal)
+            return self.render_to_response(context, status=403)
         if refused(request):
             minutes = int(WINDOW.total_seconds() // 60)
             context = self.get_context_data(

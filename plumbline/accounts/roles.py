@@ -2,7 +2,8 @@
 
 A user's role lives in accounts.Profile; superusers are always admins. Which documents an
 owner may edit is the catalog's rule (catalog/ownership.py): accounts knows users, roles and
-tokens only, and imports nothing from catalog.
+tokens only, and imports nothing from catalog. Importable before Django is set up (settings.py reads
+ROLES to check PLUMBLINE_OIDC_ROLES), hence the import inside _guard.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -61,6 +61,16 @@ def assign_role(user: Any, role: str) -> None:
     user.save(update_fields=["is_staff", "is_superuser"])
 
 
+@transaction.atomic
+def remove_role(user: Any) -> None:
+    """Take `user`'s role away: no page, no API token and no admin lets them in until they get one again."""
+    from plumbline.accounts.models import Profile
+
+    Profile.objects.filter(user=user).delete()
+    user.is_staff = user.is_superuser = False
+    user.save(update_fields=["is_staff", "is_superuser"])
+
+
 ViewFunc = Callable[..., HttpResponse]
 
 
@@ -68,6 +78,8 @@ def _guard(check: Callable[[Any], bool]) -> Callable[[ViewFunc], ViewFunc]:
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            from django.contrib.auth.views import redirect_to_login
+
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not check(request.user):
