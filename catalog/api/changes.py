@@ -99,6 +99,8 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if isinstance(request.accepted_renderer, CsvRenderer):
+            if self.paginator is not None:  # the file is not paged, but a bad page_size is still a 400
+                self.paginator.get_page_size(request)
             records = self.filter_queryset(self.get_queryset())
             return audit.streamed_csv("changes.csv", audit.CHANGE_HEADER, audit.change_rows(records))
         return super().list(request, *args, **kwargs)
