@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from catalog import audit
 from catalog.api.filters import StrictFilterBackend
+from catalog.api.pagination import Pagination
 from catalog.api.permissions import ReadAnyRole
 from catalog.api.serializers import ChangeRecordSerializer
 from catalog.filters import StrictFilterSet
@@ -99,7 +100,7 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         if isinstance(request.accepted_renderer, CsvRenderer):
-            if self.paginator is not None:  # the file is not paged, but a bad page_size is still a 400
+            if isinstance(self.paginator, Pagination):  # the file is not paged; a bad page_size is still a 400
                 self.paginator.get_page_size(request)
             records = self.filter_queryset(self.get_queryset())
             return audit.streamed_csv("changes.csv", audit.CHANGE_HEADER, audit.change_rows(records))
