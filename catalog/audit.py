@@ -91,7 +91,10 @@ def change_log() -> QuerySet[ChangeRecord]:
     return ChangeRecord.objects.select_related("actor").order_by("-at", "-id")
 
 
-def in_period(records: QuerySet[ChangeRecord], since: dt.datetime | None, until: dt.datetime | None) -> Any:
+def in_period(
+    records: QuerySet[ChangeRecord], since: dt.datetime | None, until: dt.datetime | None
+) -> QuerySet[ChangeRecord]:
+    """The records at or after `since` and before `until` (either may be open)."""
     if since is not None:
         records = records.filter(at__gte=since)
     if until is not None:

@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -62,7 +63,7 @@ def _form(request: HttpRequest) -> AuditForm:
     return AuditForm(request.GET.dict(), timezone.localdate())
 
 
-def _changes(form: AuditForm) -> Any:
+def _changes(form: AuditForm) -> QuerySet[ChangeRecord]:
     since, until = form.period()
     records = audit.in_period(audit.change_log(), since, until)
     kind = form.cleaned_data["kind"]
