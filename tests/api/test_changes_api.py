@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from catalog import audit
 from catalog.models import ChangeRecord, Integration, Person, Reminder, WorkaroundRun
-from tests.api.conftest import OTHER_INTEGRATION, OWN_INTEGRATION, OWNER_EMAIL, estate_state
+from tests.api.conftest import OTHER_INTEGRATION, OWN_INTEGRATION, OWNER_EMAIL, estate_state, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -236,8 +236,6 @@ def test_csv_of_100k_changes_streams_in_flat_memory(db, api, users):
 
 def grow(n: int) -> None:
     """n more changes by n users, n reminders and n workaround runs."""
-    from tests.api.conftest import make_user
-
     now = timezone.now()
     integration = Integration.objects.get(key=OWN_INTEGRATION)
     for i in range(n):
