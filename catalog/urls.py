@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from catalog.views import dashboard, documents
+from catalog.views.audit import audit_changes_csv, audit_page, audit_signoffs_csv
 from catalog.views.data_objects import data_object_detail, data_object_list
 from catalog.views.findings import findings_list, waive_finding
 from catalog.views.golive_review import golive_review, golive_review_sign_off
@@ -77,6 +78,9 @@ urlpatterns = [
     path("value-maps/<slug:key>/rows/", value_map_upload, name="valuemap-upload"),
     path("reminders/", reminder_list, name="reminder-list"),
     path("review/<str:token>/", review, name="review"),
+    path("audit/", audit_page, name="audit"),
+    path("audit/changes.csv", audit_changes_csv, name="audit-changes-csv"),
+    path("audit/signoffs.csv", audit_signoffs_csv, name="audit-signoffs-csv"),
     path("search/", search, name="search"),
     path("graph/", graph_page, name="graph"),
     path("graph/estate.<str:fmt>", graph_download, name="graph-download"),

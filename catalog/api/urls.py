@@ -13,9 +13,12 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from catalog.api import docs, views
+from catalog.api.changes import ChangeViewSet
 from catalog.api.findings import FindingViewSet
 from catalog.api.permissions import ReadAnyRole
+from catalog.api.reminders import ReminderViewSet
 from catalog.api.trend import TrendView
+from catalog.api.workarounds import WorkaroundRunViewSet
 
 app_name = "api"
 
@@ -31,6 +34,9 @@ router.register("value-maps", views.ValueMapViewSet, basename="valuemap")
 router.register("integrations", views.IntegrationViewSet, basename="integration")
 router.register("golives", views.GoLiveViewSet, basename="golive")
 router.register("findings", FindingViewSet, basename="finding")
+router.register("changes", ChangeViewSet, basename="change")
+router.register("reminders", ReminderViewSet, basename="reminder")
+router.register("workaround-runs", WorkaroundRunViewSet, basename="workaround-run")
 # Runs are monitoring's: served under /api/v1/runs/ by monitoring.views.api (catalog never imports monitoring).
 
 # JSON by default; YAML with ?format=yaml or Accept: application/yaml.

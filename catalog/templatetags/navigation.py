@@ -40,6 +40,7 @@ SECTIONS = (
     Section("api:docs", "API docs", ("api:docs",)),
     Section("me", "Me", ("me",)),
     Section("upload", "Upload", ("upload",), admins_only=True),
+    Section("audit", "Audit trail", ("audit", "audit-"), admins_only=True),
     Section("admin:index", "Admin", ("admin:",), admins_only=True),
 )
 
