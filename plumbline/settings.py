@@ -24,6 +24,7 @@ VAR_DIR = Path(os.environ.get("PLUMBLINE_VAR_DIR", BASE_DIR / "var"))
 # tests/monitoring/test_credentials.py checks against this file. "X_*": every name starting with X_.
 SETTINGS_ENV = {"PLUMBLINE_VAR_DIR", "PLUMBLINE_DB_PREPARED", "PLUMBLINE_TEST_SQLITE", "DJANGO_SETTINGS_MODULE"}
 SETTINGS_ENV |= {"PLUMBLINE_WEBHOOK_*", "PLUMBLINE_WEB_WORKERS"}  # monitoring/conf.py, bin/run
+SETTINGS_ENV |= {"PLUMBLINE_BIND", "PLUMBLINE_WORKER_CONCURRENCY"}  # plumbline/gunicorn_conf.py, bin/serve
 
 
 def env_str(name: str, default: str = "") -> str:
