@@ -29,11 +29,13 @@ SERVE = ROOT / "bin" / "serve"
 
 def postgres_server_url() -> str:
     """A PostgreSQL server the tests may create databases on: the test database's server when the suite
-    runs on PostgreSQL, else PLUMBLINE_TEST_POSTGRES's (bin/test's default)."""
+    runs on PostgreSQL (bin/test's PostgreSQL leg), else PLUMBLINE_TEST_POSTGRES's when set."""
     database_url = os.environ.get("DATABASE_URL", "")
     if database_url.startswith(("postgres://", "postgresql://")):
         return database_url
-    return os.environ.get("PLUMBLINE_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+    if server := os.environ.get("PLUMBLINE_TEST_POSTGRES"):
+        return server
+    pytest.skip("needs PostgreSQL: runs in bin/test's PostgreSQL leg, or set PLUMBLINE_TEST_POSTGRES")
 
 
 def with_database(url: str, name: str) -> str:
@@ -43,8 +45,9 @@ def with_database(url: str, name: str) -> str:
 
 def admin_connection() -> psycopg.Connection:
     """A connection to the server's maintenance database, to create and drop databases."""
+    url = with_database(postgres_server_url(), "postgres")
     try:
-        return psycopg.connect(with_database(postgres_server_url(), "postgres"), autocommit=True, connect_timeout=5)
+        return psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as error:
         if os.environ.get("CI") == "true":
             raise

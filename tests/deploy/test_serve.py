@@ -446,3 +446,16 @@ def test_serve_refuses_an_unknown_command(tmp_path):
         2,
         "bin/serve: unknown command 'start': use web, worker, beat, migrate or all\n",
     )
+
+
+def test_serve_without_a_virtualenv_says_how_to_make_one(tmp_path):
+    copy = tmp_path / "bin" / "serve"
+    copy.parent.mkdir()
+    shutil.copy2(SERVE, copy)
+    env = production_env("postgres://nobody@127.0.0.1:1/none", tmp_path, PLUMBLINE_BIND=serve_bind())
+    result = subprocess.run([str(copy), "web"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"bin/serve: no .venv in {tmp_path}: create it with "
+        "'python3 -m venv .venv && .venv/bin/pip install -r requirements.txt'"
+    )
