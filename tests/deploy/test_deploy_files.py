@@ -8,6 +8,7 @@ import configparser
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -172,3 +173,20 @@ def test_bin_serve_and_the_scripts_are_strict_bash():
         assert lines[0] == "#!/usr/bin/env bash"
         assert "set -euo pipefail" in lines
         assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (DEPLOY / "systemd").iterdir()))
+def test_systemd_reads_every_line_of_the_unit(name):
+    """systemd-analyze verify: a misspelt or unknown directive would be ignored by systemd, silently."""
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(DEPLOY / "systemd" / name)], capture_output=True, text=True, timeout=60
+    )
+    complaints = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        # The code is not installed under /opt/plumbline on this machine.
+        if not re.fullmatch(rf"{re.escape(name)}: Command {APP}/\S+ is not executable: No such file or directory", line)
+    ]
+    assert complaints == []
