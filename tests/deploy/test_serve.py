@@ -14,6 +14,7 @@ import signal
 import ssl
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -38,6 +39,9 @@ from tests.web_server import free_port
 
 pytestmark = pytest.mark.worker
 
+# The test's nginx presents a self-signed certificate.
+UNVERIFIED = ssl.create_default_context()
+UNVERIFIED.check_hostname, UNVERIFIED.verify_mode = False, ssl.CERT_NONE
 PING_KEY = "pl-serve-ping-7c1e4b9a2f"
 ADMIN, PASSWORD = "ops@example.com", "a-long-production-password-41"
 KEY, NAME = "nightly-gl-export", "Nightly GL export to the warehouse"
@@ -55,7 +59,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`bin/serve all` on a database of its own, with an admin and one heartbeat integration imported."""
     var_dir = tmp_path_factory.mktemp("serve-var")
     with fresh_database("plumbline_serve") as database_url:
-        env = production_env(database_url, var_dir, PLUMBLINE_BIND=serve_bind(), PLUMBLINE_PING_KEY=PING_KEY)
+        env = production_env(
+            database_url,
+            var_dir,
+            PLUMBLINE_BIND=serve_bind(),
+            PLUMBLINE_PING_KEY=PING_KEY,
+            # As behind nginx in production (deploy/nginx/plumbline.conf, on a port of the test's).
+            CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{free_port()}",
+            SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
+            SECURE_HSTS_SECONDS="600",
+        )
         served = start_serve(env, var_dir / "serve.log")
         try:
             manage(env, "create_user", ADMIN, "--role", "admin", "--password", PASSWORD)
@@ -70,7 +83,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def browser() -> urllib.request.OpenerDirector:
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    return urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), urllib.request.HTTPSHandler(context=UNVERIFIED)
+    )
 
 
 def get(opener: urllib.request.OpenerDirector, url: str) -> tuple[str, str]:
@@ -79,13 +94,13 @@ def get(opener: urllib.request.OpenerDirector, url: str) -> tuple[str, str]:
         return response.geturl(), response.read().decode()
 
 
-def log_in(served: Served) -> urllib.request.OpenerDirector:
+def log_in(base: str, **headers: str) -> urllib.request.OpenerDirector:
     opener = browser()
-    _, login_page = get(opener, f"{served.base}/login/")
+    _, login_page = get(opener, f"{base}/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page)
     assert token, login_page
     form = {"csrfmiddlewaretoken": token.group(1), "username": ADMIN, "password": PASSWORD}
-    request = urllib.request.Request(f"{served.base}/login/", data=urllib.parse.urlencode(form).encode())
+    request = urllib.request.Request(f"{base}/login/", data=urllib.parse.urlencode(form).encode(), headers=headers)
     with opener.open(request, timeout=20) as response:
         assert urllib.parse.urlsplit(response.geturl()).path == "/"  # the dashboard, not the login form again
     return opener
@@ -110,7 +125,7 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 40.0) -> bool:
 
 
 def test_an_admin_logs_in_and_the_integration_page_shows_the_imported_spec(served):
-    opener = log_in(served)
+    opener = log_in(served.base)
     url, page = get(opener, f"{served.base}/integrations/{KEY}/")
     assert urllib.parse.urlsplit(url).path == f"/integrations/{KEY}/"
     assert f"<h1>{NAME}" in page or f">{NAME}<" in page
@@ -133,7 +148,7 @@ def test_a_ping_is_applied_by_the_worker_without_any_page_read(served):
 
     assert wait_for(applied), served.output()[-3000:]
     assert "monitoring.apply_pings" in served.output()
-    _, health = get(log_in(served), f"{served.base}/integrations/{KEY}/health/")
+    _, health = get(log_in(served.base), f"{served.base}/integrations/{KEY}/health/")
     assert 'class="badge up"' in health
     assert "Last ping" in health
 
@@ -295,9 +310,7 @@ def test_the_nginx_site_passes_nginx_t_with_a_certificate(tmp_path):
 
 
 def https(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, dict[str, list[str]], bytes]:
-    context = ssl.create_default_context()
-    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # the test's self-signed certificate
-    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=20, context=context)
+    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=20, context=UNVERIFIED)
     try:
         conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
         response = conn.getresponse()
@@ -309,9 +322,9 @@ def https(port: int, method: str, path: str, body: bytes | None = None) -> tuple
         conn.close()
 
 
-def test_behind_nginx_http_redirects_static_comes_from_disk_and_big_pings_are_refused(served, tmp_path):
+def test_behind_nginx_https_logs_in_static_comes_from_disk_and_big_pings_are_refused(served, tmp_path):
     nginx = nginx_or_skip()
-    http_port, https_port = free_port(), free_port()
+    http_port, https_port = free_port(), int(served.env["CSRF_TRUSTED_ORIGINS"].rsplit(":", 1)[1])
     main = nginx_config(tmp_path, local_site(served, tmp_path, http_port, https_port))
     command = [nginx, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(main), "-g", "daemon off;"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -327,7 +340,17 @@ def test_behind_nginx_http_redirects_static_comes_from_disk_and_big_pings_are_re
 
         status, headers, body = https(https_port, "GET", "/login/")
         assert status == 200 and b'name="csrfmiddlewaretoken"' in body  # gunicorn's page, through the proxy
+        # Django saw HTTPS (X-Forwarded-Proto) and sent its own HSTS (600 s): nginx sent its year, once.
         assert headers["strict-transport-security"] == ["max-age=31536000; includeSubDomains"]
+
+        # Over HTTPS Django checks the Referer of a form post: only a request it knows came over HTTPS
+        # (the X-Forwarded-Proto nginx sets) is refused without one, as the direct HTTP login is not.
+        base = f"https://127.0.0.1:{https_port}"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            log_in(base)
+        assert refused.value.code == 403
+        _, page = get(log_in(base, Referer=f"{base}/login/"), f"{base}/integrations/{KEY}/")
+        assert NAME in page
 
         status, headers, body = https(https_port, "GET", "/static/css/plumbline.css")
         on_disk = Path(served.env["PLUMBLINE_VAR_DIR"]) / "staticfiles" / "css" / "plumbline.css"
