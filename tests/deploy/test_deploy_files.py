@@ -19,6 +19,7 @@ from django.conf import settings
 from catalog.spec.limits import UPLOAD_MAX_BYTES
 from monitoring.ingest.pings import MAX_BODY_BYTES
 from tests.celery_worker import ROOT
+from tests.deploy.nginx import nginx_config, nginx_or_skip, self_signed
 from tests.deploy.production import SERVE
 
 DEPLOY = ROOT / "deploy"
@@ -190,3 +191,18 @@ def test_systemd_reads_every_line_of_the_unit(name):
         if not re.fullmatch(rf"{re.escape(name)}: Command {APP}/\S+ is not executable: No such file or directory", line)
     ]
     assert complaints == []
+
+
+def test_the_nginx_site_passes_nginx_t_with_a_certificate(tmp_path):
+    nginx = nginx_or_skip()
+    cert, key = self_signed(tmp_path)
+    site = nginx_site().replace("/etc/letsencrypt/live/plumbline.example.com/fullchain.pem", str(cert))
+    site = site.replace("/etc/letsencrypt/live/plumbline.example.com/privkey.pem", str(key))
+    main = nginx_config(tmp_path, site)
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(main)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr

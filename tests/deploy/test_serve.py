@@ -9,9 +9,7 @@ import http.cookiejar
 import json
 import os
 import re
-import shutil
 import signal
-import ssl
 import subprocess
 import time
 import urllib.error
@@ -23,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from tests.celery_worker import ROOT
+from tests.deploy.nginx import UNVERIFIED, https, local_site, nginx_config, nginx_or_skip
 from tests.deploy.production import (
-    SERVE,
     Served,
     count,
     fresh_database,
@@ -39,9 +37,6 @@ from tests.web_server import free_port
 
 pytestmark = pytest.mark.worker
 
-# The test's nginx presents a self-signed certificate.
-UNVERIFIED = ssl.create_default_context()
-UNVERIFIED.check_hostname, UNVERIFIED.verify_mode = False, ssl.CERT_NONE
 PING_KEY = "pl-serve-ping-7c1e4b9a2f"
 ADMIN, PASSWORD = "ops@example.com", "a-long-production-password-41"
 KEY, NAME = "nightly-gl-export", "Nightly GL export to the warehouse"
@@ -235,93 +230,6 @@ def test_backups_beyond_the_number_kept_are_removed_oldest_first(served, tmp_pat
 # --- behind nginx -------------------------------------------------------------------------------
 
 
-def nginx_or_skip() -> str:
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if nginx is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is not installed: PLUMBLINE_SERVICES=1 bin/setup installs it")
-        pytest.skip("nginx is not installed (PLUMBLINE_SERVICES=1 bin/setup installs it)")
-    return nginx
-
-
-OPENSSL_SELF_SIGNED = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-OPENSSL_SELF_SIGNED += ["-subj", "/CN=plumbline.example.com"]
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    cert, key = folder / "fullchain.pem", folder / "privkey.pem"
-    subprocess.run(
-        [*OPENSSL_SELF_SIGNED, "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
-def nginx_config(folder: Path, site: str) -> Path:
-    """A main nginx.conf around the site, with every path nginx writes inside `folder`."""
-    main = folder / "nginx.conf"
-    temp = "".join(
-        f"  {kind}_temp_path {folder}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (folder / "site.conf").write_text(site)
-    main.write_text(
-        f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nuser root;\nevents {{}}\n"
-        f"http {{\n  include /etc/nginx/mime.types;\n  access_log off;\n{temp}  include {folder}/site.conf;\n}}\n"
-    )
-    return main
-
-
-def local_site(served: Served, folder: Path, http_port: int, https_port: int) -> str:
-    """deploy/nginx/plumbline.conf with the test's certificate, ports, gunicorn and static files."""
-    cert, key = self_signed(folder)
-    site = (ROOT / "deploy" / "nginx" / "plumbline.conf").read_text()
-    replacements = {
-        "/etc/letsencrypt/live/plumbline.example.com/fullchain.pem": str(cert),
-        "/etc/letsencrypt/live/plumbline.example.com/privkey.pem": str(key),
-        "listen 80;": f"listen 127.0.0.1:{http_port};",
-        "listen [::]:80;": "",
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
-        "listen [::]:443 ssl http2;": "",
-        "server 127.0.0.1:8000;": f"server {served.env['PLUMBLINE_BIND']};",
-        "/var/lib/plumbline/staticfiles/": f"{served.env['PLUMBLINE_VAR_DIR']}/staticfiles/",
-        "return 301 https://$host$request_uri;": f"return 301 https://$host:{https_port}$request_uri;",
-    }
-    for old, new in replacements.items():
-        assert old in site, old
-        site = site.replace(old, new)
-    return site
-
-
-def test_the_nginx_site_passes_nginx_t_with_a_certificate(tmp_path):
-    nginx = nginx_or_skip()
-    cert, key = self_signed(tmp_path)
-    site = (ROOT / "deploy" / "nginx" / "plumbline.conf").read_text()
-    site = site.replace("/etc/letsencrypt/live/plumbline.example.com/fullchain.pem", str(cert))
-    site = site.replace("/etc/letsencrypt/live/plumbline.example.com/privkey.pem", str(key))
-    main = nginx_config(tmp_path, site)
-    result = subprocess.run(
-        [nginx, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(main)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "test is successful" in result.stderr
-
-
-def https(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, dict[str, list[str]], bytes]:
-    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=20, context=UNVERIFIED)
-    try:
-        conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
-        response = conn.getresponse()
-        headers: dict[str, list[str]] = {}
-        for name, value in response.getheaders():
-            headers.setdefault(name.lower(), []).append(value)
-        return response.status, headers, response.read()
-    finally:
-        conn.close()
-
-
 def test_behind_nginx_https_logs_in_static_comes_from_disk_and_big_pings_are_refused(served, tmp_path):
     nginx = nginx_or_skip()
     http_port, https_port = free_port(), int(served.env["CSRF_TRUSTED_ORIGINS"].rsplit(":", 1)[1])
@@ -428,57 +336,3 @@ def test_one_process_dying_stops_the_others_with_its_status(served, tmp_path):
         assert "No migrations to apply." in again.output()
     finally:
         stop_group(again.process)
-
-
-# --- refusals -----------------------------------------------------------------------------------
-
-
-def refusal(tmp_path: Path, **changes: str | None) -> subprocess.CompletedProcess[str]:
-    env = production_env("postgres://nobody@127.0.0.1:1/none", tmp_path, PLUMBLINE_BIND=serve_bind())
-    for name, value in changes.items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    return subprocess.run([str(SERVE), "all"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
-
-
-@pytest.mark.parametrize("missing", ["REDIS_URL", "SECRET_KEY", "DATABASE_URL"])
-def test_serve_refuses_to_start_without_a_required_variable(tmp_path, missing):
-    result = refusal(tmp_path, **{missing: None})
-    assert result.returncode == 2
-    assert result.stderr.startswith(f"bin/serve: {missing} not set: production runs on PostgreSQL and Redis")
-    assert result.stdout == ""  # nothing was started, not even migrate
-
-
-def test_serve_names_every_missing_variable_at_once(tmp_path):
-    result = refusal(tmp_path, REDIS_URL=None, SECRET_KEY=None)
-    assert result.stderr.startswith("bin/serve: REDIS_URL, SECRET_KEY not set:")
-
-
-@pytest.mark.parametrize("debug", ["true", "True", "1", " yes", "on"])
-def test_serve_refuses_debug(tmp_path, debug):
-    result = refusal(tmp_path, DEBUG=debug)
-    assert result.returncode == 2
-    assert f"bin/serve: DEBUG={debug} would show tracebacks and settings to anyone: set DEBUG=false" in result.stderr
-
-
-def test_serve_refuses_an_unknown_command(tmp_path):
-    result = subprocess.run([str(SERVE), "start"], cwd=ROOT, capture_output=True, text=True, timeout=30)
-    assert (result.returncode, result.stderr) == (
-        2,
-        "bin/serve: unknown command 'start': use web, worker, beat, migrate or all\n",
-    )
-
-
-def test_serve_without_a_virtualenv_says_how_to_make_one(tmp_path):
-    copy = tmp_path / "bin" / "serve"
-    copy.parent.mkdir()
-    shutil.copy2(SERVE, copy)
-    env = production_env("postgres://nobody@127.0.0.1:1/none", tmp_path, PLUMBLINE_BIND=serve_bind())
-    result = subprocess.run([str(copy), "web"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2
-    assert result.stderr.startswith(
-        f"bin/serve: no .venv in {tmp_path}: create it with "
-        "'python3 -m venv .venv && .venv/bin/pip install -r requirements.txt'"
-    )
