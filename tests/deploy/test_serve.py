@@ -63,6 +63,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{free_port()}",
             SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
             SECURE_HSTS_SECONDS="600",
+            PLUMBLINE_PROXIES="1",
         )
         served = start_serve(env, var_dir / "serve.log")
         try:
@@ -265,6 +266,9 @@ def test_behind_nginx_https_logs_in_static_comes_from_disk_and_big_pings_are_ref
         assert (status, body) == (200, on_disk.read_bytes())
         assert headers["cache-control"] == ["public, no-cache"]
         assert headers["strict-transport-security"] == ["max-age=31536000; includeSubDomains"]
+
+        status, _, body = https(https_port, "GET", "/metrics")
+        assert status == 403 and b"<center>nginx" in body  # refused by nginx: this test is not the scraper
 
         status, _, body = https(
             https_port, "POST", f"/ping/{PING_KEY}/{KEY}", json.dumps({"message": "x" * 150_000}).encode()
