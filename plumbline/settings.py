@@ -28,6 +28,7 @@ VAR_DIR = Path(os.environ.get("PLUMBLINE_VAR_DIR", BASE_DIR / "var"))
 # tests/monitoring/test_credentials.py checks against this file. "X_*": every name starting with X_.
 SETTINGS_ENV = {"PLUMBLINE_VAR_DIR", "PLUMBLINE_DB_PREPARED", "PLUMBLINE_TEST_SQLITE", "DJANGO_SETTINGS_MODULE"}
 SETTINGS_ENV |= {"PLUMBLINE_WEBHOOK_*", "PLUMBLINE_WEB_WORKERS"}  # monitoring/conf.py, bin/run
+SETTINGS_ENV |= {"PLUMBLINE_BIND", "PLUMBLINE_WORKER_CONCURRENCY"}  # plumbline/gunicorn_conf.py, bin/serve
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -74,6 +75,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
 if proxy_header := env_list("SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = (proxy_header[0], proxy_header[1])
+# Reverse proxies in front of gunicorn (1 behind deploy/nginx): the client's address is then read from
+# X-Forwarded-For (plumbline/proxy.py). 0: REMOTE_ADDR as gunicorn saw it.
+PLUMBLINE_PROXIES = int(env_str("PLUMBLINE_PROXIES", "0"))
 X_FRAME_OPTIONS = "DENY"
 # No inline script anywhere (pages load vendored files only); plumbline.middleware sets it on every
 # response that has none of its own (the graph downloads have a stricter one).
@@ -99,6 +103,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every later reader of REMOTE_ADDR sees the client behind the proxies.
+    "plumbline.proxy.ForwardedForMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "plumbline.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
