@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog.models import ChangeRecord, System
 from catalog.ownership import can_edit
+from monitoring.alerting.maintenance import Window
 from monitoring.models import MaintenanceWindow
 from plumbline.recurrence import DAY_NAMES, LONGEST, RecurrenceError, recurrence, zone_named
 from plumbline.storable import datetime_problem
@@ -205,9 +206,21 @@ def plan_window(
     return window, form
 
 
-def cancellable(system: System) -> QuerySet[MaintenanceWindow]:
-    """The system's windows that are not over: those a cancel may name."""
-    return MaintenanceWindow.objects.filter(Q(ends_at__gt=timezone.now()) | Q(ends_at=None), system=system)
+def cancellable() -> QuerySet[MaintenanceWindow]:
+    """Windows that are not over: those a cancel may name."""
+    return MaintenanceWindow.objects.filter(Q(ends_at__gt=timezone.now()) | Q(ends_at=None))
+
+
+def next_span(window: Window, now: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+    """The occurrence under way at `now`, else the next one (start, end); None once the window is over."""
+    if window.repeats is None:
+        if window.ends_at is None or window.ends_at <= now:
+            return None
+        return window.starts_at, window.ends_at
+    upcoming = window.repeats.next_occurrence(max(now, window.starts_at))
+    if window.ends_at is not None and upcoming is not None and upcoming[0] >= window.ends_at:
+        return None
+    return upcoming
 
 
 def cancel_window(window: MaintenanceWindow, user: Any, via: str) -> None:

@@ -31,9 +31,7 @@ def _recurring_rows(windows: list[tuple[MaintenanceWindow | None, Window]], now:
     rows = []
     for row, window in windows:
         assert window.repeats is not None
-        upcoming = window.repeats.next_occurrence(max(now, window.starts_at))
-        if window.ends_at is not None and upcoming is not None and upcoming[0] >= window.ends_at:
-            upcoming = None
+        upcoming = plans.next_span(window, now)
         rows.append({"row": row, "window": window, "words": window.repeats.describe(), "next": upcoming})
     return rows
 
@@ -77,6 +75,8 @@ def cancel_maintenance(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     system = get_object_or_404(System, key=key)
     if not plans.may_plan(request.user, system):
         raise PermissionDenied("Only the system's owner or an admin cancels its maintenance.")
-    plans.cancel_window(get_object_or_404(plans.cancellable(system), pk=pk), request.user, ChangeRecord.Via.PAGE)
+    plans.cancel_window(
+        get_object_or_404(plans.cancellable().filter(system=system), pk=pk), request.user, ChangeRecord.Via.PAGE
+    )
     messages.success(request, f"Maintenance of {system.display_name} cancelled: alerts are sent again.")
     return redirect("system-maintenance", key=system.key)
