@@ -57,12 +57,9 @@ class FlipFilterSet(StrictFilterSet):
         model = Flip
         fields: list[str] = []
 
-    def by_integration(self, queryset: QuerySet[Any], name: str, value: Integration) -> QuerySet[Any]:
-        return queryset.filter(integration=value)
-
 
 class AlertFilterSet(StrictFilterSet):
-    integration = integration_filter()
+    integration = integration_filter(method="by_integration")
     flip = filters.NumberFilter(field_name="flip_id", label="Flip (id)")
     channel = filters.ChoiceFilter(choices=Channel.choices)
     status = filters.ChoiceFilter(

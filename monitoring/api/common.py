@@ -23,9 +23,10 @@ def yes_no(**kwargs: Any) -> filters.TypedChoiceFilter:
     return filters.TypedChoiceFilter(choices=TRUE_FALSE, coerce=lambda value: value == "true", **kwargs)
 
 
-def integration_filter() -> filters.ModelChoiceFilter:
+def integration_filter(**kwargs: Any) -> filters.ModelChoiceFilter:
+    """An integration by key; an unknown key is a 400 naming the parameter."""
     return filters.ModelChoiceFilter(
-        queryset=Integration.objects.all(), to_field_name="key", method="by_integration", label="Integration (key)"
+        queryset=Integration.objects.all(), to_field_name="key", label="Integration (key)", **kwargs
     )
 
 

@@ -65,9 +65,6 @@ class FailedRecordFilterSet(StrictFilterSet):
         model = FailedRecord
         fields: list[str] = []
 
-    def by_integration(self, queryset: QuerySet[Any], name: str, value: Integration) -> QuerySet[Any]:
-        return queryset.filter(integration=value)
-
     def by_state(self, queryset: QuerySet[FailedRecord], name: str, value: str) -> QuerySet[FailedRecord]:
         return queryset.filter(STATES[value])
 

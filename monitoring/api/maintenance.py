@@ -83,8 +83,15 @@ class MaintenanceWindowSerializer(serializers.ModelSerializer[MaintenanceWindow]
             "next_ends_at",
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._spans: dict[int, tuple[dt.datetime, dt.datetime] | None] = {}
+
     def _span(self, row: MaintenanceWindow) -> tuple[dt.datetime, dt.datetime] | None:
-        return span_now(row, self.context.get("now") or timezone.now())
+        """Worked out once per window (a recurrence is walked to find it), for the three fields that show it."""
+        if row.pk not in self._spans:
+            self._spans[row.pk] = span_now(row, self.context.get("now") or timezone.now())
+        return self._spans[row.pk]
 
     def get_recurring(self, row: MaintenanceWindow) -> bool:
         return bool(row.rrule)

@@ -14,7 +14,6 @@ from rest_framework.response import Response
 
 from catalog.api.filters import StrictFilterBackend, refuse_unknown_parameters
 from catalog.filters import StrictFilterSet
-from catalog.models import Integration
 from monitoring.api.common import (
     ActOnHealth,
     IntegrationKeyField,
@@ -37,9 +36,6 @@ class ResyncFilterSet(StrictFilterSet):
     class Meta:
         model = ResyncRequest
         fields: list[str] = []
-
-    def by_integration(self, queryset: QuerySet[Any], name: str, value: Integration) -> QuerySet[Any]:
-        return queryset.filter(integration=value)
 
 
 class ResyncSerializer(serializers.ModelSerializer[ResyncRequest]):
