@@ -145,9 +145,6 @@ def _check_open(records: QuerySet[FailedRecord], ids: list[int], integration: In
         raise ValidationError({"ids": [f"not open failed records of {integration.key}: {listed}"]})
 
 
-SELECTED = "The open failed records of one integration, by id; all of them must be open records of it."
-
-
 class FailedRecordViewSet(viewsets.ReadOnlyModelViewSet[FailedRecord]):
     """Failed records of every integration, newest first, with what was done about them."""
 
@@ -230,34 +227,31 @@ class FailedRecordViewSet(viewsets.ReadOnlyModelViewSet[FailedRecord]):
         request=SelectionSerializer,
         responses=ChangedSerializer,
         filters=False,
-        description=SELECTED,
         operation_id="failed_records_acknowledge_many",
     )
     @action(detail=False, methods=["post"], url_path="acknowledge", url_name="acknowledge-many", filter_backends=[])
     def acknowledge_many(self, request: Request) -> Response:
-        """Acknowledge open failed records of one integration."""
+        """Acknowledge open failed records of one integration by id (each must be one, else a 400 naming it)."""
         return self._many(request, "acknowledge", SelectionSerializer)
 
     @extend_schema(
         request=ResolveSelectionSerializer,
         responses=ChangedSerializer,
         filters=False,
-        description=SELECTED,
         operation_id="failed_records_resolve_many",
     )
     @action(detail=False, methods=["post"], url_path="resolve", url_name="resolve-many", filter_backends=[])
     def resolve_many(self, request: Request) -> Response:
-        """Resolve open failed records of one integration, with an optional note."""
+        """Resolve open failed records of one integration by id, with an optional note; its open count is recounted."""
         return self._many(request, "resolve", ResolveSelectionSerializer)
 
     @extend_schema(
         request=SelectionSerializer,
         responses={201: ResyncSerializer},
         filters=False,
-        description=SELECTED,
         operation_id="failed_records_resync_many",
     )
     @action(detail=False, methods=["post"], url_path="resync", url_name="resync-many", filter_backends=[])
     def resync_many(self, request: Request) -> Response:
-        """Request one re-sync of open failed records of one integration (replayed in their original order)."""
+        """Request one re-sync of open failed records of one integration by id (replayed in their original order)."""
         return self._many(request, "resync", SelectionSerializer)
