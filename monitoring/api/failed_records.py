@@ -130,12 +130,11 @@ class ChangedSerializer(serializers.Serializer):
     changed = serializers.IntegerField(help_text="How many changed (those acknowledged already are not counted).")
 
 
-def _selection(data: dict[str, Any]) -> tuple[Integration, QuerySet[FailedRecord], Any]:
-    """The integration and its open records the body names; unknown ones are a 400 naming them."""
-    integration = Integration.objects.select_related("owner", "backup_owner").filter(key=data["integration"]).first()
+def _integration(key: str) -> Integration:
+    integration = Integration.objects.select_related("owner", "backup_owner").filter(key=key).first()
     if integration is None:
         raise ValidationError({"integration": ["no integration with this key"]})
-    return integration, actions.open_records(integration, data["ids"]), data["ids"]
+    return integration
 
 
 def _check_open(records: QuerySet[FailedRecord], ids: list[int], integration: Integration) -> None:
@@ -170,13 +169,17 @@ class FailedRecordViewSet(viewsets.ReadOnlyModelViewSet[FailedRecord]):
             .order_by("-recorded_at", "-position", "-id")
         )
 
-    def _one_open(self, request: Request, record_action: str, note: str = "") -> tuple[FailedRecord, Any]:
+    def _open_record(self, request: Request) -> FailedRecord:
+        """The record the URL names, if the user may act on its integration and it is still open."""
         record = self.get_object()
+        actions.require_can_act(request.user, record.integration)
         if record.resolved_at is not None:
             raise ValidationError({"id": [f"failed record {record.pk} is resolved: only open records are acted on"]})
+        return record
+
+    def _act(self, request: Request, record: FailedRecord, record_action: str, note: str = "") -> Any:
         records = actions.open_records(record.integration, [record.pk])
-        _, resync = actions.act_on_records(record.integration, records, record_action, request.user, note)
-        return record, resync
+        return actions.act_on_records(record.integration, records, record_action, request.user, note)[1]
 
     def _reread(self, record: FailedRecord) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
@@ -186,8 +189,9 @@ class FailedRecordViewSet(viewsets.ReadOnlyModelViewSet[FailedRecord]):
     def acknowledge(self, request: Request, pk: str) -> Response:
         """Acknowledge an open failed record: seen and being dealt with (it stays open)."""
         refuse_unknown_parameters(request)
+        record = self._open_record(request)
         read_body(request, NoBodySerializer)
-        record, _ = self._one_open(request, "acknowledge")
+        self._act(request, record, "acknowledge")
         return self._reread(record)
 
     @extend_schema(request=NoteSerializer, responses=FailedRecordSerializer, filters=False)
@@ -195,8 +199,8 @@ class FailedRecordViewSet(viewsets.ReadOnlyModelViewSet[FailedRecord]):
     def resolve(self, request: Request, pk: str) -> Response:
         """Resolve an open failed record, with an optional note; the open count on its health is recounted."""
         refuse_unknown_parameters(request)
-        note = read_body(request, NoteSerializer).get("note", "")
-        record, _ = self._one_open(request, "resolve", note)
+        record = self._open_record(request)
+        self._act(request, record, "resolve", read_body(request, NoteSerializer).get("note", ""))
         return self._reread(record)
 
     @extend_schema(request=NoBodySerializer, responses={201: ResyncSerializer}, filters=False)
@@ -205,15 +209,17 @@ class FailedRecordViewSet(viewsets.ReadOnlyModelViewSet[FailedRecord]):
         """Request a re-sync of an open failed record: replayed by a worker when the spec says replay-in-order,
         else a manual request tracked until resolved."""
         refuse_unknown_parameters(request)
+        record = self._open_record(request)
         read_body(request, NoBodySerializer)
-        _, resync = self._one_open(request, "resync")
+        resync = self._act(request, record, "resync")
         return Response(ResyncSerializer(resync_queryset().get(pk=resync.pk)).data, status=status.HTTP_201_CREATED)
 
     def _many(self, request: Request, record_action: str, body: type[serializers.Serializer]) -> Response:
         refuse_unknown_parameters(request)
         data = read_body(request, body)
-        integration, records, ids = _selection(data)
+        integration, ids = _integration(data["integration"]), data["ids"]
         actions.require_can_act(request.user, integration)
+        records = actions.open_records(integration, ids)
         _check_open(records, ids, integration)
         changed, resync = actions.act_on_records(
             integration, records, record_action, request.user, data.get("note", "")

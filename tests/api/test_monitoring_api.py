@@ -345,3 +345,10 @@ def test_list_query_count_does_not_grow_with_rows(api, estate, endpoint):
     large = count_queries(client, f"/api/v1/{endpoint}/?page_size=500")
     assert large == small
     assert len(client.get(f"/api/v1/{endpoint}/?page_size=500").json()["results"]) >= 23
+
+
+def test_an_owner_of_another_integration_is_refused_before_the_body_is_read(api, estate):
+    (record,) = fail(OTHER_INTEGRATION, "run-9", "ORD-1")
+    response = api("owner").post(f"/api/v1/failed-records/{record.pk}/resolve/", {"colour": "red"}, format="json")
+    assert response.status_code == 403
+    assert FailedRecord.objects.get(pk=record.pk).resolved_at is None
