@@ -17,28 +17,18 @@ from django.views.decorators.http import require_POST
 from catalog.choices import HealthKind
 from catalog.filters import whole_number
 from catalog.models import Integration
-from catalog.ownership import can_edit
-from monitoring.alerting.escalation import acknowledge
-from monitoring.health import timeline
+from monitoring.health import actions, timeline
+from monitoring.health.actions import RECORD_ACTIONS, act_on_records, can_act, open_records, require_can_act
 from monitoring.health.pipeline import resettle
-from monitoring.health.resync import request_resync, settle
 from monitoring.health.state import OBSERVATION_WINDOW, RunFacts, failing_reason
-from monitoring.health.store import refresh_failed_counts
 from monitoring.ingest.heartbeats import schedule_apply
 from monitoring.ingest.pending import apply_before_reading, apply_dead_again, discard_dead
 from monitoring.models import Alert, DeadPing, FailedRecord, Flip, HealthSource, ResyncRequest, Run
-from monitoring.models.choices import ResyncStatus
-from monitoring.tasks import replay_resync
 from plumbline.accounts.roles import role_required
 from plumbline.http import read_only
 
 RECENT = 50
 RECENT_TESTS = 10
-
-
-def can_act(user: Any, integration: Integration) -> bool:
-    """Admins, and owners of this integration (owner or backup owner): the same rule as editing its spec."""
-    return can_edit(user, integration)
 
 
 def _user(request: HttpRequest) -> Any:
@@ -127,25 +117,17 @@ def health_page(request: HttpRequest, key: str) -> HttpResponse:
 def failed_records_action(request: HttpRequest, key: str) -> HttpResponse:
     """Acknowledge, resolve or request a re-sync of the selected open failed records."""
     integration = _integration(key)
-    if not can_act(request.user, integration):
-        raise PermissionDenied
-    action = request.POST.get("action")
-    ids = _selected(request, "record")
-    selected = FailedRecord.objects.filter(integration=integration, pk__in=ids, resolved_at=None)
-    if action not in {"acknowledge", "resolve", "resync"} or not selected.exists():
+    require_can_act(request.user, integration)
+    action = request.POST.get("action", "")
+    selected = open_records(integration, _selected(request, "record"))
+    if action not in RECORD_ACTIONS or not selected.exists():
         messages.error(request, "Select one or more open failed records and an action.")
         return _back(integration)
-    now = timezone.now()
-    with transaction.atomic():
-        if action == "acknowledge":
-            done = selected.filter(acknowledged_at=None).update(acknowledged_at=now, acknowledged_by=request.user)
-            messages.success(request, f"{done} failed records acknowledged.")
-        elif action == "resolve":
-            done = _resolve(integration, selected, request.user)
-            messages.success(request, f"{done} failed records resolved.")
-        else:
-            resync = request_resync(integration, selected, _user(request), now, enqueue=replay_resync.delay)
-            messages.success(request, f"Re-sync requested ({resync.get_method_display().lower()}).")
+    done, resync = act_on_records(integration, selected, action, _user(request))
+    if resync is not None:
+        messages.success(request, f"Re-sync requested ({resync.get_method_display().lower()}).")
+    else:
+        messages.success(request, f"{done} failed records {action}d.")
     return _back(integration)
 
 
@@ -171,43 +153,23 @@ def dead_pings_action(request: HttpRequest, key: str) -> HttpResponse:
     return _back(integration)
 
 
-def _resolve(integration: Integration, records: Any, user: Any) -> int:
-    """Mark records resolved and recount the open ones on the state row, under its lock."""
-    done = records.filter(resolved_at=None).update(resolved_at=timezone.now(), resolved_by=user)
-    source = HealthSource.objects.select_for_update().filter(integration=integration).first()
-    if source:
-        refresh_failed_counts(source)
-        source.save(update_fields=["open_failed_records", "oldest_open_failed_at", "updated_at"])
-    settle(integration.pk)  # a re-sync whose records are now all resolved is resolved too
-    return int(done)
-
-
 @role_required
 @require_POST
 def resolve_resync(request: HttpRequest, pk: int) -> HttpResponse:
     """A re-sync is done: it and the failed records it carried are resolved."""
     resync = get_object_or_404(ResyncRequest.objects.select_related("integration"), pk=pk)
-    integration = resync.integration
-    if not can_act(request.user, integration):
-        raise PermissionDenied
-    with transaction.atomic():
-        unresolved = ResyncRequest.objects.filter(pk=pk).exclude(status=ResyncStatus.RESOLVED)
-        if unresolved.update(status=ResyncStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=request.user):
-            _resolve(integration, resync.failed_records.all(), request.user)
-            messages.success(request, "Re-sync marked resolved.")
-    return _back(integration)
+    if actions.resolve_resync(resync, request.user):
+        messages.success(request, "Re-sync marked resolved.")
+    return _back(resync.integration)
 
 
 @role_required
 @require_POST
 def acknowledge_alert(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(Alert.objects.select_related("flip__integration"), pk=pk)
-    integration = alert.flip.integration
-    if not can_act(request.user, integration):
-        raise PermissionDenied
-    acknowledge(alert, request.user)
+    actions.acknowledge_alert(alert, request.user)
     messages.success(request, "Alert acknowledged: it will not be escalated.")
-    return _back(integration)
+    return _back(alert.flip.integration)
 
 
 @role_required

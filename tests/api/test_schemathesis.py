@@ -39,9 +39,10 @@ from schemathesis.specs.openapi.checks import (
 
 from catalog.models import Calendar, Integration, StoredFinding
 from catalog.rules.store import refresh_findings
-from monitoring.models import Run
+from monitoring.models import ResyncRequest, Run
 from plumbline.accounts.tokens import create_token
 from tests.api.conftest import OTHER_INTEGRATION, OWN_INTEGRATION, OWNER_EMAIL
+from tests.api.monitoring_data import fail, flip_with_alerts, observed, window
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +59,8 @@ CHECKS = [
 
 @pytest.fixture
 def seeded(estate: None) -> dict[str, str]:
-    """The estate of conftest, its findings and two runs; the path parameter naming one
-    document of each collection."""
+    """The estate of conftest, its findings, runs with failed records, a re-sync, a flip with alerts, a
+    maintenance window and an observed connection; the path parameter naming one of each collection."""
     refresh_findings()
     now = dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC)
     own = Integration.objects.get(key=OWN_INTEGRATION)
@@ -83,6 +84,14 @@ def seeded(estate: None) -> dict[str, str]:
         status="failed",
         run_at=now,
     )
+    records = fail(OWN_INTEGRATION, "r-44", "INV-1", "INV-2")
+    resync = ResyncRequest.objects.create(
+        integration=own, method="manual", status="manual", requested_at=now, note="send again by hand"
+    )
+    resync.failed_records.set(records[1:])
+    flip = flip_with_alerts(OWN_INTEGRATION)
+    planned = window("netsuite", starts=dt.timedelta(hours=1), ends=dt.timedelta(hours=2))
+    seen = observed("celigo-prod", "flow-9", "Unknown flow")
     finding = StoredFinding.objects.order_by("pk").first()
     assert finding is not None
     Calendar.objects.create(key="finance-de", holidays=["2026-12-25"])
@@ -97,6 +106,12 @@ def seeded(estate: None) -> dict[str, str]:
         "/api/v1/value-maps/": "coa-chargebee-to-netsuite",
         "/api/v1/findings/": str(finding.pk),
         "/api/v1/runs/": str(first.pk),
+        "/api/v1/failed-records/": str(records[0].pk),
+        "/api/v1/resyncs/": str(resync.pk),
+        "/api/v1/flips/": str(flip.pk),
+        "/api/v1/alerts/": str(flip.alerts.order_by("pk")[0].pk),
+        "/api/v1/maintenance-windows/": str(planned.pk),
+        "/api/v1/observed-connections/": str(seen.pk),
     }
 
 
@@ -165,8 +180,10 @@ def test_the_api_answers_as_its_schema_says(
         assert isinstance(result, Ok), result.err()  # the schema itself must be valid
         operations.append(result.ok())
     # 8 spec-document kinds x 7, findings and runs x 2, integrations' and value maps' reviewed, go-lives'
-    # records x 6, the trend, the change log, reminders and workaround runs x 2 (list, one)
-    assert len(operations) == 75
+    # records x 6, the trend, the change log, reminders and workaround runs x 2 (list, one); monitoring: failed
+    # records x 8 (list, detail, 3 actions per record and in bulk), re-syncs x 3, flips x 2, alerts x 3,
+    # maintenance windows x 4, observed connections x 2
+    assert len(operations) == 97
     # Deletions last, so every other operation still finds the seeded documents (and their runs).
     operations.sort(key=lambda operation: operation.method.upper() == "DELETE")
     failures = []
