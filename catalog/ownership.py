@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from catalog.models import Person
+from django.db.models import QuerySet
+
+from catalog.models import Person, Reminder
 from plumbline.accounts.roles import ADMIN, OWNER, email_of, role_of
 
 # Which references make a user the owner of a document, by kind: the same rule for a stored
@@ -70,3 +72,12 @@ def may_confirm_workaround(user: Any, integration: Any) -> bool:
     email = email_of(user)
     performer = getattr(integration, "workaround_performed_by", None)
     return bool(email) and performer is not None and performer.email.lower() == email
+
+
+def visible_reminders(user: Any, reminders: QuerySet[Reminder]) -> QuerySet[Reminder]:
+    """The reminders a user may read: every one for admins, others only those sent to their Person
+    (the reminders page and the API alike)."""
+    if role_of(user) == ADMIN:
+        return reminders
+    person = person_of(user)
+    return reminders.filter(person=person) if person else reminders.none()

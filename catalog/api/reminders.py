@@ -14,8 +14,7 @@ from catalog.api.filters import StrictFilterBackend
 from catalog.api.permissions import ReadAnyRole
 from catalog.filters import StrictBooleanFilter, StrictFilterSet
 from catalog.models import Person, Reminder
-from catalog.ownership import person_of
-from plumbline.accounts.roles import is_admin
+from catalog.ownership import visible_reminders
 
 
 class ReminderFilterSet(StrictFilterSet):
@@ -95,7 +94,4 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet[Reminder]):
 
     def get_queryset(self) -> QuerySet[Reminder]:
         reminders = Reminder.objects.select_related("person").order_by("-period_start", "person__email", "id")
-        if is_admin(self.request.user):
-            return reminders
-        person = person_of(self.request.user)
-        return reminders.filter(person=person) if person else reminders.none()
+        return visible_reminders(self.request.user, reminders)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog.models import Integration, Reminder, ReviewSnooze, StoredFinding
 from catalog.models.findings import SubjectType
-from catalog.ownership import person_of
+from catalog.ownership import visible_reminders
 from catalog.reminders import conf
 from catalog.reminders.forms import SnoozeForm
 from catalog.reminders.links import LinkRefused, ReviewLink, read_token
@@ -32,10 +32,9 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     admin = is_admin(request.user)
     reminders = Reminder.objects.select_related("person").order_by("-period_start", "person__email")
+    reminders = visible_reminders(request.user, reminders)
     snoozes = ReviewSnooze.objects.filter(until__gt=today).select_related("integration", "created_by")
     if not admin:
-        person = person_of(request.user)
-        reminders = reminders.filter(person=person) if person else reminders.none()
         email = email_of(request.user)
         snoozes = snoozes.filter(
             Q(integration__owner__email__iexact=email) | Q(integration__backup_owner__email__iexact=email)

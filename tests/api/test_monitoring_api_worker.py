@@ -12,44 +12,19 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from catalog.models import PlatformAccount
 from monitoring import tasks
-from monitoring.health.pipeline import record_poll
 from monitoring.models import FailedRecord, HealthSource, ResyncRequest
-from monitoring.platforms.contract import FailedRecordObservation, PollResult
 from plumbline.accounts.tokens import create_token
 from tests.celery_worker import redis_broker
-from tests.monitoring.conftest import make_integration
-from tests.monitoring.standins import CeligoStandIn
-from tests.monitoring.test_resync_workers import FLOW, IMPORT, TOKEN, celigo_worker
+from tests.monitoring.test_resync_workers import FLOW, IMPORT, celigo_worker, three_failed_records_on_celigo
 from tests.monitoring.test_workers import wait_for
 from tests.pages.estate import make_user
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-ENV = "PLUMBLINE_CRED_TEST_RESYNC_WORKER_SECRET"  # the one celigo_worker gives the worker
-
 
 def test_a_worker_replays_a_resync_requested_by_the_api_once_in_original_order() -> None:
-    errors = [
-        {"occurredAt": "2026-05-01T10:40:00Z", "message": "no subsidiary", "traceKey": k, "retryDataKey": f"retry-{k}"}
-        for k in ("INV-1", "INV-2", "INV-3")
-    ]
-    server = CeligoStandIn(
-        token=TOKEN,
-        jobs=[],
-        flows=[{"_id": FLOW, "pageProcessors": [{"_importId": IMPORT}]}],
-        errors={(FLOW, IMPORT): errors},
-    )
-    with server as base_url:
-        account = PlatformAccount.objects.create(key="celigo", platform="celigo", base_url=base_url, secret_env=ENV)
-        integration = make_integration(
-            "invoices", kind="celigo", health_account=account, health_ref=FLOW, resync="replay-in-order"
-        )
-        observed = [
-            FailedRecordObservation(key=k, error="x", external_id=f"retry-{k}") for k in ("INV-3", "INV-1", "INV-2")
-        ]
-        record_poll(integration, PollResult(failed_records=observed))
+    with three_failed_records_on_celigo() as (server, integration):
         _, raw = create_token(make_user("ana@example.com", "owner"))
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")

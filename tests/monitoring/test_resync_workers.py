@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import subprocess
 import time
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 from django.test import Client
 
-from catalog.models import PlatformAccount
+from catalog.models import Integration, PlatformAccount
 from monitoring import tasks
 from monitoring.health.pipeline import record_poll
 from monitoring.models import FailedRecord, ResyncRequest
@@ -31,7 +32,10 @@ FLOW = "5f0a1b2c3d4e5f6a7b8c9d0e"
 IMPORT = "5f0a00000000000000000101"
 
 
-def test_a_worker_replays_a_requested_resync_once_in_original_order() -> None:
+@contextmanager
+def three_failed_records_on_celigo() -> Iterator[tuple[CeligoStandIn, Integration]]:
+    """A Celigo stand-in holding three errors of one flow and an integration replaying them in order, whose
+    failed records arrived out of order (INV-3, INV-1, INV-2)."""
     errors = [
         {"occurredAt": "2026-05-01T10:40:00Z", "message": "no subsidiary", "traceKey": k, "retryDataKey": f"retry-{k}"}
         for k in ("INV-1", "INV-2", "INV-3")
@@ -51,6 +55,11 @@ def test_a_worker_replays_a_requested_resync_once_in_original_order() -> None:
             FailedRecordObservation(key=k, error="x", external_id=f"retry-{k}") for k in ("INV-3", "INV-1", "INV-2")
         ]
         record_poll(integration, PollResult(failed_records=observed))
+        yield server, integration
+
+
+def test_a_worker_replays_a_requested_resync_once_in_original_order() -> None:
+    with three_failed_records_on_celigo() as (server, _):
         client = Client()
         client.force_login(make_user("ana@example.com", "owner"))  # type: ignore[arg-type]
         ids = list(FailedRecord.objects.values_list("pk", flat=True))
