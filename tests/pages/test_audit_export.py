@@ -26,17 +26,10 @@ from catalog.models import (
 )
 from catalog.reminders.review import CONFIRM_NOTE, confirm_review
 from catalog.spec.importer import import_sources
+from tests.pages.test_methods import GOLIVE, OWNED  # the go-live of the sample estate and its integration
 
 pytestmark = pytest.mark.django_db
 
-OWNED = "chargebee-invoices-to-netsuite"
-GOLIVE = """
-apiVersion: plumbline/v1
-kind: GoLive
-key: netsuite-go-live
-date: 2027-01-04
-integrations: [chargebee-invoices-to-netsuite]
-"""
 INSIDE = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
 OUTSIDE = dt.datetime(2026, 5, 10, 12, tzinfo=dt.UTC)
 PERIOD = "since=2026-03-01&until=2026-03-31"
