@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,7 +131,7 @@ def export_to(directory: str | Path, *, prune: bool = False) -> ExportReport:
     count = 0
     for name, docs in iter_documents():
         path = root / name
-        path.write_text(HEADER + dump_documents(docs), encoding="utf-8")
+        _write(path, (HEADER + dump_documents(docs)).encode("utf-8"))
         written.add(path)
         count += len(docs)
     stale = _exported_files(root, leaving_out=written)
@@ -138,6 +139,20 @@ def export_to(directory: str | Path, *, prune: bool = False) -> ExportReport:
         for path in stale:
             path.unlink()
     return ExportReport(files=len(written), documents=count, stale=stale)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Path.write_bytes without O_TRUNC: the file is written over, then cut to the new length.
+    Opening with O_TRUNC makes ext4 (auto_da_alloc) flush the file's blocks when it is closed, new
+    file or not; for 10,000 small files that was 6 s of the export's 9 (bench/import_bench.py)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
 
 
 def _exported_files(root: Path, leaving_out: set[Path]) -> list[Path]:

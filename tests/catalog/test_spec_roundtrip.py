@@ -376,3 +376,17 @@ def test_export_names_files_of_deleted_documents_and_prune_deletes_them(tmp_path
     hand_written.unlink()
     report = import_paths([out])
     assert report.created == [] and report.updated == []
+
+
+def test_export_over_an_earlier_longer_export_leaves_only_the_new_text(tmp_path):
+    # The exporter writes over files without truncating first (see exporter._write), then cuts
+    # them to length: an earlier, longer file must not leave its tail behind.
+    import_paths([write_estate(tmp_path)])
+    out = tmp_path / "out"
+    call_command("export_specs", str(out))
+    fresh = read_tree(out)
+    people = out / "people.yaml"
+    people.write_text(people.read_text() + "# a long tail an earlier export left\n" * 200)
+    call_command("export_specs", str(out))
+    assert read_tree(out) == fresh
+    assert people.stat().st_size == len(fresh["people.yaml"].encode())
