@@ -101,6 +101,7 @@ def scope_facts(golive_ids: Sequence[int], today: dt.date) -> dict[int, list[Int
     complete = set(
         Mapping.objects.filter(integration_id__in=list(integrations), source__gt="", target__gt="")
         .exclude(integration_id__in=open_lookups)
+        .order_by()  # Mapping's ordering would join integrations and make every mapping distinct
         .values_list("integration_id", flat=True)
         .distinct()
     )
