@@ -212,6 +212,30 @@ def test_the_backup_owner_and_an_admin_may_attest(client_for):
     assert Attestation.objects.count() == 2
 
 
+def test_each_row_s_attestation_form_has_ids_of_its_own_and_the_reader_s_name(client_for, crew):
+    # The blank forms are drawn once and given each row's ids (views/golives.py _sections).
+    from catalog.models import Person
+
+    Person.objects.update_or_create(email=OWNER, defaults={"name": "Olu Owner"})
+    golive = ready_golive(2, attested=False)
+    body = client_for("owner").get(URL).content.decode()
+    keys = [row.integration.key for row in golive.scope.select_related("integration")]
+    for key in keys:
+        for item in ("failure-simulation", "resync-rehearsal"):
+            for field in ("performed_by", "performed_on", "evidence_url"):
+                field_id = f"item-{key}-{item}-{field}"
+                assert body.count(f'id="{field_id}"') == 1, field_id
+                assert f'<label for="{field_id}">' in body
+            assert f'value="Olu Owner" maxlength="200" required id="item-{key}-{item}-performed_by"' in body
+    assert "__attest-row__" not in body
+    # A refused attestation keeps what was sent, with its error, on its own row only.
+    sent = attestation_form(first_integration(golive), performed_by="Raj <b>Patel</b>", evidence_url="ftp://x")
+    refused = client_for("owner").post(f"{URL}attest/", sent).content.decode()
+    assert refused.count('value="Raj &lt;b&gt;Patel&lt;/b&gt;"') == 1
+    assert refused.count('value="ftp://x"') == 1
+    assert "__attest-row__" not in refused
+
+
 @pytest.mark.parametrize("who", ["viewer", "other_owner", "approver"])
 def test_someone_who_does_not_own_the_integration_may_not_attest(client_for, who):
     golive = ready_golive(attested=False)
