@@ -57,8 +57,12 @@ def read_health(integration_ids: Sequence[int]) -> dict[int, health.HealthFacts]
     (after applying pings still pending, if any). Read as plain rows: a go-live's scope asks for
     hundreds, and a state row and a run as model instances cost more than the query."""
     apply_before_reading()
-    rows = HealthSource.objects.filter(integration_id__in=list(integration_ids)).values_list(
-        "integration_id", *HEALTH_FACT_FIELDS, "last_run_id", *(f"last_run__{name}" for name in RUN_COUNT_FIELDS)
+    rows = (
+        HealthSource.objects.filter(integration_id__in=list(integration_ids))
+        .order_by()  # looked up by integration: no sort
+        .values_list(
+            "integration_id", *HEALTH_FACT_FIELDS, "last_run_id", *(f"last_run__{name}" for name in RUN_COUNT_FIELDS)
+        )
     )
     split = len(HEALTH_FACT_FIELDS)
     found = {}
