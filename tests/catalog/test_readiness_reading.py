@@ -222,3 +222,23 @@ def test_the_page_query_count_is_flat_in_the_number_of_integrations(client_for, 
     refresh_findings()
     client = client_for(who)
     assert queries_for(client, f"/golives/small/{view}") == queries_for(client, f"/golives/large/{view}")
+
+
+def test_the_scope_s_integrations_are_as_loaded_from_the_database_with_the_listed_fields():
+    # scope_facts makes its Integrations from plain rows (catalog/readiness/load.py _integration):
+    # they must be what .only(*INTEGRATION_FIELDS) would give, deferred fields and all.
+    from catalog.readiness.load import LOADED, scope_facts
+
+    golive = ready_golive(2)
+    (facts, *_) = scope_facts([golive.pk], TODAY)[golive.pk]
+    integration = facts.integration
+    stored = Integration.objects.get(pk=integration.pk)
+    assert integration == stored
+    assert {name: getattr(integration, name) for name in LOADED} == {name: getattr(stored, name) for name in LOADED}
+    assert (integration._state.adding, integration._state.db) == (False, "default")
+    concrete = {field.attname for field in Integration._meta.concrete_fields}
+    assert integration.get_deferred_fields() == concrete - set(LOADED)
+    deferred = sorted(concrete - set(LOADED))[0]
+    with CaptureQueriesContext(connection) as read:
+        assert getattr(integration, deferred) == getattr(stored, deferred)
+    assert len(read.captured_queries) == 1  # loaded on first read, as a deferred field is
