@@ -21,7 +21,7 @@ UNVERIFIED = ssl.create_default_context()
 UNVERIFIED.check_hostname, UNVERIFIED.verify_mode = False, ssl.CERT_NONE
 
 
-def nginx_or_skip() -> str:
+def nginx_binary() -> str:
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     if nginx is None:
         pytest.fail("nginx is not installed: PLUMBLINE_SERVICES=1 bin/setup (which bin/test runs) installs it")

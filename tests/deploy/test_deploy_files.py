@@ -19,7 +19,7 @@ from django.conf import settings
 from catalog.spec.limits import UPLOAD_MAX_BYTES
 from monitoring.ingest.pings import MAX_BODY_BYTES
 from tests.celery_worker import ROOT
-from tests.deploy.nginx import nginx_config, nginx_or_skip, self_signed
+from tests.deploy.nginx import nginx_binary, nginx_config, self_signed
 from tests.deploy.production import SERVE
 
 DEPLOY = ROOT / "deploy"
@@ -194,7 +194,7 @@ def test_systemd_reads_every_line_of_the_unit(name):
 
 
 def test_the_nginx_site_passes_nginx_t_with_a_certificate(tmp_path):
-    nginx = nginx_or_skip()
+    nginx = nginx_binary()
     cert, key = self_signed(tmp_path)
     site = nginx_site().replace("/etc/letsencrypt/live/plumbline.example.com/fullchain.pem", str(cert))
     site = site.replace("/etc/letsencrypt/live/plumbline.example.com/privkey.pem", str(key))

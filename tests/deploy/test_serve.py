@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.celery_worker import ROOT
-from tests.deploy.nginx import UNVERIFIED, https, local_site, nginx_config, nginx_or_skip
+from tests.deploy.nginx import UNVERIFIED, https, local_site, nginx_binary, nginx_config
 from tests.deploy.production import (
     Served,
     count,
@@ -232,7 +232,7 @@ def test_backups_beyond_the_number_kept_are_removed_oldest_first(served, tmp_pat
 
 
 def test_behind_nginx_https_logs_in_static_comes_from_disk_and_big_pings_are_refused(served, tmp_path):
-    nginx = nginx_or_skip()
+    nginx = nginx_binary()
     http_port, https_port = free_port(), int(served.env["CSRF_TRUSTED_ORIGINS"].rsplit(":", 1)[1])
     main = nginx_config(tmp_path, local_site(served, tmp_path, http_port, https_port))
     command = [nginx, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(main), "-g", "daemon off;"]
